@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Finds or builds the OpenSSL (>= 3.5, the first release with a QUIC server
+# API) that qget links against, and prints make variables for it on stdout.
+# Everything else (progress, errors) goes to stderr.
+#
+# Order of preference:
+#   1. OPENSSL_PREFIX from the environment (an install tree with lib/ and include/);
+#   2. a system OpenSSL that pkg-config reports as >= 3.5;
+#   3. a build cached under $QGET_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/qget);
+#   4. Debian stable's openssl source package, fetched with a private apt
+#      configuration (never /etc/apt) and built once into that cache.
+set -euo pipefail
+
+MIN_VERSION=3.5
+cache=${QGET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qget}
+
+say() { printf 'openssl-dep: %s\n' "$*" >&2; }
+die() {
+	say "error: $*"
+	say "install OpenSSL >= $MIN_VERSION (e.g. Debian 13's libssl-dev) so that"
+	say "'pkg-config --atleast-version=$MIN_VERSION openssl' succeeds, or set"
+	say "OPENSSL_PREFIX to an OpenSSL >= $MIN_VERSION install tree, then run make again."
+	exit 1
+}
+
+emit() { # prefix-or-empty cflags libs srcdir
+	printf 'OPENSSL_CFLAGS := %s\n' "$2"
+	printf 'OPENSSL_LIBS := %s\n' "$3"
+	printf 'OPENSSL_SRC := %s\n' "$4"
+	printf 'OPENSSL_BIN := %s\n' "$1"
+}
+
+# The newest cached source tree, if any, so that interop peers can be built
+# even when the library itself comes from the system.
+newest_cached() {
+	local d
+	for d in $(ls -d "$cache"/openssl-3.* 2>/dev/null | sort -rV); do
+		[ -f "$d/.built" ] && { echo "$d"; return; }
+	done
+}
+
+if [ -n "${OPENSSL_PREFIX:-}" ]; then
+	[ -f "$OPENSSL_PREFIX/include/openssl/quic.h" ] ||
+		die "OPENSSL_PREFIX=$OPENSSL_PREFIX has no include/openssl/quic.h"
+	lib=$OPENSSL_PREFIX/lib; [ -d "$lib" ] || lib=$OPENSSL_PREFIX/lib64
+	src=""; c=$(newest_cached); [ -n "$c" ] && [ -d "$c/src" ] && src=$c/src
+	emit "$OPENSSL_PREFIX/bin/openssl" "-I$OPENSSL_PREFIX/include" \
+		"$lib/libssl.a $lib/libcrypto.a -lpthread -ldl" "$src"
+	exit 0
+fi
+
+if [ -z "${QGET_NO_SYSTEM_OPENSSL:-}" ] &&
+	pkg-config --atleast-version=$MIN_VERSION openssl 2>/dev/null; then
+	say "using system OpenSSL $(pkg-config --modversion openssl)"
+	src=""; c=$(newest_cached); [ -n "$c" ] && [ -d "$c/src" ] && src=$c/src
+	emit "$(command -v openssl)" "$(pkg-config --cflags openssl)" \
+		"$(pkg-config --libs --static openssl)" "$src"
+	exit 0
+fi
+
+built=$(newest_cached)
+
+if [ -z "$built" ]; then
+	command -v apt-get >/dev/null || die "no OpenSSL >= $MIN_VERSION found and no apt-get to fetch its source"
+	for t in perl make cc; do
+		command -v "$t" >/dev/null || die "building OpenSSL needs '$t'"
+	done
+	apt=$cache/apt
+	mkdir -p "$apt/etc/sources.list.d" "$apt/etc/preferences.d" \
+		"$apt/lists/partial" "$apt/cache/archives/partial" "$cache/dl"
+	echo 'deb-src http://deb.debian.org/debian stable main' >"$apt/etc/sources.list"
+	: >"$apt/status"
+	aptopts=(-o "Dir::Etc::SourceList=$apt/etc/sources.list"
+		-o "Dir::Etc::SourceParts=$apt/etc/sources.list.d"
+		-o "Dir::State::Lists=$apt/lists"
+		-o "Dir::Cache=$apt/cache"
+		-o "Dir::State::status=$apt/status"
+		-o "Dir::Etc::Preferences=$apt/etc/preferences"
+		-o "Dir::Etc::PreferencesParts=$apt/etc/preferences.d"
+		-o "APT::Sandbox::User=root"
+		-o "Debug::NoLocking=1")
+	say "no OpenSSL >= $MIN_VERSION here: fetching Debian stable's openssl source (about 53 MB)"
+	apt-get -q "${aptopts[@]}" update >&2 ||
+		die "could not reach Debian's archive to fetch the openssl source ('apt-get update' failed)"
+	(cd "$cache/dl" && rm -f openssl_*.orig.tar.gz* &&
+		apt-get -q "${aptopts[@]}" source --download-only openssl >&2) ||
+		die "could not download Debian stable's openssl source package"
+	tarball=$(ls "$cache"/dl/openssl_*.orig.tar.gz | sort -V | tail -n 1)
+	ver=$(basename "$tarball" | sed -e 's/^openssl_//' -e 's/\.orig\.tar\.gz$//')
+	case "$ver" in
+	3.[5-9]* | 3.[1-9][0-9]* | [4-9].*) ;;
+	*) die "Debian stable offers openssl $ver, older than $MIN_VERSION" ;;
+	esac
+	dest=$cache/openssl-$ver
+	# Built where it stays: Configure bakes absolute paths into the tree,
+	# so it cannot be moved afterwards.  .built marks a finished build;
+	# anything without it is a leftover of an interrupted one.
+	rm -rf "$dest" && mkdir -p "$dest/src"
+	say "unpacking openssl $ver"
+	tar -xzf "$tarball" -C "$dest/src" --strip-components=1
+	say "building openssl $ver into $dest (static, no-shared; takes a few minutes)"
+	start=$(date +%s)
+	log=$dest/build.log
+	(
+		cd "$dest/src"
+		./Configure no-shared no-docs no-tests enable-unstable-qlog \
+			--prefix="$dest" --libdir=lib --openssldir="$dest/ssl" >"$log" 2>&1
+		make -j"$(nproc)" build_sw >>"$log" 2>&1 &
+		pid=$!
+		while kill -0 $pid 2>/dev/null; do
+			sleep 15
+			n=$(find . -name '*.o' | wc -l)
+			say "  ... $n objects compiled ($(($(date +%s) - start)) s)"
+		done
+		wait $pid
+		make install_sw >>"$log" 2>&1
+	) || { tail -n 30 "$log" >&2; die "building openssl $ver failed (log: $log)"; }
+	echo "$(($(date +%s) - start))" >"$dest/.build-seconds"
+	touch "$dest/.built"
+	say "openssl $ver built in $(cat "$dest/.build-seconds") s"
+	built=$dest
+fi
+
+emit "$built/bin/openssl" "-I$built/include" \
+	"$built/lib/libssl.a $built/lib/libcrypto.a -lpthread -ldl" "$built/src"

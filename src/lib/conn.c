@@ -1,0 +1,441 @@
+/*
+ * Connection set-up and tear-down: the sequence of
+ * ossl-guide-quic-client-block(7), run in non-blocking mode under
+ * qget__wait(), with every resolved address tried in turn.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/quic.h>
+#include <openssl/x509v3.h>
+
+#include "internal.h"
+
+static void
+keylog_cb(const SSL *ssl, const char *line)
+{
+	qget_conn *c = SSL_get_app_data(ssl);
+
+	if (c != NULL && c->keylog != NULL) {
+		fputs(line, c->keylog);
+		fputc('\n', c->keylog);
+		fflush(c->keylog);
+	}
+}
+
+static int
+is_ip_literal(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, buf) == 1 ||
+	    inet_pton(AF_INET6, host, buf) == 1;
+}
+
+static qget_status
+make_ctx(qget_conn *c, qget_error *err)
+{
+	qget_status rv = QGET_E_FAILURE;
+	char text[256];
+
+	if ((c->ctx = SSL_CTX_new(OSSL_QUIC_client_method())) == NULL) {
+		rv = qget__fail(err, QGET_E_NOMEM, "SSL_CTX_new failed");
+		goto out;
+	}
+	if (c->cfg.insecure) {
+		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
+	} else {
+		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+		if (c->cfg.cafile != NULL || c->cfg.capath != NULL) {
+			if (!SSL_CTX_load_verify_locations(c->ctx, c->cfg.cafile,
+			    c->cfg.capath)) {
+				ERR_error_string_n(ERR_peek_last_error(), text,
+				    sizeof(text));
+				ERR_clear_error();
+				rv = qget__fail(err, QGET_E_USAGE,
+				    "cannot load CA certificates from %s: %s",
+				    c->cfg.cafile ? c->cfg.cafile : c->cfg.capath,
+				    text);
+				goto out;
+			}
+		} else if (!SSL_CTX_set_default_verify_paths(c->ctx)) {
+			rv = qget__fail(err, QGET_E_FAILURE,
+			    "cannot load the default CA store");
+			goto out;
+		}
+	}
+	if (c->cfg.keylog != NULL) {
+		if ((c->keylog = fopen(c->cfg.keylog, "a")) == NULL) {
+			rv = qget__fail(err, QGET_E_OUTPUT,
+			    "cannot open key log file %s", c->cfg.keylog);
+			goto out;
+		}
+		SSL_CTX_set_keylog_callback(c->ctx, keylog_cb);
+	}
+	rv = QGET_OK;
+out:
+	return rv;
+}
+
+static void
+format_addr(const BIO_ADDR *addr, char *buf, size_t len)
+{
+	char *host = BIO_ADDR_hostname_string(addr, 1);
+	char *serv = BIO_ADDR_service_string(addr, 1);
+
+	if (BIO_ADDR_family(addr) == AF_INET6)
+		snprintf(buf, len, "[%s]:%s", host ? host : "?",
+		    serv ? serv : "?");
+	else
+		snprintf(buf, len, "%s:%s", host ? host : "?",
+		    serv ? serv : "?");
+	OPENSSL_free(host);
+	OPENSSL_free(serv);
+}
+
+static char *
+name_oneline(const X509_NAME *name)
+{
+	BIO *mem = BIO_new(BIO_s_mem());
+	char *out = NULL, *data;
+	long n;
+
+	if (mem == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(mem, name, 0, XN_FLAG_ONELINE) >= 0 &&
+	    (n = BIO_get_mem_data(mem, &data)) >= 0 &&
+	    (out = malloc((size_t)n + 1)) != NULL) {
+		memcpy(out, data, (size_t)n);
+		out[n] = '\0';
+	}
+	BIO_free(mem);
+	return out;
+}
+
+static void
+record_peer(qget_conn *c)
+{
+	const unsigned char *alpn = NULL;
+	unsigned int alpn_len = 0;
+	X509 *cert;
+
+	SSL_get0_alpn_selected(c->ssl, &alpn, &alpn_len);
+	snprintf(c->alpn, sizeof(c->alpn), "%.*s", (int)alpn_len,
+	    alpn ? (const char *)alpn : "");
+	if ((cert = SSL_get1_peer_certificate(c->ssl)) != NULL) {
+		c->peer_subject = name_oneline(X509_get_subject_name(cert));
+		c->peer_issuer = name_oneline(X509_get_issuer_name(cert));
+		X509_free(cert);
+	}
+	c->verify = c->cfg.insecure ? "skipped (insecure)" : "ok";
+}
+
+/* Drops the SSL object of a failed attempt (with its BIO and socket). */
+static void
+drop_attempt(qget_conn *c)
+{
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+	c->fd = -1;
+}
+
+static qget_status
+try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
+    uint64_t deadline_us, qget_error *err)
+{
+	const BIO_ADDR *addr = BIO_ADDRINFO_address(ai);
+	qget_status rv;
+	BIO *bio = NULL;
+	int sock = -1, ret;
+	uint64_t start;
+
+	format_addr(addr, c->peer_addr, sizeof(c->peer_addr));
+	qget__log(&c->cfg, "trying %s", c->peer_addr);
+
+	sock = BIO_socket(BIO_ADDRINFO_family(ai), SOCK_DGRAM, 0, 0);
+	if (sock == -1) {
+		rv = qget__fail(err, QGET_E_CONNECT, "socket for %s: %s",
+		    c->peer_addr, strerror(errno));
+		goto out;
+	}
+	/* Connected, so that the kernel reports ICMP errors to us. */
+	if (!BIO_connect(sock, addr, 0) || !BIO_socket_nbio(sock, 1)) {
+		rv = qget__fail(err, QGET_E_CONNECT, "connect to %s: %s",
+		    c->peer_addr, strerror(errno));
+		goto out;
+	}
+	if ((bio = BIO_new(BIO_s_datagram())) == NULL) {
+		rv = qget__fail(err, QGET_E_NOMEM, "BIO_new failed");
+		goto out;
+	}
+	BIO_set_fd(bio, sock, BIO_CLOSE);
+	c->fd = sock;
+	sock = -1;
+	if ((c->ssl = SSL_new(c->ctx)) == NULL) {
+		rv = qget__fail(err, QGET_E_NOMEM, "SSL_new failed");
+		goto out;
+	}
+	SSL_set_bio(c->ssl, bio, bio);
+	bio = NULL;
+	SSL_set_app_data(c->ssl, c);
+
+	if (!SSL_set_blocking_mode(c->ssl, 0) ||
+	    !SSL_set_default_stream_mode(c->ssl,
+		SSL_DEFAULT_STREAM_MODE_NONE)) {
+		rv = qget__fail(err, QGET_E_FAILURE, "cannot configure QUIC");
+		goto out;
+	}
+	/* RFC 6066 forbids IP literals in SNI; verify the IP SAN instead. */
+	if (is_ip_literal(host)) {
+		if (!c->cfg.insecure && !X509_VERIFY_PARAM_set1_ip_asc(
+		    SSL_get0_param(c->ssl), host)) {
+			rv = qget__fail(err, QGET_E_FAILURE,
+			    "cannot verify IP %s", host);
+			goto out;
+		}
+	} else {
+		if (!SSL_set_tlsext_host_name(c->ssl, host) ||
+		    (!c->cfg.insecure && !SSL_set1_host(c->ssl, host))) {
+			rv = qget__fail(err, QGET_E_FAILURE,
+			    "cannot set host name %s", host);
+			goto out;
+		}
+	}
+	/* SSL_set_alpn_protos returns 0 for success! */
+	if (SSL_set_alpn_protos(c->ssl, c->cfg.alpn_wire,
+	    (unsigned int)c->cfg.alpn_len) != 0) {
+		rv = qget__fail(err, QGET_E_FAILURE, "cannot set ALPN");
+		goto out;
+	}
+	if (!SSL_set1_initial_peer_addr(c->ssl, addr)) {
+		rv = qget__fail(err, QGET_E_FAILURE,
+		    "cannot set the peer address");
+		goto out;
+	}
+	if (c->cfg.idle_timeout_ms != 0 &&
+	    !SSL_set_value_uint(c->ssl, SSL_VALUE_CLASS_GENERIC,
+		SSL_VALUE_QUIC_IDLE_TIMEOUT, c->cfg.idle_timeout_ms)) {
+		rv = qget__fail(err, QGET_E_USAGE,
+		    "idle timeout of %" PRIu64 " ms refused",
+		    c->cfg.idle_timeout_ms);
+		goto out;
+	}
+
+	c->in_handshake = 1;
+	start = qget__now_us();
+	while ((ret = SSL_connect(c->ssl)) != 1) {
+		int e = SSL_get_error(c->ssl, ret);
+
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			rv = qget__ssl_fail(c, c->ssl, "handshake", err);
+			goto out;
+		}
+		if ((rv = qget__wait(c, deadline_us, err)) != QGET_OK)
+			goto out;
+	}
+	c->handshake_us = qget__now_us() - start;
+	c->in_handshake = 0;
+	record_peer(c);
+	if (c->alpn[0] == '\0') {
+		rv = qget__fail(err, QGET_E_ALPN,
+		    "handshake with %s: the server selected no application "
+		    "protocol", c->peer_addr);
+		goto out;
+	}
+	qget__log(&c->cfg, "connected to %s", c->peer_addr);
+	rv = QGET_OK;
+out:
+	if (sock != -1)
+		BIO_closesocket(sock);
+	BIO_free(bio);
+	return rv;
+}
+
+/* An attempt that failed for one of these would fail the same way on the
+ * host's other addresses, or must not be retried at all. */
+static int
+is_final(qget_status rv)
+{
+	return rv == QGET_E_VERIFY || rv == QGET_E_ALPN ||
+	    rv == QGET_E_TIMEOUT || rv == QGET_E_INTERRUPTED ||
+	    rv == QGET_E_NOMEM || rv == QGET_E_USAGE;
+}
+
+/* getaddrinfo's own words ("Name or service not known"), which OpenSSL
+ * keeps as the error's data. */
+static void
+lookup_error_text(char *buf, size_t len)
+{
+	const char *data = NULL;
+	int flags = 0;
+	unsigned long e = ERR_peek_last_error_data(&data, &flags);
+
+	if (data != NULL && (flags & ERR_TXT_STRING) && *data != '\0')
+		snprintf(buf, len, "%s", data);
+	else if (e != 0)
+		ERR_error_string_n(e, buf, len);
+	else
+		snprintf(buf, len, "no address found");
+	ERR_clear_error();
+}
+
+static int
+family_af(qget_family f)
+{
+	return f == QGET_FAMILY_IPV4 ? AF_INET :
+	    f == QGET_FAMILY_IPV6 ? AF_INET6 : AF_UNSPEC;
+}
+
+qget_status
+qget_conn_open(qget_conn **out, const char *host, const char *port,
+    const qget_config *cfg, qget_error *err)
+{
+	BIO_ADDRINFO *res = NULL;
+	const BIO_ADDRINFO *ai;
+	qget_conn *c = NULL;
+	qget_status rv;
+	uint64_t start = qget__now_us(), deadline;
+	char text[256];
+
+	qget__error_clear(err);
+	if (out == NULL || host == NULL || *host == '\0' || port == NULL ||
+	    *port == '\0' || cfg == NULL) {
+		rv = qget__fail(err, QGET_E_USAGE,
+		    "qget_conn_open: host, port and config are required");
+		goto out;
+	}
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
+		goto out;
+	}
+	c->fd = -1;
+	if ((rv = qget__config_copy(&c->cfg, cfg)) != QGET_OK) {
+		qget__fail(err, rv, "out of memory");
+		goto out;
+	}
+	if (cfg->max_time_ms != 0)
+		c->deadline_us = start + cfg->max_time_ms * 1000u;
+	deadline = cfg->connect_timeout_ms != 0 ?
+	    start + cfg->connect_timeout_ms * 1000u : 0;
+	if (c->deadline_us != 0 && (deadline == 0 || c->deadline_us < deadline))
+		deadline = c->deadline_us;
+
+	if ((rv = make_ctx(c, err)) != QGET_OK)
+		goto out;
+
+	if (!BIO_lookup_ex(host, port, BIO_LOOKUP_CLIENT,
+	    family_af(cfg->family), SOCK_DGRAM, IPPROTO_UDP, &res)) {
+		lookup_error_text(text, sizeof(text));
+		rv = qget__fail(err, QGET_E_RESOLVE, "cannot resolve %s: %s",
+		    host, text);
+		goto out;
+	}
+	rv = QGET_E_CONNECT;
+	for (ai = res; ai != NULL; ai = BIO_ADDRINFO_next(ai)) {
+		if ((rv = try_address(c, host, ai, deadline, err)) == QGET_OK)
+			break;
+		if (is_final(rv))
+			goto out;
+		if (BIO_ADDRINFO_next(ai) != NULL)
+			qget__log(&c->cfg, "%s", qget_error_str(err));
+		drop_attempt(c);
+	}
+	if (rv != QGET_OK)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
+	BIO_ADDRINFO_free(res);
+	qget_conn_del(c);
+	return rv;
+}
+
+qget_status
+qget_conn_close(qget_conn *c, uint64_t timeout_ms, qget_error *err)
+{
+	uint64_t deadline;
+	qget_status rv;
+	int ret;
+
+	qget__error_clear(err);
+	if (c == NULL || c->ssl == NULL)
+		return qget__fail(err, QGET_E_USAGE, "close: no connection");
+	deadline = qget__now_us() + (timeout_ms ? timeout_ms : 2000) * 1000u;
+	if (c->deadline_us != 0 && c->deadline_us < deadline)
+		deadline = c->deadline_us;
+	while ((ret = SSL_shutdown(c->ssl)) != 1) {
+		if (ret < 0) {
+			rv = qget__ssl_fail(c, c->ssl, "close", err);
+			goto out;
+		}
+		if ((rv = qget__wait(c, deadline, err)) != QGET_OK) {
+			if (rv == QGET_E_TIMEOUT)
+				qget__fail(err, rv, "close: the peer did not "
+				    "acknowledge in time");
+			goto out;
+		}
+	}
+	qget__log(&c->cfg, "connection to %s closed", c->peer_addr);
+	rv = QGET_OK;
+out:
+	return rv;
+}
+
+void
+qget_conn_abort(qget_conn *c, uint64_t app_code, const char *reason)
+{
+	SSL_SHUTDOWN_EX_ARGS args;
+
+	if (c == NULL || c->ssl == NULL)
+		return;
+	memset(&args, 0, sizeof(args));
+	args.quic_error_code = app_code;
+	args.quic_reason = reason;
+	/* Rapid: one CONNECTION_CLOSE, no waiting for acknowledgements; the
+	 * event pass pushes the frame out before we forget the socket. */
+	SSL_shutdown_ex(c->ssl, SSL_SHUTDOWN_FLAG_RAPID, &args, sizeof(args));
+	SSL_handle_events(c->ssl);
+	ERR_clear_error();
+}
+
+void
+qget_conn_del(qget_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->ssl != NULL && !(SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN) &&
+	    !c->in_handshake)
+		qget_conn_abort(c, 0, NULL);
+	SSL_free(c->ssl);
+	SSL_CTX_free(c->ctx);
+	if (c->keylog != NULL)
+		fclose(c->keylog);
+	free(c->peer_subject);
+	free(c->peer_issuer);
+	qget__config_clear(&c->cfg);
+	free(c);
+}
+
+qget_status
+qget_conn_get_info(qget_conn *c, qget_conn_info *out)
+{
+	if (c == NULL || c->ssl == NULL || out == NULL)
+		return QGET_E_USAGE;
+	memset(out, 0, sizeof(*out));
+	out->peer_addr = c->peer_addr;
+	out->alpn = c->alpn;
+	out->version = SSL_get_version(c->ssl);
+	out->cipher = SSL_get_cipher_name(c->ssl);
+	out->peer_subject = c->peer_subject ? c->peer_subject : "";
+	out->peer_issuer = c->peer_issuer ? c->peer_issuer : "";
+	out->verify = c->verify ? c->verify : "";
+	out->handshake_us = c->handshake_us;
+	out->resumed = SSL_session_reused(c->ssl);
+	return QGET_OK;
+}

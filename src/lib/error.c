@@ -1,0 +1,236 @@
+/*
+ * Translation of OpenSSL's state into qget statuses: the only file that
+ * reads OpenSSL's error queue, verify result, stream states and close info.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/quic.h>
+#include <openssl/x509.h>
+
+#include "internal.h"
+
+/* QUIC's CONNECTION_CLOSE, on the wire, offers TLS alerts as 0x100+alert. */
+#define QUIC_CRYPTO_ERROR_BASE 0x100
+#define TLS_ALERT_NO_APPLICATION_PROTOCOL 120
+
+void
+qget__error_clear(qget_error *err)
+{
+	if (err == NULL)
+		return;
+	memset(err, 0, sizeof(*err));
+	err->status = QGET_OK;
+}
+
+qget_status
+qget__fail(qget_error *err, qget_status status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return status;
+	err->status = status;
+	va_start(ap, fmt);
+	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+void
+qget__log(const struct qget_config *cfg, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (cfg->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	cfg->log(cfg->log_arg, line);
+}
+
+static const char *
+transport_error_name(uint64_t code)
+{
+	static const char *const names[] = {
+		"NO_ERROR", "INTERNAL_ERROR", "CONNECTION_REFUSED",
+		"FLOW_CONTROL_ERROR", "STREAM_LIMIT_ERROR",
+		"STREAM_STATE_ERROR", "FINAL_SIZE_ERROR",
+		"FRAME_ENCODING_ERROR", "TRANSPORT_PARAMETER_ERROR",
+		"CONNECTION_ID_LIMIT_ERROR", "PROTOCOL_VIOLATION",
+		"INVALID_TOKEN", "APPLICATION_ERROR",
+		"CRYPTO_BUFFER_EXCEEDED", "KEY_UPDATE_ERROR",
+		"AEAD_LIMIT_REACHED", "NO_VIABLE_PATH",
+	};
+
+	if (code < sizeof(names) / sizeof(names[0]))
+		return names[code];
+	if (code >= QUIC_CRYPTO_ERROR_BASE && code <= 0x1ff)
+		return "CRYPTO_ERROR";
+	return "unknown transport error";
+}
+
+/* "application error 42 (0x2a)" or "transport error PROTOCOL_VIOLATION
+ * (0xa)" or "TLS alert no_application_protocol (0x178)", plus the reason. */
+static void
+describe_close(const SSL_CONN_CLOSE_INFO *ci, char *buf, size_t len)
+{
+	int n;
+
+	if (!(ci->flags & SSL_CONN_CLOSE_FLAG_TRANSPORT))
+		n = snprintf(buf, len, "application error %" PRIu64
+		    " (0x%" PRIx64 ")", ci->error_code, ci->error_code);
+	else if (ci->error_code >= QUIC_CRYPTO_ERROR_BASE &&
+	    ci->error_code <= 0x1ff)
+		n = snprintf(buf, len, "TLS alert %s (0x%" PRIx64 ")",
+		    SSL_alert_desc_string_long(
+			(int)(ci->error_code - QUIC_CRYPTO_ERROR_BASE)),
+		    ci->error_code);
+	else
+		n = snprintf(buf, len, "transport error %s (0x%" PRIx64 ")",
+		    transport_error_name(ci->error_code), ci->error_code);
+	if (n > 0 && (size_t)n < len && ci->reason_len > 0)
+		snprintf(buf + n, len - (size_t)n, ", reason '%.*s'",
+		    (int)(ci->reason_len > 200 ? 200 : ci->reason_len),
+		    ci->reason);
+}
+
+/* Drains the error queue: the last error's text into buf, and the errno of
+ * the last system error (a socket's ECONNREFUSED, say) as the result. */
+static int
+drain_error_queue(char *buf, size_t len)
+{
+	unsigned long e, last = 0;
+	const char *reason;
+	int sys_errno = 0;
+
+	while ((e = ERR_get_error()) != 0) {
+		last = e;
+		if (ERR_SYSTEM_ERROR(e))
+			sys_errno = ERR_GET_REASON(e);
+	}
+	if (last == 0) {
+		snprintf(buf, len, "unknown OpenSSL failure");
+		return 0;
+	}
+	reason = ERR_reason_error_string(last);
+	if (reason != NULL)
+		snprintf(buf, len, "%s", reason);
+	else
+		ERR_error_string_n(last, buf, len);
+	return sys_errno;
+}
+
+static qget_status
+stream_reset(qget_error *err, const char *op, const char *what,
+    uint64_t code)
+{
+	if (err != NULL) {
+		err->has_code = 1;
+		err->code = code;
+	}
+	return qget__fail(err, QGET_E_STREAM_RESET,
+	    "%s: %s by the peer with application error code %" PRIu64
+	    " (0x%" PRIx64 ")", op, what, code, code);
+}
+
+qget_status
+qget__ssl_fail(qget_conn *c, SSL *s, const char *op, qget_error *err)
+{
+	SSL_CONN_CLOSE_INFO ci;
+	char text[400], queue[256];
+	uint64_t code = 0;
+	long vr;
+	qget_status rv;
+	int sys_errno = drain_error_queue(queue, sizeof(queue));
+
+	if (s != c->ssl) {
+		if (SSL_get_stream_read_state(s) ==
+		    SSL_STREAM_STATE_RESET_REMOTE) {
+			SSL_get_stream_read_error_code(s, &code);
+			rv = stream_reset(err, op, "stream reset", code);
+			goto out;
+		}
+		if (SSL_get_stream_write_state(s) ==
+		    SSL_STREAM_STATE_RESET_REMOTE) {
+			SSL_get_stream_write_error_code(s, &code);
+			rv = stream_reset(err, op, "STOP_SENDING sent", code);
+			goto out;
+		}
+	}
+
+	if (!c->cfg.insecure &&
+	    (vr = SSL_get_verify_result(c->ssl)) != X509_V_OK) {
+		rv = qget__fail(err, QGET_E_VERIFY,
+		    "%s: server certificate verification failed: %s", op,
+		    X509_verify_cert_error_string(vr));
+		goto out;
+	}
+
+	if (SSL_get_conn_close_info(c->ssl, &ci, sizeof(ci))) {
+		int local = (ci.flags & SSL_CONN_CLOSE_FLAG_LOCAL) != 0;
+
+		if (err != NULL) {
+			err->has_code = 1;
+			err->code = ci.error_code;
+			err->is_transport =
+			    (ci.flags & SSL_CONN_CLOSE_FLAG_TRANSPORT) != 0;
+			err->is_local = local;
+			snprintf(err->reason, sizeof(err->reason), "%.*s",
+			    (int)(ci.reason_len < sizeof(err->reason) ?
+				ci.reason_len : sizeof(err->reason) - 1),
+			    ci.reason != NULL ? ci.reason : "");
+		}
+		if (local && ci.error_code == OSSL_QUIC_LOCAL_ERR_IDLE_TIMEOUT) {
+			if (err != NULL)
+				err->has_code = 0;
+			if (c->in_handshake)
+				rv = qget__fail(err, QGET_E_CONNECT,
+				    "%s: no QUIC server answered at %s", op,
+				    c->peer_addr);
+			else
+				rv = qget__fail(err, QGET_E_IDLE_TIMEOUT,
+				    "%s: connection timed out idle (nothing "
+				    "heard from %s)", op, c->peer_addr);
+			goto out;
+		}
+		/* OpenSSL ends the connection itself when the socket
+		 * reports ICMP port unreachable; say so plainly. */
+		if (local && c->in_handshake && sys_errno == ECONNREFUSED) {
+			rv = qget__fail(err, QGET_E_CONNECT, "%s: connection "
+			    "refused by %s (no QUIC server on that port)", op,
+			    c->peer_addr);
+			goto out;
+		}
+		describe_close(&ci, text, sizeof(text));
+		if ((ci.flags & SSL_CONN_CLOSE_FLAG_TRANSPORT) &&
+		    ci.error_code == QUIC_CRYPTO_ERROR_BASE +
+		    TLS_ALERT_NO_APPLICATION_PROTOCOL)
+			rv = qget__fail(err, QGET_E_ALPN,
+			    "%s: the server at %s accepted none of our "
+			    "application protocols (%s)", op, c->peer_addr,
+			    text);
+		else if (c->in_handshake)
+			rv = qget__fail(err, QGET_E_CONNECT,
+			    "%s: handshake with %s failed: connection closed "
+			    "%s with %s", op, c->peer_addr,
+			    local ? "locally" : "by the peer", text);
+		else
+			rv = qget__fail(err, QGET_E_CONN_CLOSED,
+			    "%s: connection closed %s with %s", op,
+			    local ? "locally" : "by the peer", text);
+		goto out;
+	}
+
+	rv = qget__fail(err, c->in_handshake ? QGET_E_CONNECT : QGET_E_FAILURE,
+	    "%s: %s", op, queue);
+out:
+	ERR_clear_error();
+	return rv;
+}

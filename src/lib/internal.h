@@ -1,0 +1,88 @@
+/*
+ * Internals of libqget, shared between its files.  Nothing here is part of
+ * the public API; internal names carry the qget__ prefix.
+ */
+#ifndef QGET_INTERNAL_H
+#define QGET_INTERNAL_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <openssl/ssl.h>
+
+#include "qget.h"
+
+struct qget_config {
+	unsigned char *alpn_wire; /* length-prefixed, as SSL_set_alpn_protos wants */
+	size_t alpn_len;
+	qget_family family;
+	char *cafile;
+	char *capath;
+	int insecure;
+	uint64_t connect_timeout_ms;
+	uint64_t idle_timeout_ms;
+	uint64_t max_time_ms;
+	char *keylog;
+	qget_log_cb log;
+	void *log_arg;
+	const volatile sig_atomic_t *cancel;
+};
+
+struct qget_conn {
+	struct qget_config cfg;
+	SSL_CTX *ctx;
+	SSL *ssl;
+	int fd;
+	uint64_t deadline_us; /* monotonic; 0 when there is no time limit */
+	FILE *keylog;
+	int in_handshake;
+	char peer_addr[64];
+	char alpn[256];
+	char *peer_subject;
+	char *peer_issuer;
+	const char *verify;
+	uint64_t handshake_us;
+};
+
+struct qget_stream {
+	qget_conn *conn;
+	SSL *ssl;
+	uint64_t nread;
+	uint64_t nwritten;
+	int concluded;
+};
+
+/* Monotonic clock in microseconds. */
+uint64_t qget__now_us(void);
+
+/* Copies src into dst (deep); dst must be zeroed. */
+qget_status qget__config_copy(struct qget_config *dst,
+    const struct qget_config *src);
+void qget__config_clear(struct qget_config *cfg);
+
+/* printf into err->detail and set err->status; returns status.  err may be
+ * NULL. */
+qget_status qget__fail(qget_error *err, qget_status status, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+void qget__error_clear(qget_error *err);
+
+/* The one place where OpenSSL's state after a failed call on `s` (the
+ * connection or one of its streams) is turned into a status and detail:
+ * stream reset, connection close info, verify result, error queue.  `op`
+ * names what failed ("handshake", "read"). */
+qget_status qget__ssl_fail(qget_conn *c, SSL *s, const char *op,
+    qget_error *err);
+
+/* Blocks until OpenSSL may make progress on c (socket readable/writable as
+ * it wants, or its timer fires), then lets it process events.  Returns
+ * QGET_OK, QGET_E_TIMEOUT when `deadline_us` (0: none) passed,
+ * QGET_E_INTERRUPTED when the cancel flag was raised, or QGET_E_CONNECT when
+ * the kernel reported the peer's port unreachable during the handshake. */
+qget_status qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err);
+
+/* printf to the config's log callback, if any. */
+void qget__log(const struct qget_config *cfg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,148 @@
+#include <stdlib.h>
+
+#include <openssl/err.h>
+
+#include "internal.h"
+
+qget_status
+qget_stream_open(qget_stream **out, qget_conn *c, qget_error *err)
+{
+	qget_stream *s = NULL;
+	qget_status rv;
+	uint64_t avail;
+
+	qget__error_clear(err);
+	if (out == NULL || c == NULL || c->ssl == NULL)
+		return qget__fail(err, QGET_E_USAGE, "stream: no connection");
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
+		goto out;
+	}
+	s->conn = c;
+	/* In non-blocking mode SSL_new_stream fails at once when the peer's
+	 * stream limit is reached; wait for MAX_STREAMS credit then. */
+	while ((s->ssl = SSL_new_stream(c->ssl, 0)) == NULL) {
+		if (SSL_get_conn_close_info(c->ssl, NULL, 0) ||
+		    !SSL_get_value_uint(c->ssl, SSL_VALUE_CLASS_GENERIC,
+			SSL_VALUE_QUIC_STREAM_BIDI_LOCAL_AVAIL, &avail) ||
+		    avail != 0) {
+			rv = qget__ssl_fail(c, c->ssl, "open stream", err);
+			goto out;
+		}
+		ERR_clear_error();
+		if ((rv = qget__wait(c, c->deadline_us, err)) != QGET_OK)
+			goto out;
+	}
+	/* Partial writes let qget_stream_write() hand over what fits and
+	 * wait for the rest, instead of retrying with the same buffer. */
+	SSL_set_mode(s->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE);
+	*out = s;
+	s = NULL;
+	rv = QGET_OK;
+out:
+	qget_stream_del(s);
+	return rv;
+}
+
+qget_status
+qget_stream_write(qget_stream *s, const void *buf, size_t len,
+    unsigned flags, qget_error *err)
+{
+	const unsigned char *p = buf;
+	qget_status rv;
+	size_t off = 0, n;
+
+	qget__error_clear(err);
+	if (s == NULL || (buf == NULL && len != 0))
+		return qget__fail(err, QGET_E_USAGE, "write: bad arguments");
+	if (s->concluded)
+		return qget__fail(err, QGET_E_USAGE,
+		    "write: the stream was already concluded");
+	while (off < len) {
+		if (SSL_write_ex(s->ssl, p + off, len - off, &n)) {
+			off += n;
+			s->nwritten += n;
+			continue;
+		}
+		switch (SSL_get_error(s->ssl, 0)) {
+		case SSL_ERROR_WANT_WRITE:
+		case SSL_ERROR_WANT_READ:
+			if ((rv = qget__wait(s->conn, s->conn->deadline_us,
+			    err)) != QGET_OK)
+				goto out;
+			break;
+		default:
+			rv = qget__ssl_fail(s->conn, s->ssl, "write", err);
+			goto out;
+		}
+	}
+	if ((flags & QGET_WRITE_FIN) != 0) {
+		if (!SSL_stream_conclude(s->ssl, 0)) {
+			rv = qget__ssl_fail(s->conn, s->ssl, "write", err);
+			goto out;
+		}
+		s->concluded = 1;
+	}
+	rv = QGET_OK;
+out:
+	return rv;
+}
+
+qget_status
+qget_stream_read(qget_stream *s, void *buf, size_t cap, size_t *nread,
+    qget_error *err)
+{
+	qget_status rv;
+	size_t n;
+
+	qget__error_clear(err);
+	if (s == NULL || buf == NULL || cap == 0 || nread == NULL)
+		return qget__fail(err, QGET_E_USAGE, "read: bad arguments");
+	*nread = 0;
+	for (;;) {
+		if (SSL_read_ex(s->ssl, buf, cap, &n)) {
+			s->nread += n;
+			*nread = n;
+			rv = QGET_OK;
+			goto out;
+		}
+		switch (SSL_get_error(s->ssl, 0)) {
+		case SSL_ERROR_ZERO_RETURN:
+			rv = QGET_OK; /* the peer's FIN */
+			goto out;
+		case SSL_ERROR_WANT_READ:
+		case SSL_ERROR_WANT_WRITE:
+			if ((rv = qget__wait(s->conn, s->conn->deadline_us,
+			    err)) != QGET_OK)
+				goto out;
+			break;
+		default:
+			rv = qget__ssl_fail(s->conn, s->ssl, "read", err);
+			goto out;
+		}
+	}
+out:
+	return rv;
+}
+
+uint64_t
+qget_stream_bytes_read(const qget_stream *s)
+{
+	return s != NULL ? s->nread : 0;
+}
+
+uint64_t
+qget_stream_bytes_written(const qget_stream *s)
+{
+	return s != NULL ? s->nwritten : 0;
+}
+
+void
+qget_stream_del(qget_stream *s)
+{
+	if (s == NULL)
+		return;
+	SSL_free(s->ssl);
+	free(s);
+}

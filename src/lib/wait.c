@@ -1,0 +1,93 @@
+/*
+ * The one blocking primitive: the connection runs in OpenSSL's non-blocking
+ * mode so that qget, not OpenSSL, owns the waiting, and can honour time
+ * limits, signals and ICMP errors that OpenSSL's own blocking mode cannot.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "internal.h"
+
+uint64_t
+qget__now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static qget_status
+deadline_passed(qget_conn *c, uint64_t deadline_us, qget_error *err)
+{
+	if (c->deadline_us != 0 && deadline_us == c->deadline_us)
+		return qget__fail(err, QGET_E_TIMEOUT,
+		    "maximum time of %.3f s reached",
+		    (double)c->cfg.max_time_ms / 1000.0);
+	return qget__fail(err, QGET_E_TIMEOUT,
+	    "connect timeout of %.3f s reached",
+	    (double)c->cfg.connect_timeout_ms / 1000.0);
+}
+
+qget_status
+qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err)
+{
+	struct pollfd pfd;
+	struct timeval tv;
+	int infinite = 1, timeout_ms = -1, n;
+
+	if (!SSL_get_event_timeout(c->ssl, &tv, &infinite))
+		infinite = 1;
+	if (!infinite) {
+		int64_t ms = (int64_t)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+		timeout_ms = ms > 60000 ? 60000 : (int)ms;
+	}
+	if (deadline_us != 0) {
+		uint64_t now = qget__now_us(), left;
+
+		if (now >= deadline_us)
+			return deadline_passed(c, deadline_us, err);
+		left = (deadline_us - now + 999) / 1000;
+		if (timeout_ms < 0 || left < (uint64_t)timeout_ms)
+			timeout_ms = (int)left;
+	}
+
+	pfd.fd = c->fd;
+	pfd.events = 0;
+	pfd.revents = 0;
+	if (SSL_net_read_desired(c->ssl))
+		pfd.events |= POLLIN;
+	if (SSL_net_write_desired(c->ssl))
+		pfd.events |= POLLOUT;
+
+	n = poll(&pfd, 1, timeout_ms);
+	if (n < 0) {
+		if (errno != EINTR)
+			return qget__fail(err, QGET_E_FAILURE, "poll: %s",
+			    strerror(errno));
+		if (c->cfg.cancel != NULL && *c->cfg.cancel)
+			return qget__fail(err, QGET_E_INTERRUPTED,
+			    "interrupted by a signal");
+		return QGET_OK;
+	}
+
+	/* On a connected UDP socket the kernel turns an ICMP port
+	 * unreachable into a pending ECONNREFUSED: during the handshake that
+	 * means nobody listens there, and waiting for the idle timeout would
+	 * only waste the user's time. */
+	if ((pfd.revents & POLLERR) && c->in_handshake) {
+		int soerr = 0;
+		socklen_t len = sizeof(soerr);
+
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 &&
+		    soerr == ECONNREFUSED)
+			return qget__fail(err, QGET_E_CONNECT,
+			    "handshake with %s: connection refused (no QUIC "
+			    "server on that port)", c->peer_addr);
+	}
+	SSL_handle_events(c->ssl);
+	return QGET_OK;
+}

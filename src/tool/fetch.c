@@ -1,0 +1,237 @@
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fetch.h"
+#include "http1.h"
+
+#define READ_BUF (256 * 1024)
+#define CLOSE_TIMEOUT_MS 2000
+
+volatile sig_atomic_t tool_stop_signal;
+
+static void
+log_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "* %s\n", line);
+}
+
+static void
+verbose(const struct tool_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!o->verbose)
+		return;
+	fputs("* ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The one place that prints a failure: "qget: (N) detail". */
+static qget_status
+report(qget_status st, const char *detail)
+{
+	fprintf(stderr, "qget: (%d) %s\n", qget_status_exit_code(st),
+	    detail[0] != '\0' ? detail : qget_status_str(st));
+	return st;
+}
+
+static qget_status
+make_config(const struct tool_opts *o, qget_config **out)
+{
+	qget_config *cfg = NULL;
+	const char *keylog = o->keylog ? o->keylog : getenv("SSLKEYLOGFILE");
+	qget_status rv;
+
+	if ((rv = qget_config_new(&cfg)) != QGET_OK ||
+	    (rv = qget_config_set_alpn(cfg, o->alpn)) != QGET_OK ||
+	    (rv = qget_config_set_family(cfg, o->family)) != QGET_OK ||
+	    (rv = qget_config_set_ca(cfg, o->cacert, o->capath)) != QGET_OK ||
+	    (rv = qget_config_set_keylog(cfg,
+		keylog && *keylog ? keylog : NULL)) != QGET_OK)
+		goto out;
+	qget_config_set_insecure(cfg, o->insecure);
+	if (o->connect_timeout_ms != 0)
+		qget_config_set_connect_timeout(cfg, o->connect_timeout_ms);
+	qget_config_set_idle_timeout(cfg, o->idle_timeout_ms);
+	qget_config_set_max_time(cfg, o->max_time_ms);
+	qget_config_set_cancel(cfg, &tool_stop_signal);
+	if (o->verbose)
+		qget_config_set_log(cfg, log_line, NULL);
+	*out = cfg;
+	cfg = NULL;
+out:
+	qget_config_del(cfg);
+	return rv;
+}
+
+static void
+describe_conn(const struct tool_opts *o, qget_conn *conn)
+{
+	qget_conn_info info;
+
+	if (!o->verbose || qget_conn_get_info(conn, &info) != QGET_OK)
+		return;
+	verbose(o, "ALPN: %s", info.alpn);
+	verbose(o, "protocol: %s, TLSv1.3 %s%s", info.version, info.cipher,
+	    info.resumed ? " (resumed)" : "");
+	verbose(o, "server certificate: subject %s", info.peer_subject);
+	verbose(o, "server certificate: issuer %s", info.peer_issuer);
+	verbose(o, "server certificate: verification %s", info.verify);
+	verbose(o, "handshake: %.1f ms", (double)info.handshake_us / 1000.0);
+}
+
+/* Sends body bytes to the output, holding them to the Content-Length. */
+static qget_status
+emit_body(const struct http1_resp *r, struct tool_out *out,
+    const unsigned char *p, size_t n, uint64_t *body, char *msg,
+    size_t msglen)
+{
+	if (n == 0)
+		return QGET_OK;
+	if (!r->simple && r->has_length && *body + n > r->content_length) {
+		snprintf(msg, msglen, "response longer than its Content-Length "
+		    "of %" PRIu64 " bytes", r->content_length);
+		return QGET_E_PROTOCOL;
+	}
+	*body += n;
+	return out_write(out, p, n, msg, msglen);
+}
+
+qget_status
+tool_fetch(const struct tool_opts *o, struct tool_out *out)
+{
+	qget_config *cfg = NULL;
+	qget_conn *conn = NULL;
+	qget_stream *st = NULL;
+	qget_conn_info info;
+	struct http1_resp *resp = NULL;
+	unsigned char *buf = NULL;
+	char req[8192 + 512], msg[512];
+	qget_error err;
+	qget_status rv;
+	uint64_t body = 0;
+	size_t reqlen, n, used;
+	int use_http1;
+
+	msg[0] = '\0';
+	if ((rv = make_config(o, &cfg)) != QGET_OK) {
+		rv = report(rv, "cannot configure the connection");
+		goto out;
+	}
+	if ((buf = malloc(READ_BUF)) == NULL ||
+	    (resp = malloc(sizeof(*resp))) == NULL) {
+		rv = report(QGET_E_NOMEM, "out of memory");
+		goto out;
+	}
+	http1_resp_init(resp);
+
+	if ((rv = qget_conn_open(&conn, o->host, o->port, cfg, &err)) !=
+	    QGET_OK) {
+		rv = report(rv, qget_error_str(&err));
+		goto out;
+	}
+	describe_conn(o, conn);
+	qget_conn_get_info(conn, &info);
+	use_http1 = strcmp(info.alpn, "hq-interop") != 0;
+	reqlen = http1_build_request(req, sizeof(req), info.alpn, o->host,
+	    o->path);
+	if (reqlen == 0) {
+		rv = report(QGET_E_USAGE, "request too long");
+		goto out;
+	}
+	verbose(o, "request: %.*s", (int)strcspn(req, "\r\n"), req);
+
+	if ((rv = qget_stream_open(&st, conn, &err)) != QGET_OK ||
+	    (rv = qget_stream_write(st, req, reqlen, QGET_WRITE_FIN, &err)) !=
+	    QGET_OK) {
+		rv = report(rv, qget_error_str(&err));
+		goto out;
+	}
+
+	for (;;) {
+		if ((rv = qget_stream_read(st, buf, READ_BUF, &n, &err)) !=
+		    QGET_OK) {
+			rv = report(rv, qget_error_str(&err));
+			goto out;
+		}
+		if (n == 0)
+			break; /* FIN: the response is complete */
+		used = 0;
+		if (use_http1 && !resp->decided) {
+			if ((rv = http1_feed(resp, buf, n, &used, msg,
+			    sizeof(msg))) != QGET_OK) {
+				rv = report(rv, msg);
+				goto out;
+			}
+			if (!resp->decided)
+				continue;
+			if (resp->simple)
+				rv = emit_body(resp, out, resp->head,
+				    resp->head_len, &body, msg, sizeof(msg));
+			else if (o->include)
+				rv = out_write(out, resp->head, resp->head_len,
+				    msg, sizeof(msg));
+			if (rv != QGET_OK) {
+				rv = report(rv, msg);
+				goto out;
+			}
+			if (!resp->simple)
+				verbose(o, "response: HTTP/1.%d %d %s%s",
+				    resp->version_minor, resp->status,
+				    resp->reason, resp->has_length ? "" :
+				    " (no Content-Length)");
+		}
+		if ((rv = emit_body(resp, out, buf + used, n - used, &body,
+		    msg, sizeof(msg))) != QGET_OK) {
+			rv = report(rv, msg);
+			goto out;
+		}
+	}
+
+	if (use_http1 && !resp->decided) {
+		if ((rv = http1_finish(resp, msg, sizeof(msg))) != QGET_OK ||
+		    (rv = emit_body(resp, out, resp->head, resp->head_len,
+			&body, msg, sizeof(msg))) != QGET_OK) {
+			rv = report(rv, msg);
+			goto out;
+		}
+	}
+	if (use_http1 && !resp->simple && resp->has_length &&
+	    body < resp->content_length) {
+		snprintf(msg, sizeof(msg), "response truncated: the server "
+		    "ended the stream after %" PRIu64 " of %" PRIu64
+		    " body bytes (Content-Length)", body,
+		    resp->content_length);
+		rv = report(QGET_E_TRUNCATED, msg);
+		goto out;
+	}
+	if ((rv = out_commit(out, msg, sizeof(msg))) != QGET_OK) {
+		rv = report(rv, msg);
+		goto out;
+	}
+	verbose(o, "received %" PRIu64 " bytes (%" PRIu64 " body), sent %"
+	    PRIu64, qget_stream_bytes_read(st), body,
+	    qget_stream_bytes_written(st));
+
+	/* The response is complete and written: a close that goes wrong now
+	 * is worth a note, not a failure. */
+	qget_stream_del(st);
+	st = NULL;
+	if (qget_conn_close(conn, CLOSE_TIMEOUT_MS, &err) != QGET_OK)
+		verbose(o, "close: %s", qget_error_str(&err));
+	rv = QGET_OK;
+out:
+	qget_stream_del(st);
+	qget_conn_del(conn);
+	qget_config_del(cfg);
+	free(resp);
+	free(buf);
+	return rv;
+}

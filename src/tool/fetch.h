@@ -1,0 +1,20 @@
+#ifndef QGET_TOOL_FETCH_H
+#define QGET_TOOL_FETCH_H
+
+#include <signal.h>
+
+#include "options.h"
+#include "output.h"
+
+/* Set by the tool's signal handler: the signal number that asked us to
+ * stop, or 0. */
+extern volatile sig_atomic_t tool_stop_signal;
+
+/*
+ * Fetches o->path from o->host:o->port and writes the body (and with -i
+ * the head) to `out`.  Reports failures on stderr and returns the status
+ * that decides the exit code.
+ */
+qget_status tool_fetch(const struct tool_opts *o, struct tool_out *out);
+
+#endif

@@ -1,0 +1,72 @@
+/* qget: fetch one path from a QUIC server, on libqget. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fetch.h"
+#include "options.h"
+#include "output.h"
+
+static void
+on_signal(int sig)
+{
+	tool_stop_signal = sig;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	/* A closed stdout must become EPIPE on write (exit 10), not death. */
+	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: the library's poll() must see EINTR. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tool_opts o;
+	struct tool_out out;
+	char msg[512];
+	qget_status rv;
+	int code;
+
+	if (tool_parse_args(argc, argv, &o, msg, sizeof(msg)) != QGET_OK) {
+		fprintf(stderr, "qget: %s\n", msg);
+		fprintf(stderr, "qget: try 'qget --help'\n");
+		return qget_status_exit_code(QGET_E_USAGE);
+	}
+	if (o.help) {
+		tool_usage(stdout);
+		return 0;
+	}
+	if (o.version) {
+		printf("qget %s (%s)\n", qget_version_str(),
+		    qget_openssl_version_str());
+		return 0;
+	}
+	install_signals();
+	if (o.insecure)
+		fprintf(stderr, "qget: warning: --insecure: the server's "
+		    "certificate and name are not verified\n");
+	if (out_open(&out, o.output, msg, sizeof(msg)) != QGET_OK) {
+		fprintf(stderr, "qget: (%d) %s\n",
+		    qget_status_exit_code(QGET_E_OUTPUT), msg);
+		return qget_status_exit_code(QGET_E_OUTPUT);
+	}
+	rv = tool_fetch(&o, &out);
+	if (rv != QGET_OK)
+		out_abort(&out);
+	out_close(&out);
+	code = qget_status_exit_code(rv);
+	if (rv == QGET_E_INTERRUPTED)
+		code = 128 + tool_stop_signal;
+	return code;
+}

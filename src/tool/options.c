@@ -1,0 +1,265 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "options.h"
+
+#define MAX_SECONDS 1000000u
+
+enum {
+	OPT_ALPN = 256,
+	OPT_CACERT,
+	OPT_CAPATH,
+	OPT_CONNECT_TIMEOUT,
+	OPT_IDLE_TIMEOUT,
+	OPT_KEYLOG,
+	OPT_VERSION,
+};
+
+/* Sorted by long name. */
+static const struct option long_opts[] = {
+	{ "alpn", required_argument, NULL, OPT_ALPN },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "capath", required_argument, NULL, OPT_CAPATH },
+	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "help", no_argument, NULL, 'h' },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "include", no_argument, NULL, 'i' },
+	{ "insecure", no_argument, NULL, 'k' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "keylog", required_argument, NULL, OPT_KEYLOG },
+	{ "max-time", required_argument, NULL, 'm' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "silent", no_argument, NULL, 's' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+void
+tool_usage(FILE *f)
+{
+	fputs(
+"Usage: qget [options] HOST PORT [PATH]\n"
+"Fetch PATH (default /) from a QUIC server: ALPN http/1.0 by default, as in\n"
+"OpenSSL's ossl-guide-quic-client-block(7); the body goes to stdout.\n"
+"\n"
+"Options:\n"
+"  -4, --ipv4               use IPv4 addresses only\n"
+"  -6, --ipv6               use IPv6 addresses only\n"
+"      --alpn LIST          ALPN protocols to offer, comma-separated\n"
+"                           (default http/1.0; hq-interop is also spoken)\n"
+"      --cacert FILE        trust the CA certificates in this PEM file\n"
+"      --capath DIR         trust the CA certificates in this hashed directory\n"
+"  -k, --insecure           do not verify the server's certificate (warns)\n"
+"  -o, --output FILE        write the body to FILE; it appears only when the\n"
+"                           download is complete\n"
+"      --connect-timeout S  give up when no handshake completed in S seconds\n"
+"  -m, --max-time S         give up when the whole transfer took S seconds\n"
+"      --idle-timeout S     QUIC idle timeout to offer, in seconds\n"
+"      --keylog FILE        append TLS secrets to FILE (also SSLKEYLOGFILE)\n"
+"  -i, --include            also print the response head\n"
+"  -v, --verbose            describe the connection on stderr\n"
+"  -s, --silent             print nothing but errors on stderr\n"
+"  -h, --help               print this help\n"
+"      --version            print qget's and OpenSSL's versions\n"
+"\n"
+"Exit codes:\n"
+"  0  success: the whole response arrived (FIN) and was written\n"
+"  1  other failure        2  bad usage\n"
+"  3  host not resolved    4  could not connect (no answer, refused, handshake)\n"
+"  5  certificate verification failed\n"
+"  6  the server accepted none of our ALPN protocols\n"
+"  7  stream reset by the peer, or response truncated\n"
+"  8  connection closed by the peer, or idle timeout during transfer\n"
+"  9  --connect-timeout or --max-time reached\n"
+" 10  local output failed (file, disk full, broken pipe)\n"
+"130, 143  interrupted by SIGINT, SIGTERM\n", f);
+}
+
+int
+tool_parse_seconds(const char *s, uint64_t *ms)
+{
+	uint64_t whole = 0, frac_ms = 0;
+	unsigned frac_digits = 0;
+	int seen = 0, rest = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++, seen = 1) {
+		whole = whole * 10 + (uint64_t)(*p - '0');
+		if (whole > MAX_SECONDS)
+			return -1;
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, seen = 1) {
+			/* Beyond milliseconds only "is anything left" counts. */
+			if (frac_digits < 3) {
+				frac_ms = frac_ms * 10 + (uint64_t)(*p - '0');
+				frac_digits++;
+			} else if (*p != '0') {
+				rest = 1;
+			}
+		}
+		for (; frac_digits < 3; frac_digits++)
+			frac_ms *= 10;
+	}
+	if (!seen || *p != '\0')
+		return -1;
+	*ms = whole * 1000 + frac_ms + (uint64_t)rest;
+	if (*ms > (uint64_t)MAX_SECONDS * 1000)
+		return -1;
+	return 0;
+}
+
+int
+tool_parse_port(const char *s)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (*s == '\0' || strlen(s) > 5)
+		return -1;
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	return v >= 1 && v <= 65535 ? 0 : -1;
+}
+
+/* A path goes into a request line verbatim: it must start with '/' and
+ * hold no byte that could end or split that line. */
+static int
+path_ok(const char *path)
+{
+	const unsigned char *p = (const unsigned char *)path;
+
+	if (*p != '/')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return 0;
+	return strlen(path) <= 8000;
+}
+
+static qget_status
+bad(char *msg, size_t len, const char *fmt, const char *arg)
+{
+	snprintf(msg, len, fmt, arg);
+	return QGET_E_USAGE;
+}
+
+qget_status
+tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
+    size_t msglen)
+{
+	const char *host;
+	size_t hlen;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->alpn = "http/1.0";
+	msg[0] = '\0';
+	optind = 0; /* GNU: full re-initialisation */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:46hikm:o:sv", long_opts,
+	    NULL)) != -1) {
+		switch (c) {
+		case '4':
+		case '6':
+			if (o->family != QGET_FAMILY_ANY &&
+			    o->family != (c == '4' ? QGET_FAMILY_IPV4 :
+			    QGET_FAMILY_IPV6))
+				return bad(msg, msglen, "%s",
+				    "-4 and -6 exclude each other");
+			o->family = c == '4' ? QGET_FAMILY_IPV4 :
+			    QGET_FAMILY_IPV6;
+			break;
+		case OPT_ALPN: {
+			qget_config *probe = NULL;
+			qget_status rv = qget_config_new(&probe);
+
+			if (rv == QGET_OK)
+				rv = qget_config_set_alpn(probe, optarg);
+			qget_config_del(probe);
+			if (rv != QGET_OK)
+				return bad(msg, msglen, "--alpn: '%s' is not a "
+				    "comma-separated list of 1..255-byte names",
+				    optarg);
+			o->alpn = optarg;
+			break;
+		}
+		case OPT_CACERT: o->cacert = optarg; break;
+		case OPT_CAPATH: o->capath = optarg; break;
+		case 'k': o->insecure = 1; break;
+		case 'o':
+			if (*optarg == '\0')
+				return bad(msg, msglen, "%s",
+				    "-o: the file name is empty");
+			o->output = optarg;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if (tool_parse_seconds(optarg, &o->connect_timeout_ms))
+				return bad(msg, msglen, "--connect-timeout: "
+				    "'%s' is not a number of seconds", optarg);
+			break;
+		case 'm':
+			if (tool_parse_seconds(optarg, &o->max_time_ms))
+				return bad(msg, msglen, "--max-time: '%s' is not "
+				    "a number of seconds", optarg);
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if (tool_parse_seconds(optarg, &o->idle_timeout_ms))
+				return bad(msg, msglen, "--idle-timeout: '%s' is "
+				    "not a number of seconds", optarg);
+			break;
+		case OPT_KEYLOG: o->keylog = optarg; break;
+		case 'i': o->include = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 's': o->silent = 1; break;
+		case 'h': o->help = 1; return QGET_OK;
+		case OPT_VERSION: o->version = 1; return QGET_OK;
+		case ':':
+			return bad(msg, msglen, "option %s needs a value",
+			    argv[optind - 1]);
+		default:
+			if (optopt != 0) {
+				char opt[3] = { '-', (char)optopt, '\0' };
+
+				return bad(msg, msglen, "unknown option %s",
+				    opt);
+			}
+			return bad(msg, msglen, "unknown option %s",
+			    argv[optind - 1]);
+		}
+	}
+	if (o->verbose && o->silent)
+		return bad(msg, msglen, "%s", "-v and -s exclude each other");
+
+	if (argc - optind < 2)
+		return bad(msg, msglen, "%s", "HOST and PORT are required");
+	if (argc - optind > 3)
+		return bad(msg, msglen, "unexpected argument '%s'",
+		    argv[optind + 3]);
+	host = argv[optind];
+	hlen = strlen(host);
+	/* Accept "[::1]" as users copy it from URLs. */
+	if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+		host++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof(o->host) ||
+	    memchr(host, '/', hlen) != NULL)
+		return bad(msg, msglen, "bad host name '%s'", argv[optind]);
+	memcpy(o->host, host, hlen);
+	o->host[hlen] = '\0';
+	o->port = argv[optind + 1];
+	if (tool_parse_port(o->port))
+		return bad(msg, msglen, "bad port '%s' (1-65535)", o->port);
+	o->path = argc - optind == 3 ? argv[optind + 2] : "/";
+	if (!path_ok(o->path))
+		return bad(msg, msglen, "bad path '%s': it must start with '/' "
+		    "and hold no spaces or control characters", o->path);
+	return QGET_OK;
+}

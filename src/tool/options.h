@@ -1,0 +1,52 @@
+#ifndef QGET_TOOL_OPTIONS_H
+#define QGET_TOOL_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qget.h"
+
+struct tool_opts {
+	qget_family family;
+	const char *alpn;
+	const char *cacert;
+	const char *capath;
+	int insecure;
+	const char *output;
+	uint64_t connect_timeout_ms; /* 0: the library's default */
+	uint64_t max_time_ms;        /* 0: none */
+	uint64_t idle_timeout_ms;    /* 0: OpenSSL's default */
+	const char *keylog;
+	int include;
+	int verbose;
+	int silent;
+	int help;
+	int version;
+	char host[256];              /* without IPv6 brackets */
+	const char *port;
+	const char *path;
+};
+
+/*
+ * Parses the command line into `o` (which it zeroes first).  Returns QGET_OK
+ * or QGET_E_USAGE with a one-line reason in msg.  Reentrant as far as
+ * getopt_long allows (it resets optind).
+ */
+qget_status tool_parse_args(int argc, char **argv, struct tool_opts *o,
+    char *msg, size_t msglen);
+
+/*
+ * Strict "seconds" parser: digits with an optional fraction ("2", "0.5"),
+ * no sign, no exponent, at most 1e6 s.  Stores milliseconds, rounded up so
+ * that 0.0001 does not become "no limit".  Returns 0 or -1.
+ */
+int tool_parse_seconds(const char *s, uint64_t *ms);
+
+/* Strict port: 1..65535 in decimal, nothing else.  Returns 0 or -1. */
+int tool_parse_port(const char *s);
+
+#include <stdio.h>
+/* The --help text. */
+void tool_usage(FILE *f);
+
+#endif

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Against a server we did not write: OpenSSL's own demo server
+# demos/guide/quic-server-block.c, compiled from the OpenSSL source the
+# build fetched.  It echoes the request back, so qget must print exactly the
+# request it sent.  The example program (examples/fetch) runs against it too.
+. "$(dirname "$0")/../lib.sh"
+
+src=${OPENSSL_SRC:-}
+peer=$top/$BUILD/peers/quic-server-block
+if [ -z "$src" ] || [ ! -f "$src/demos/guide/quic-server-block.c" ]; then
+	skip "openssl demo server: echo" "no OpenSSL source tree (system OpenSSL without the fetched source)"
+	skip "openssl demo server: example program" "no OpenSSL source tree"
+	exit 0
+fi
+if [ ! -x "$peer" ] || [ "$peer" -ot "$src/demos/guide/quic-server-block.c" ]; then
+	mkdir -p "$(dirname "$peer")"
+	# shellcheck disable=SC2086 # the flags are word lists
+	if ! cc -O2 $OPENSSL_CFLAGS "$src/demos/guide/quic-server-block.c" \
+		$OPENSSL_LIBS -o "$peer" 2>"$T/cc.log"; then
+		fail "openssl demo server: build" "$(tail -n 3 "$T/cc.log")"
+		exit 0
+	fi
+fi
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# The demo serves one connection at a time and may exit on a client's
+# error, so each case gets its own instance.
+peer_start() {
+	local i
+	PEER_PORT=$(free_port)
+	"$peer" "$PEER_PORT" "$CERTS/server.pem" "$CERTS/server.key" >"$T/peer.log" 2>&1 &
+	PEER_PID=$!
+	PIDS+=("$PEER_PID")
+	for i in $(seq 1 50); do
+		grep -q 'Waiting for connection' "$T/peer.log" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+peer_start || { fail "openssl demo server: start" "$(cat "$T/peer.log")"; exit 0; }
+q --cacert "$CERTS/ca.pem" localhost "$PEER_PORT" /echo/me
+expect "openssl demo server: exit 0" 0
+printf 'GET /echo/me HTTP/1.0\r\nConnection: close\r\nHost: localhost\r\n\r\n' >"$T/expected"
+same "openssl demo server: qget prints exactly the request it sent" "$T/expected" "$T/out"
+stop "$PEER_PID"
+
+peer_start || { fail "openssl demo server: start" "$(cat "$T/peer.log")"; exit 0; }
+"$top/$BUILD/examples/fetch" localhost "$PEER_PORT" "$CERTS/ca.pem" >"$T/out" 2>"$T/err"
+RC=$?
+expect "openssl demo server: example program exit 0" 0
+printf 'GET / HTTP/1.0\r\nConnection: close\r\nHost: localhost\r\n\r\n' >"$T/expected"
+same "openssl demo server: example program prints the echo" "$T/expected" "$T/out"
+stop "$PEER_PID"

@@ -1,0 +1,62 @@
+/* The status table: every status has a name, a message and the exit code
+ * that the README and --help promise. */
+#include <stdio.h>
+#include <string.h>
+
+#include "qget.h"
+#include "check.h"
+
+int
+main(void)
+{
+	static const struct {
+		qget_status s;
+		int code;
+	} promised[] = {
+		{ QGET_OK, 0 }, { QGET_E_FAILURE, 1 }, { QGET_E_NOMEM, 1 },
+		{ QGET_E_PROTOCOL, 1 }, { QGET_E_USAGE, 2 },
+		{ QGET_E_RESOLVE, 3 }, { QGET_E_CONNECT, 4 },
+		{ QGET_E_VERIFY, 5 }, { QGET_E_ALPN, 6 },
+		{ QGET_E_STREAM_RESET, 7 }, { QGET_E_TRUNCATED, 7 },
+		{ QGET_E_CONN_CLOSED, 8 }, { QGET_E_IDLE_TIMEOUT, 8 },
+		{ QGET_E_TIMEOUT, 9 }, { QGET_E_OUTPUT, 10 },
+		{ QGET_E_INTERRUPTED, 130 },
+	};
+	char name[96];
+	size_t i;
+	int s;
+
+	CHECK("status: every status is listed here",
+	    sizeof(promised) / sizeof(promised[0]) == QGET_STATUS_COUNT);
+	for (i = 0; i < sizeof(promised) / sizeof(promised[0]); i++) {
+		snprintf(name, sizeof(name), "status: %s exits %d",
+		    qget_status_name(promised[i].s), promised[i].code);
+		CHECK(name, qget_status_exit_code(promised[i].s) ==
+		    promised[i].code);
+	}
+	for (s = 0; s < QGET_STATUS_COUNT; s++) {
+		snprintf(name, sizeof(name), "status: %s has a message",
+		    qget_status_name((qget_status)s));
+		CHECK(name, strlen(qget_status_str((qget_status)s)) > 3);
+		for (int t = 0; t < s; t++)
+			if (strcmp(qget_status_str((qget_status)s),
+			    qget_status_str((qget_status)t)) == 0)
+				CHECK("status: messages are distinct", 0);
+	}
+	CHECK("status: out of range is a failure",
+	    qget_status_exit_code((qget_status)999) == 1 &&
+	    strcmp(qget_status_name((qget_status)-1), "E_UNKNOWN") == 0);
+	CHECK("status: NULL error has text",
+	    strlen(qget_error_str(NULL)) > 0);
+	{
+		qget_error e = { .status = QGET_E_ALPN };
+
+		CHECK("status: empty detail falls back to the message",
+		    strcmp(qget_error_str(&e),
+		    qget_status_str(QGET_E_ALPN)) == 0);
+	}
+	CHECK("status: version", strcmp(qget_version_str(), QGET_VERSION) == 0);
+	CHECK("status: OpenSSL version", strncmp(qget_openssl_version_str(),
+	    "OpenSSL 3.", 10) == 0);
+	return CHECK_DONE();
+}
