@@ -14,6 +14,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
 	-Iinclude -Isrc/lib $(OPENSSL_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
+.DEFAULT_GOAL := all
+
 # Generated once per build directory: where OpenSSL lives.
 DEPS_MK := $(BUILD)/deps.mk
 -include $(DEPS_MK)

@@ -125,8 +125,8 @@ typedef struct qget_config qget_config;
 
 /*
  * Creates a configuration with the defaults: ALPN "http/1.0", any address
- * family, the system's default CA store, verification on, a connect timeout
- * of 30 s, OpenSSL's default idle timeout, no time limit, no key log.
+ * family, the system's default CA store, verification on, no connect
+ * timeout, OpenSSL's default idle timeout, no time limit, no key log.
  * Returns QGET_OK or QGET_E_NOMEM.
  */
 qget_status qget_config_new(qget_config **out);
@@ -145,7 +145,10 @@ qget_status qget_config_set_ca(qget_config *cfg, const char *file,
 /* Non-zero turns certificate and host name verification off. */
 void qget_config_set_insecure(qget_config *cfg, int insecure);
 /* The handshake must complete within this many milliseconds, over all
- * addresses tried (0: no limit).  Running out is QGET_E_TIMEOUT. */
+ * addresses tried (0, the default: no limit).  Running out is
+ * QGET_E_TIMEOUT.  Apart from it, each address gets the idle timeout (or
+ * 30 s) to complete its handshake; an address that does not is
+ * QGET_E_CONNECT ("no QUIC server answered") and the next is tried. */
 void qget_config_set_connect_timeout(qget_config *cfg, uint64_t ms);
 /* The QUIC idle timeout we offer, in milliseconds (0: OpenSSL's default). */
 void qget_config_set_idle_timeout(qget_config *cfg, uint64_t ms);

@@ -3,8 +3,6 @@
 
 #include "internal.h"
 
-#define DEFAULT_CONNECT_TIMEOUT_MS 30000
-
 static char *
 dup_or_null(const char *s)
 {
@@ -50,7 +48,6 @@ qget_config_new(qget_config **out)
 	*out = NULL;
 	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
 		goto out;
-	cfg->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	if ((rv = qget_config_set_alpn(cfg, "http/1.0")) != QGET_OK)
 		goto out;
 	*out = cfg;

@@ -16,6 +16,10 @@
 
 #include "internal.h"
 
+/* How long one address may take to answer when no idle timeout is set:
+ * OpenSSL's default idle timeout. */
+#define DEFAULT_HANDSHAKE_MS 30000
+
 static void
 keylog_cb(const SSL *ssl, const char *line)
 {
@@ -152,7 +156,7 @@ try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
 	qget_status rv;
 	BIO *bio = NULL;
 	int sock = -1, ret;
-	uint64_t start;
+	uint64_t start, budget_ms, addr_deadline;
 
 	format_addr(addr, c->peer_addr, sizeof(c->peer_addr));
 	qget__log(&c->cfg, "trying %s", c->peer_addr);
@@ -180,10 +184,19 @@ try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
 		rv = qget__fail(err, QGET_E_NOMEM, "SSL_new failed");
 		goto out;
 	}
+	/* A transport parameter: it must be requested before the handshake
+	 * (and as a FEATURE_REQUEST: the GENERIC class is refused). */
+	if (c->cfg.idle_timeout_ms != 0 &&
+	    !SSL_set_value_uint(c->ssl, SSL_VALUE_CLASS_FEATURE_REQUEST,
+		SSL_VALUE_QUIC_IDLE_TIMEOUT, c->cfg.idle_timeout_ms)) {
+		rv = qget__fail(err, QGET_E_USAGE,
+		    "idle timeout of %" PRIu64 " ms refused",
+		    c->cfg.idle_timeout_ms);
+		goto out;
+	}
 	SSL_set_bio(c->ssl, bio, bio);
 	bio = NULL;
 	SSL_set_app_data(c->ssl, c);
-
 	if (!SSL_set_blocking_mode(c->ssl, 0) ||
 	    !SSL_set_default_stream_mode(c->ssl,
 		SSL_DEFAULT_STREAM_MODE_NONE)) {
@@ -217,17 +230,17 @@ try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
 		    "cannot set the peer address");
 		goto out;
 	}
-	if (c->cfg.idle_timeout_ms != 0 &&
-	    !SSL_set_value_uint(c->ssl, SSL_VALUE_CLASS_GENERIC,
-		SSL_VALUE_QUIC_IDLE_TIMEOUT, c->cfg.idle_timeout_ms)) {
-		rv = qget__fail(err, QGET_E_USAGE,
-		    "idle timeout of %" PRIu64 " ms refused",
-		    c->cfg.idle_timeout_ms);
-		goto out;
-	}
-
 	c->in_handshake = 1;
 	start = qget__now_us();
+	/* OpenSSL applies no idle timeout before the handshake is done, so
+	 * the address gets its own budget: running out of it means nobody
+	 * answered here, while running into deadline_us is the caller's
+	 * limit. */
+	budget_ms = c->cfg.idle_timeout_ms ? c->cfg.idle_timeout_ms :
+	    DEFAULT_HANDSHAKE_MS;
+	addr_deadline = start + budget_ms * 1000u;
+	if (deadline_us != 0 && deadline_us < addr_deadline)
+		addr_deadline = deadline_us;
 	while ((ret = SSL_connect(c->ssl)) != 1) {
 		int e = SSL_get_error(c->ssl, ret);
 
@@ -235,7 +248,12 @@ try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
 			rv = qget__ssl_fail(c, c->ssl, "handshake", err);
 			goto out;
 		}
-		if ((rv = qget__wait(c, deadline_us, err)) != QGET_OK)
+		rv = qget__wait(c, addr_deadline, err);
+		if (rv == QGET_E_TIMEOUT && addr_deadline != deadline_us)
+			rv = qget__fail(err, QGET_E_CONNECT, "handshake: no QUIC "
+			    "server answered at %s within %.1f s",
+			    c->peer_addr, (double)budget_ms / 1000.0);
+		if (rv != QGET_OK)
 			goto out;
 	}
 	c->handshake_us = qget__now_us() - start;

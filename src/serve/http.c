@@ -1,0 +1,265 @@
+/*
+ * Request parsing and path checking for qget-serve (pure functions, see
+ * http.h).
+ */
+#include "http.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* Finds the end of the head: the offset just past the blank line, or 0. */
+static size_t find_head_end(const char *buf, size_t len)
+{
+    size_t i;
+
+    /* Bare LF line endings are tolerated: some tools send them. */
+    for (i = 0; i + 1 < len; i++) {
+        if (buf[i] != '\n')
+            continue;
+        if (buf[i + 1] == '\n')
+            return i + 2;
+        if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+            return i + 3;
+    }
+    return 0;
+}
+
+static int is_token_upper(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (s[i] < 'A' || s[i] > 'Z')
+            return 0;
+    return 1;
+}
+
+/*
+ * Classifies a method token.  Unknown but well-formed methods get 501 so a
+ * client can tell "not supported" from "garbage".
+ */
+static int parse_method(const char *s, size_t n, enum http_method *m)
+{
+    if (n == 3 && memcmp(s, "GET", 3) == 0) {
+        *m = HTTP_METHOD_GET;
+        return 200;
+    }
+    if (n == 4 && memcmp(s, "HEAD", 4) == 0) {
+        *m = HTTP_METHOD_HEAD;
+        return 200;
+    }
+    return is_token_upper(s, n) ? 501 : 400;
+}
+
+/* Copies a target, dropping any "?query"; the fragment never reaches us. */
+static int copy_target(const char *s, size_t n, struct http_request *req)
+{
+    const char *q = memchr(s, '?', n);
+
+    if (q != NULL)
+        n = (size_t)(q - s);
+    if (n == 0 || s[0] != '/' || n >= sizeof(req->target))
+        return 400;
+    memcpy(req->target, s, n);
+    req->target[n] = '\0';
+    return 200;
+}
+
+/* Length of the first line, without its CR/LF. */
+static size_t line_length(const char *buf, size_t len)
+{
+    const char *nl = memchr(buf, '\n', len);
+    size_t n = nl != NULL ? (size_t)(nl - buf) : len;
+
+    if (n > 0 && buf[n - 1] == '\r')
+        n--;
+    return n;
+}
+
+int http10_parse_request(const char *buf, size_t len, int eof,
+                         struct http_request *req)
+{
+    size_t head_len, line_len, i;
+    const char *sp1, *sp2, *ver;
+    size_t ver_len;
+    int st;
+
+    memset(req, 0, sizeof(*req));
+    head_len = find_head_end(buf, len);
+    if (head_len == 0) {
+        if (len >= HTTP_MAX_HEAD)
+            return 431;
+        if (!eof)
+            return HTTP_PARSE_INCOMPLETE;
+        /* The client ended its stream early: judge what it did send. */
+        head_len = len;
+    }
+    if (head_len > HTTP_MAX_HEAD)
+        return 431;
+    if (head_len == 0 || memchr(buf, '\0', head_len) != NULL)
+        return 400;
+
+    line_len = line_length(buf, head_len);
+    for (i = 0; i < line_len; i++)
+        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+            return 400;
+
+    sp1 = memchr(buf, ' ', line_len);
+    if (sp1 == NULL)
+        return 400;
+    sp2 = memchr(sp1 + 1, ' ', line_len - (size_t)(sp1 + 1 - buf));
+    if (sp2 == NULL)
+        return 400;
+    ver = sp2 + 1;
+    ver_len = line_len - (size_t)(ver - buf);
+    if (memchr(ver, ' ', ver_len) != NULL)
+        return 400;
+
+    st = parse_method(buf, (size_t)(sp1 - buf), &req->method);
+    if (st != 200)
+        return st;
+    if (ver_len == 8 && (memcmp(ver, "HTTP/1.0", 8) == 0
+                         || memcmp(ver, "HTTP/1.1", 8) == 0)) {
+        /* We answer both as HTTP/1.0: one response per stream. */
+    } else if (ver_len > 5 && memcmp(ver, "HTTP/", 5) == 0) {
+        return 505;
+    } else {
+        return 400;
+    }
+    return copy_target(sp1 + 1, (size_t)(sp2 - sp1 - 1), req);
+}
+
+int hq_parse_request(const char *buf, size_t len, int eof,
+                     struct http_request *req)
+{
+    size_t line_len, tlen, i;
+    const char *sp, *target;
+
+    memset(req, 0, sizeof(*req));
+    if (memchr(buf, '\n', len) == NULL) {
+        if (len >= HTTP_MAX_HEAD)
+            return 400;
+        if (!eof)
+            return HTTP_PARSE_INCOMPLETE;
+    }
+    line_len = line_length(buf, len);
+    if (line_len == 0)
+        return 400;
+    for (i = 0; i < line_len; i++)
+        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+            return 400;
+
+    sp = memchr(buf, ' ', line_len);
+    if (sp == NULL)
+        return 400;
+    if (parse_method(buf, (size_t)(sp - buf), &req->method) != 200)
+        return is_token_upper(buf, (size_t)(sp - buf)) ? 501 : 400;
+    /* HTTP/0.9 has no HEAD. */
+    if (req->method != HTTP_METHOD_GET)
+        return 501;
+
+    target = sp + 1;
+    tlen = line_len - (size_t)(target - buf);
+    /* Tolerate a trailing " HTTP/x" some clients add anyway. */
+    sp = memchr(target, ' ', tlen);
+    if (sp != NULL)
+        tlen = (size_t)(sp - target);
+    return copy_target(target, tlen, req);
+}
+
+int http_target_to_relpath(const char *target, char *out, size_t outsz)
+{
+    const char *p, *seg;
+    size_t seglen, n = 0;
+    static const char index_name[] = "index.html";
+
+    if (outsz == 0 || target[0] != '/')
+        return 400;
+    if (strchr(target, '\\') != NULL)
+        return 400;
+
+    /* Check every segment before copying so ".." anywhere is refused. */
+    for (p = target; *p != '\0';) {
+        while (*p == '/')
+            p++;
+        seg = p;
+        while (*p != '\0' && *p != '/')
+            p++;
+        seglen = (size_t)(p - seg);
+        if (seglen == 2 && seg[0] == '.' && seg[1] == '.')
+            return 403;
+    }
+
+    p = target;
+    while (*p == '/')
+        p++;
+    n = strlen(p);
+    if (n >= outsz)
+        return 400;
+    memcpy(out, p, n + 1);
+    if (n == 0 || out[n - 1] == '/') {
+        if (n + sizeof(index_name) > outsz)
+            return 400;
+        memcpy(out + n, index_name, sizeof(index_name));
+    }
+    return 0;
+}
+
+const char *http_content_type(const char *path)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {
+        { ".html", "text/html" },
+        { ".htm", "text/html" },
+        { ".txt", "text/plain" },
+        { ".css", "text/css" },
+        { ".js", "text/javascript" },
+        { ".json", "application/json" },
+        { ".png", "image/png" },
+    };
+    const char *dot = strrchr(path, '.');
+    size_t i;
+
+    if (dot == NULL || strchr(dot, '/') != NULL)
+        return "application/octet-stream";
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (strcasecmp(dot, types[i].ext) == 0)
+            return types[i].type;
+    return "application/octet-stream";
+}
+
+const char *http_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+    }
+}
+
+size_t http_format_head(char *out, size_t outsz, int status,
+                        uint64_t content_length, const char *content_type)
+{
+    int n = snprintf(out, outsz,
+                     "HTTP/1.0 %d %s\r\n"
+                     "Content-Length: %llu\r\n"
+                     "Content-Type: %s\r\n"
+                     "Connection: close\r\n"
+                     "\r\n",
+                     status, http_reason(status),
+                     (unsigned long long)content_length, content_type);
+
+    if (n < 0 || (size_t)n >= outsz)
+        return 0;
+    return (size_t)n;
+}

@@ -1,0 +1,963 @@
+/*
+ * The qget-serve event loop.
+ *
+ * One thread drives everything.  Each turn of the loop:
+ *   1. SSL_handle_events() on the listener ticks the whole QUIC engine (all
+ *      connections share the listener's UDP socket and engine);
+ *   2. SSL_poll() without further event handling reads out which objects
+ *      (listener, connections, streams) are ready;
+ *   3. ready objects are served: connections and streams are accepted,
+ *      requests read, response bytes written as far as flow control allows;
+ *   4. if nothing made progress, poll() sleeps on the socket until a
+ *      datagram arrives or the engine's next timer, at most 100 ms so that
+ *      a stop signal is noticed quickly.
+ * Nothing ever blocks on a single peer, so a stalled or vanished client
+ * cannot hold up the others.
+ */
+#include "serve.h"
+#include "http.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/quic.h>
+
+/* Per-stream file buffer: bounds memory whatever the file size. */
+#define BODY_BUF_SIZE (64 * 1024)
+/* Bytes one stream may write per loop turn, so streams share fairly. */
+#define WRITE_BUDGET (512 * 1024)
+/* Longest sleep, so SIGTERM/SIGINT are noticed promptly. */
+#define MAX_SLEEP_MS 100
+
+enum proto { PROTO_HTTP10, PROTO_HQ };
+
+enum stream_state {
+    ST_READ_REQ,  /* collecting the request */
+    ST_SEND,      /* writing the response */
+    ST_WAIT_ACKED, /* fault pending: wait until the peer acked all sent */
+    ST_STALLED,   /* fault: never send again, never conclude */
+    ST_DONE       /* finished: free at the end of this turn */
+};
+
+enum fault { FAULT_NONE, FAULT_RESET, FAULT_CLOSE, FAULT_STALL, FAULT_FREEZE };
+
+/*
+ * Set when a --freeze-after fault fires: from then on the server reads
+ * and sends nothing at all, as if its host had vanished, until it is
+ * stopped.
+ */
+static int frozen;
+
+struct conn;
+
+struct stream {
+    struct stream *prev, *next;
+    struct conn *conn;
+    SSL *ssl;
+    uint64_t id;
+    enum stream_state state;
+    int status;
+    char method[8];
+    char target[HTTP_MAX_PATH];
+
+    char req[HTTP_MAX_HEAD];
+    size_t req_len;
+
+    /* Response head (plus the short body of error responses). */
+    char head[512];
+    size_t head_len, head_off;
+
+    int fd;
+    uint64_t body_limit; /* body bytes we will send */
+    uint64_t body_size;  /* the file's size, for the log */
+    uint64_t body_sent;
+    unsigned char *buf;
+    size_t buf_len, buf_off;
+
+    enum fault fault;
+    uint64_t fault_at;
+};
+
+struct conn {
+    struct conn *prev, *next;
+    SSL *ssl;
+    unsigned long id;
+    struct stream *streams;
+    int proto_known;
+    enum proto proto;
+    int terminating; /* EC seen: streams gone, waiting for ECD */
+    int closing;     /* we asked for the close */
+    int app_idle_timer; /* --idle-timeout enforced by us, not by QUIC */
+    uint64_t last_activity;
+    unsigned long requests;
+    uint64_t bytes;
+};
+
+/* What an SSL_POLL_ITEM refers to. */
+enum item_kind { ITEM_STREAM, ITEM_CONN, ITEM_LISTENER };
+
+struct server {
+    SSL *listener;
+    int fd;
+    const char *root;
+    struct conn *conns;
+    unsigned long next_conn_id;
+    unsigned long nconns;
+    SSL_POLL_ITEM *items;
+    void **owners;
+    unsigned char *kinds;
+    size_t cap;
+    int progress; /* set by anything that did real work this turn */
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const char *fault_name(enum fault f)
+{
+    switch (f) {
+    case FAULT_RESET: return "reset";
+    case FAULT_CLOSE: return "close";
+    case FAULT_STALL: return "stall";
+    case FAULT_FREEZE: return "freeze";
+    default: return "none";
+    }
+}
+
+static void touch(struct conn *c, struct server *sv)
+{
+    c->last_activity = now_ms();
+    sv->progress = 1;
+}
+
+/* ---- streams ---------------------------------------------------------- */
+
+static void stream_free(struct stream *s)
+{
+    if (s == NULL)
+        return;
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else if (s->conn != NULL)
+        s->conn->streams = s->next;
+    if (s->next != NULL)
+        s->next->prev = s->prev;
+    /*
+     * SSL_free keeps a concluded stream's unsent data queued in the
+     * connection; a stream not concluded is reset, which is what we want for
+     * streams we give up on.
+     */
+    SSL_free(s->ssl);
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s->buf);
+    free(s);
+}
+
+static void stream_log_end(struct stream *s, const char *how)
+{
+    serve_vlog("conn %lu stream %" PRIu64 ": %s %s -> %d, %" PRIu64
+               " body bytes sent, %s",
+               s->conn->id, s->id, s->method, s->target, s->status,
+               s->body_sent, how);
+}
+
+static void stream_reset(struct stream *s, uint64_t code)
+{
+    SSL_STREAM_RESET_ARGS args;
+
+    memset(&args, 0, sizeof(args));
+    args.quic_error_code = code;
+    if (!SSL_stream_reset(s->ssl, &args, sizeof(args)))
+        ERR_clear_error();
+    s->state = ST_DONE;
+}
+
+/* Logs why a stream operation failed (peer reset, connection gone...). */
+static void stream_log_failure(struct stream *s, const char *op)
+{
+    uint64_t code = 0;
+    const char *what = "stream failed";
+
+    if (SSL_get_stream_read_state(s->ssl) == SSL_STREAM_STATE_RESET_REMOTE
+        && SSL_get_stream_read_error_code(s->ssl, &code) == 1)
+        what = "reset by peer";
+    else if (SSL_get_stream_write_state(s->ssl) == SSL_STREAM_STATE_RESET_REMOTE
+             && SSL_get_stream_write_error_code(s->ssl, &code) == 1)
+        what = "STOP_SENDING from peer";
+    else if (SSL_get_stream_read_state(s->ssl) == SSL_STREAM_STATE_CONN_CLOSED)
+        what = "connection closed";
+    serve_vlog("conn %lu stream %" PRIu64 ": %s while %s (code 0x%" PRIx64
+               ", %" PRIu64 " body bytes sent)",
+               s->conn->id, s->id, what, op, code, s->body_sent);
+    ERR_clear_error();
+}
+
+/* Picks the fault with the smallest threshold that the body can reach. */
+static void stream_pick_fault(struct stream *s)
+{
+    s->fault = FAULT_NONE;
+    s->fault_at = SERVE_NO_LIMIT;
+    if (g_opts.reset_after <= s->body_limit) {
+        s->fault = FAULT_RESET;
+        s->fault_at = g_opts.reset_after;
+    }
+    if (g_opts.close_after <= s->body_limit
+        && g_opts.close_after < s->fault_at) {
+        s->fault = FAULT_CLOSE;
+        s->fault_at = g_opts.close_after;
+    }
+    if (g_opts.stall_after <= s->body_limit
+        && g_opts.stall_after < s->fault_at) {
+        s->fault = FAULT_STALL;
+        s->fault_at = g_opts.stall_after;
+    }
+    if (g_opts.freeze_after <= s->body_limit
+        && g_opts.freeze_after < s->fault_at) {
+        s->fault = FAULT_FREEZE;
+        s->fault_at = g_opts.freeze_after;
+    }
+}
+
+static void stream_start_error(struct stream *s, int status, int is_head)
+{
+    char body[96];
+    size_t n, blen;
+
+    blen = (size_t)snprintf(body, sizeof(body), "%d %s\n", status,
+                            http_reason(status));
+    n = http_format_head(s->head, sizeof(s->head), status, blen,
+                         "text/plain");
+    if (!is_head && n + blen <= sizeof(s->head)) {
+        memcpy(s->head + n, body, blen);
+        n += blen;
+    }
+    s->status = status;
+    s->head_len = n;
+    s->body_limit = 0;
+}
+
+/*
+ * Turns a parsed request into a response plan: head bytes, an open file
+ * and how much of it to send, and the fault to inject.
+ */
+static void stream_start_response(struct stream *s, struct server *sv,
+                                  int status, const struct http_request *req)
+{
+    enum proto proto = s->conn->proto;
+    char rel[HTTP_MAX_PATH + 16];
+    uint64_t size = 0;
+    int is_head = req->method == HTTP_METHOD_HEAD;
+
+    snprintf(s->method, sizeof(s->method), "%s",
+             req->method == HTTP_METHOD_HEAD ? "HEAD"
+             : req->method == HTTP_METHOD_GET ? "GET" : "?");
+    snprintf(s->target, sizeof(s->target), "%s",
+             req->target[0] != '\0' ? req->target : "-");
+    s->conn->requests++;
+
+    if (status == 200)
+        status = http_target_to_relpath(req->target, rel, sizeof(rel));
+    if (status == 0)
+        status = serve_open_file(sv->root, rel, &s->fd, &size);
+    s->status = status;
+
+    if (proto == PROTO_HQ) {
+        /* HTTP/0.9 has no status line: failures are stream resets. */
+        if (status != 200) {
+            uint64_t code = (status == 403 || status == 404)
+                ? SERVE_HQ_ERR_NOT_FOUND : SERVE_HQ_ERR_BAD_REQUEST;
+
+            stream_reset(s, code);
+            serve_vlog("conn %lu stream %" PRIu64 ": %s %s -> %d, "
+                       "stream reset with code 0x%" PRIx64,
+                       s->conn->id, s->id, s->method, s->target, status, code);
+            return;
+        }
+        s->body_limit = size;
+    } else if (status != 200) {
+        stream_start_error(s, status, is_head);
+    } else if (g_opts.raw_response) {
+        /* The file is the response, head and all: lets tests send any
+         * malformed head they like. */
+        s->head_len = 0;
+        s->body_limit = is_head ? 0 : size;
+    } else {
+        s->head_len = http_format_head(s->head, sizeof(s->head), 200, size,
+                                       http_content_type(rel));
+        s->body_limit = is_head ? 0 : size;
+        if (g_opts.truncate_after < s->body_limit)
+            s->body_limit = g_opts.truncate_after;
+    }
+    s->body_size = size;
+
+    if (status == 200)
+        stream_pick_fault(s);
+    if (s->body_limit > 0) {
+        s->buf = malloc(BODY_BUF_SIZE);
+        if (s->buf == NULL) {
+            serve_log("out of memory");
+            stream_reset(s, SERVE_ERR_INTERNAL);
+            return;
+        }
+    }
+    serve_vlog("conn %lu stream %" PRIu64 ": %s %s -> %d (%" PRIu64
+               " bytes%s%s)",
+               s->conn->id, s->id, s->method, s->target, status,
+               status == 200 ? size : (uint64_t)0,
+               s->fault != FAULT_NONE ? ", fault " : "",
+               s->fault != FAULT_NONE ? fault_name(s->fault) : "");
+    s->state = ST_SEND;
+}
+
+/* Acts on a fault whose threshold has been reached. */
+static void stream_enter_fault(struct stream *s)
+{
+    if (s->fault == FAULT_STALL || s->fault == FAULT_FREEZE) {
+        s->state = ST_STALLED;
+        stream_log_end(s, s->fault == FAULT_FREEZE ? "frozen" : "stalled");
+        frozen = s->fault == FAULT_FREEZE;
+        return;
+    }
+    /*
+     * Reset and close both discard unacknowledged data, so first wait for
+     * the peer to acknowledge the N bytes: the client then really gets
+     * them before the error.
+     */
+    s->state = ST_WAIT_ACKED;
+}
+
+static void stream_write(struct stream *s, struct server *sv)
+{
+    size_t budget = WRITE_BUDGET;
+
+    while (budget > 0) {
+        const unsigned char *p;
+        size_t len, written = 0;
+        int in_head = s->head_off < s->head_len;
+
+        if (in_head) {
+            p = (const unsigned char *)s->head + s->head_off;
+            len = s->head_len - s->head_off;
+        } else if (s->body_sent < s->body_limit && s->body_sent < s->fault_at) {
+            if (s->buf_off == s->buf_len) {
+                uint64_t want = s->body_limit - s->body_sent;
+                ssize_t r;
+
+                if (s->fault_at - s->body_sent < want)
+                    want = s->fault_at - s->body_sent;
+                if (want > BODY_BUF_SIZE)
+                    want = BODY_BUF_SIZE;
+                do {
+                    r = pread(s->fd, s->buf, (size_t)want, (off_t)s->body_sent);
+                } while (r < 0 && errno == EINTR);
+                if (r <= 0) {
+                    /* The file shrank or broke under us: do not send junk. */
+                    serve_log("conn %lu stream %" PRIu64 ": reading %s: %s",
+                              s->conn->id, s->id, s->target,
+                              r < 0 ? strerror(errno) : "file shrank");
+                    stream_reset(s, SERVE_ERR_INTERNAL);
+                    return;
+                }
+                s->buf_len = (size_t)r;
+                s->buf_off = 0;
+            }
+            p = s->buf + s->buf_off;
+            len = s->buf_len - s->buf_off;
+        } else {
+            break;
+        }
+
+        if (!SSL_write_ex(s->ssl, p, len, &written)) {
+            int err = SSL_get_error(s->ssl, 0);
+
+            if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) {
+                ERR_clear_error();
+                return; /* the send buffer is full: wait for W */
+            }
+            stream_log_failure(s, "sending");
+            s->state = ST_DONE;
+            return;
+        }
+        /* Partial writes are enabled: count exactly what was taken. */
+        if (in_head) {
+            s->head_off += written;
+        } else {
+            s->buf_off += written;
+            s->body_sent += written;
+            s->conn->bytes += written;
+        }
+        budget = written >= budget ? 0 : budget - written;
+        touch(s->conn, sv);
+    }
+    if (s->head_off < s->head_len || (s->body_sent < s->body_limit
+                                      && s->body_sent < s->fault_at))
+        return; /* budget used up: continue next turn */
+
+    if (s->fault != FAULT_NONE && s->body_sent == s->fault_at) {
+        stream_enter_fault(s);
+        return;
+    }
+    if (!SSL_stream_conclude(s->ssl, 0)) {
+        stream_log_failure(s, "concluding");
+        s->state = ST_DONE;
+        return;
+    }
+    stream_log_end(s, s->body_sent < s->body_size && s->status == 200
+                      ? "FIN (truncated)" : "FIN");
+    s->state = ST_DONE;
+}
+
+static void stream_read_request(struct stream *s, struct server *sv)
+{
+    struct http_request req;
+    int eof = 0, status;
+
+    while (s->req_len < sizeof(s->req)) {
+        size_t n = 0;
+
+        if (SSL_read_ex(s->ssl, s->req + s->req_len,
+                        sizeof(s->req) - s->req_len, &n)) {
+            s->req_len += n;
+            touch(s->conn, sv);
+            continue;
+        }
+        switch (SSL_get_error(s->ssl, 0)) {
+        case SSL_ERROR_WANT_READ:
+            ERR_clear_error();
+            break;
+        case SSL_ERROR_ZERO_RETURN:
+            ERR_clear_error();
+            eof = 1;
+            touch(s->conn, sv);
+            break;
+        default:
+            stream_log_failure(s, "reading the request");
+            s->state = ST_DONE;
+            return;
+        }
+        break;
+    }
+
+    if (s->conn->proto == PROTO_HQ)
+        status = hq_parse_request(s->req, s->req_len, eof, &req);
+    else
+        status = http10_parse_request(s->req, s->req_len, eof, &req);
+    if (status == HTTP_PARSE_INCOMPLETE)
+        return;
+    stream_start_response(s, sv, status, &req);
+    if (s->state == ST_SEND)
+        stream_write(s, sv);
+}
+
+/* Fault actions that wait for acknowledgements; polled every turn. */
+static void stream_check_acked(struct stream *s, struct server *sv)
+{
+    SSL_SHUTDOWN_EX_ARGS args;
+    uint64_t used = 1;
+
+    if (!SSL_get_stream_write_buf_used(s->ssl, &used)) {
+        ERR_clear_error();
+        used = 0; /* cannot tell: act now rather than never */
+    }
+    if (used > 0)
+        return;
+    touch(s->conn, sv);
+    if (s->fault == FAULT_RESET) {
+        stream_log_end(s, "resetting stream");
+        stream_reset(s, g_opts.reset_code);
+        return;
+    }
+    stream_log_end(s, "closing connection");
+    memset(&args, 0, sizeof(args));
+    args.quic_error_code = g_opts.close_code;
+    args.quic_reason = g_opts.close_reason;
+    /* Other streams' data is irrelevant once we decided to fail. */
+    if (SSL_shutdown_ex(s->conn->ssl, SSL_SHUTDOWN_FLAG_NO_STREAM_FLUSH
+                        | SSL_SHUTDOWN_FLAG_NO_BLOCK, &args, sizeof(args)) < 0)
+        ERR_clear_error();
+    s->conn->closing = 1;
+    s->state = ST_STALLED; /* nothing left to do but wait for the close */
+}
+
+static uint64_t stream_events(const struct stream *s)
+{
+    switch (s->state) {
+    case ST_READ_REQ:
+        return SSL_POLL_EVENT_R | SSL_POLL_EVENT_ER;
+    case ST_SEND:
+        return SSL_POLL_EVENT_W | SSL_POLL_EVENT_EW;
+    default:
+        return SSL_POLL_EVENT_EW;
+    }
+}
+
+static void stream_on_events(struct stream *s, struct server *sv,
+                             uint64_t rev)
+{
+    if ((rev & SSL_POLL_EVENT_F) != 0) {
+        serve_log_ssl_errors("polling a stream failed");
+        s->state = ST_DONE;
+    } else if (s->state == ST_READ_REQ
+               && (rev & (SSL_POLL_EVENT_R | SSL_POLL_EVENT_ER)) != 0) {
+        stream_read_request(s, sv);
+    } else if ((rev & SSL_POLL_EVENT_EW) != 0) {
+        /* The peer does not want the rest (STOP_SENDING). */
+        stream_log_failure(s, "sending");
+        s->state = ST_DONE;
+        sv->progress = 1;
+    } else if (s->state == ST_SEND && (rev & SSL_POLL_EVENT_W) != 0) {
+        stream_write(s, sv);
+    }
+    if (s->state == ST_DONE) {
+        stream_free(s);
+        sv->progress = 1;
+    }
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static void conn_free_streams(struct conn *c)
+{
+    while (c->streams != NULL)
+        stream_free(c->streams);
+}
+
+static void conn_free(struct server *sv, struct conn *c)
+{
+    if (c == NULL)
+        return;
+    conn_free_streams(c);
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        sv->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    SSL_free(c->ssl);
+    sv->nconns--;
+    serve_vlog("conn %lu: freed (%lu open)", c->id, sv->nconns);
+    free(c);
+}
+
+static void conn_learn_proto(struct conn *c)
+{
+    const unsigned char *alpn = NULL;
+    unsigned int len = 0;
+
+    if (c->proto_known)
+        return;
+    SSL_get0_alpn_selected(c->ssl, &alpn, &len);
+    c->proto = (len == 10 && memcmp(alpn, "hq-interop", 10) == 0)
+        ? PROTO_HQ : PROTO_HTTP10;
+    c->proto_known = 1;
+    serve_vlog("conn %lu: handshake done, ALPN %.*s", c->id, (int)len,
+               len > 0 ? (const char *)alpn : "(none)");
+}
+
+static void conn_accept_streams(struct server *sv, struct conn *c)
+{
+    SSL *ss;
+
+    while ((ss = SSL_accept_stream(c->ssl, SSL_ACCEPT_STREAM_NO_BLOCK))
+           != NULL) {
+        struct stream *s;
+
+        touch(c, sv);
+        /* Requests come on bidirectional streams only. */
+        if (SSL_get_stream_type(ss) != SSL_STREAM_TYPE_BIDI) {
+            SSL_free(ss);
+            continue;
+        }
+        s = calloc(1, sizeof(*s));
+        if (s == NULL) {
+            serve_log("out of memory");
+            SSL_free(ss);
+            continue;
+        }
+        s->ssl = ss;
+        s->conn = c;
+        s->fd = -1;
+        s->fault_at = SERVE_NO_LIMIT;
+        s->id = SSL_get_stream_id(ss);
+        s->state = ST_READ_REQ;
+        /* Partial writes let us count exactly how much each write took. */
+        SSL_set_mode(ss, SSL_MODE_ENABLE_PARTIAL_WRITE);
+        s->next = c->streams;
+        if (c->streams != NULL)
+            c->streams->prev = s;
+        c->streams = s;
+        conn_learn_proto(c);
+    }
+    ERR_clear_error();
+}
+
+static void conn_log_close(struct conn *c)
+{
+    SSL_CONN_CLOSE_INFO info;
+
+    memset(&info, 0, sizeof(info));
+    if (!SSL_get_conn_close_info(c->ssl, &info, sizeof(info))) {
+        ERR_clear_error();
+        serve_vlog("conn %lu: closed (no close information; %lu requests, "
+                   "%" PRIu64 " body bytes)", c->id, c->requests, c->bytes);
+        return;
+    }
+    if (info.error_code == OSSL_QUIC_LOCAL_ERR_IDLE_TIMEOUT) {
+        serve_vlog("conn %lu: closed locally, idle timeout (%lu requests, "
+                   "%" PRIu64 " body bytes)", c->id, c->requests, c->bytes);
+        return;
+    }
+    serve_vlog("conn %lu: closed %s, %s error 0x%" PRIx64 ", reason \"%.*s\" "
+               "(%lu requests, %" PRIu64 " body bytes)",
+               c->id,
+               (info.flags & SSL_CONN_CLOSE_FLAG_LOCAL) ? "locally" : "by peer",
+               (info.flags & SSL_CONN_CLOSE_FLAG_TRANSPORT)
+                   ? "transport" : "application",
+               info.error_code,
+               (int)(info.reason != NULL ? info.reason_len : 0),
+               info.reason != NULL ? info.reason : "",
+               c->requests, c->bytes);
+}
+
+static uint64_t conn_events(const struct conn *c)
+{
+    if (c->terminating)
+        return SSL_POLL_EVENT_ECD;
+    return SSL_POLL_EVENT_ISB | SSL_POLL_EVENT_ISU | SSL_POLL_EVENT_EC
+        | SSL_POLL_EVENT_ECD;
+}
+
+static void conn_on_events(struct server *sv, struct conn *c, uint64_t rev)
+{
+    if ((rev & SSL_POLL_EVENT_F) != 0) {
+        serve_log_ssl_errors("polling a connection failed");
+        conn_free(sv, c);
+        sv->progress = 1;
+        return;
+    }
+    if ((rev & (SSL_POLL_EVENT_EC | SSL_POLL_EVENT_ECD)) != 0
+        && !c->terminating) {
+        c->terminating = 1;
+        conn_log_close(c);
+        conn_free_streams(c);
+        sv->progress = 1;
+    }
+    if ((rev & SSL_POLL_EVENT_ECD) != 0) {
+        conn_free(sv, c);
+        sv->progress = 1;
+        return;
+    }
+    if ((rev & (SSL_POLL_EVENT_ISB | SSL_POLL_EVENT_ISU)) != 0)
+        conn_accept_streams(sv, c);
+}
+
+static void conn_close(struct conn *c, uint64_t code, const char *reason,
+                       uint64_t flags)
+{
+    SSL_SHUTDOWN_EX_ARGS args;
+
+    memset(&args, 0, sizeof(args));
+    args.quic_error_code = code;
+    args.quic_reason = reason;
+    if (SSL_shutdown_ex(c->ssl, flags | SSL_SHUTDOWN_FLAG_NO_STREAM_FLUSH
+                        | SSL_SHUTDOWN_FLAG_NO_BLOCK, &args, sizeof(args)) < 0)
+        ERR_clear_error();
+    c->closing = 1;
+}
+
+static void accept_connections(struct server *sv)
+{
+    SSL *cs;
+
+    while ((cs = SSL_accept_connection(sv->listener,
+                                       SSL_ACCEPT_CONNECTION_NO_BLOCK))
+           != NULL) {
+        struct conn *c = calloc(1, sizeof(*c));
+
+        sv->progress = 1;
+        if (c == NULL) {
+            serve_log("out of memory");
+            SSL_free(cs);
+            continue;
+        }
+        c->ssl = cs;
+        c->id = ++sv->next_conn_id;
+        c->last_activity = now_ms();
+        /* Without an explicit policy, client-opened streams may be refused. */
+        if (!SSL_set_incoming_stream_policy(cs, SSL_INCOMING_STREAM_POLICY_ACCEPT,
+                                            0))
+            serve_log_ssl_errors("cannot set incoming stream policy");
+        serve_vlog("conn %lu: accepted (%lu open)", c->id, sv->nconns + 1);
+        if (g_opts.idle_timeout_ms > 0) {
+            if (SSL_set_feature_request_uint(cs, SSL_VALUE_QUIC_IDLE_TIMEOUT,
+                                             g_opts.idle_timeout_ms)) {
+                serve_vlog("conn %lu: QUIC idle timeout %" PRIu64 " ms",
+                           c->id, g_opts.idle_timeout_ms);
+            } else {
+                /*
+                 * Too late: the transport parameters already went out with
+                 * the handshake.  Enforce the timeout ourselves instead.
+                 */
+                ERR_clear_error();
+                c->app_idle_timer = 1;
+                serve_vlog("conn %lu: QUIC idle timeout not settable, "
+                           "using a %" PRIu64 " ms inactivity timer",
+                           c->id, g_opts.idle_timeout_ms);
+            }
+        }
+        c->next = sv->conns;
+        if (sv->conns != NULL)
+            sv->conns->prev = c;
+        sv->conns = c;
+        sv->nconns++;
+    }
+    ERR_clear_error();
+}
+
+/* Work that no poll event announces: acks awaited by faults, idle timer. */
+static void conn_housekeeping(struct server *sv, struct conn *c)
+{
+    struct stream *s, *next;
+
+    if (c->terminating || c->closing)
+        return;
+    for (s = c->streams; s != NULL; s = next) {
+        next = s->next;
+        if (s->state == ST_WAIT_ACKED) {
+            stream_check_acked(s, sv);
+            if (s->state == ST_DONE)
+                stream_free(s);
+            if (c->closing)
+                return;
+        }
+    }
+    if (c->app_idle_timer
+        && now_ms() - c->last_activity >= g_opts.idle_timeout_ms) {
+        serve_vlog("conn %lu: idle for %" PRIu64 " ms, closing", c->id,
+                   g_opts.idle_timeout_ms);
+        conn_close(c, 0, "idle timeout", SSL_SHUTDOWN_FLAG_RAPID);
+        sv->progress = 1;
+    }
+}
+
+/* ---- the loop --------------------------------------------------------- */
+
+static int ensure_items(struct server *sv, size_t n)
+{
+    SSL_POLL_ITEM *items;
+    void **owners;
+    unsigned char *kinds;
+    size_t cap = sv->cap;
+
+    if (n <= cap)
+        return 1;
+    while (cap < n)
+        cap = cap == 0 ? 64 : cap * 2;
+    items = realloc(sv->items, cap * sizeof(*items));
+    if (items == NULL)
+        return 0;
+    sv->items = items;
+    owners = realloc(sv->owners, cap * sizeof(*owners));
+    if (owners == NULL)
+        return 0;
+    sv->owners = owners;
+    kinds = realloc(sv->kinds, cap);
+    if (kinds == NULL)
+        return 0;
+    sv->kinds = kinds;
+    sv->cap = cap;
+    return 1;
+}
+
+static void add_item(struct server *sv, size_t *n, SSL *ssl, uint64_t events,
+                     enum item_kind kind, void *owner)
+{
+    SSL_POLL_ITEM *it = &sv->items[*n];
+
+    memset(it, 0, sizeof(*it));
+    it->desc = SSL_as_poll_descriptor(ssl);
+    it->events = events;
+    sv->kinds[*n] = (unsigned char)kind;
+    sv->owners[*n] = owner;
+    (*n)++;
+}
+
+/*
+ * Streams first, then connections, then the listener: serving an item may
+ * free it or (for a connection) its streams, which must already be done.
+ */
+static size_t build_items(struct server *sv)
+{
+    struct conn *c;
+    struct stream *s;
+    size_t n = 0, need = 1;
+
+    for (c = sv->conns; c != NULL; c = c->next) {
+        need++;
+        for (s = c->streams; s != NULL; s = s->next)
+            need++;
+    }
+    if (!ensure_items(sv, need))
+        return 0;
+    for (c = sv->conns; c != NULL; c = c->next)
+        for (s = c->streams; s != NULL; s = s->next)
+            add_item(sv, &n, s->ssl, stream_events(s), ITEM_STREAM, s);
+    for (c = sv->conns; c != NULL; c = c->next)
+        add_item(sv, &n, c->ssl, conn_events(c), ITEM_CONN, c);
+    add_item(sv, &n, sv->listener, SSL_POLL_EVENT_IC | SSL_POLL_EVENT_EL,
+             ITEM_LISTENER, NULL);
+    return n;
+}
+
+/* Returns 0 to go on, -1 on a fatal listener failure. */
+static int dispatch(struct server *sv, size_t n)
+{
+    struct conn *c, *next;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        uint64_t rev = sv->items[i].revents;
+
+        if (rev == 0)
+            continue;
+        switch (sv->kinds[i]) {
+        case ITEM_STREAM:
+            stream_on_events(sv->owners[i], sv, rev);
+            break;
+        case ITEM_CONN:
+            conn_on_events(sv, sv->owners[i], rev);
+            break;
+        default:
+            if ((rev & (SSL_POLL_EVENT_EL | SSL_POLL_EVENT_F)) != 0) {
+                serve_log_ssl_errors("the listener failed");
+                return -1;
+            }
+            if ((rev & SSL_POLL_EVENT_IC) != 0)
+                accept_connections(sv);
+            break;
+        }
+    }
+    for (c = sv->conns; c != NULL; c = next) {
+        next = c->next;
+        conn_housekeeping(sv, c);
+    }
+    return 0;
+}
+
+/* Sleeps until the socket is ready or the engine's next timer is due. */
+static void wait_for_network(struct server *sv)
+{
+    struct pollfd pfd;
+    struct timeval tv;
+    int infinite = 1, ms = MAX_SLEEP_MS;
+
+    if (SSL_get_event_timeout(sv->listener, &tv, &infinite) && !infinite) {
+        long long t = (long long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+
+        if (t < ms)
+            ms = (int)t;
+    }
+    ERR_clear_error();
+    if (ms <= 0)
+        return;
+    pfd.fd = sv->fd;
+    pfd.events = POLLIN;
+    if (SSL_net_write_desired(sv->listener))
+        pfd.events |= POLLOUT;
+    pfd.revents = 0;
+    /* EINTR (a stop signal) simply ends the wait early. */
+    (void)poll(&pfd, 1, ms);
+}
+
+/* Tells every live peer we are going away, then frees everything. */
+static void shut_down_all(struct server *sv)
+{
+    struct conn *c;
+
+    for (c = sv->conns; c != NULL; c = c->next)
+        if (!c->terminating && !c->closing)
+            conn_close(c, 0, "server shutting down", SSL_SHUTDOWN_FLAG_RAPID);
+    /* One tick puts the CONNECTION_CLOSE frames on the wire. */
+    if (sv->listener != NULL && !SSL_handle_events(sv->listener))
+        ERR_clear_error();
+    while (sv->conns != NULL)
+        conn_free(sv, sv->conns);
+}
+
+int serve_run(SSL_CTX *ctx, int fd, const char *root_real)
+{
+    struct server sv;
+    struct timeval zero = { 0, 0 };
+    int rc = 1;
+
+    memset(&sv, 0, sizeof(sv));
+    sv.fd = fd;
+    sv.root = root_real;
+
+    sv.listener = SSL_new_listener(ctx, 0);
+    if (sv.listener == NULL) {
+        serve_log_ssl_errors("cannot create QUIC listener");
+        goto out;
+    }
+    /* The listener only borrows the socket; main() closes it. */
+    if (!SSL_set_fd(sv.listener, fd)
+        || !SSL_set_blocking_mode(sv.listener, 0)
+        || !SSL_listen(sv.listener)) {
+        serve_log_ssl_errors("cannot start QUIC listener");
+        goto out;
+    }
+
+    while (!g_stop) {
+        size_t n, nres = 0;
+
+        if (frozen) {
+            /* Only a signal ends this: no packet goes in or out. */
+            struct timespec nap = { 0, 100 * 1000 * 1000 };
+
+            nanosleep(&nap, NULL);
+            continue;
+        }
+        sv.progress = 0;
+        if (!SSL_handle_events(sv.listener))
+            ERR_clear_error();
+        n = build_items(&sv);
+        if (n == 0) {
+            serve_log("out of memory");
+            goto out;
+        }
+        if (!SSL_poll(sv.items, n, sizeof(SSL_POLL_ITEM), &zero,
+                      SSL_POLL_FLAG_NO_HANDLE_EVENTS, &nres)
+            && nres == 0) {
+            serve_log_ssl_errors("SSL_poll failed");
+            goto out;
+        }
+        if (dispatch(&sv, n) < 0)
+            goto out;
+        ERR_clear_error();
+        if (!sv.progress)
+            wait_for_network(&sv);
+    }
+    serve_log("stopping (%lu connections open)", sv.nconns);
+    rc = 0;
+
+out:
+    shut_down_all(&sv);
+    SSL_free(sv.listener);
+    free(sv.items);
+    free(sv.owners);
+    free(sv.kinds);
+    return rc;
+}

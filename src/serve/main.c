@@ -1,0 +1,335 @@
+/*
+ * qget-serve: a small QUIC file server (HTTP/1.0 and HTTP/0.9 "hq-interop"
+ * over QUIC) for qget's demos and integration tests.
+ *
+ * This file parses the command line, sets up signals, the TLS context and
+ * the socket, then hands over to the event loop in loop.c.
+ */
+#include "serve.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+struct serve_opts g_opts;
+volatile sig_atomic_t g_stop;
+
+/* Largest QUIC application error code (62-bit varint). */
+#define QUIC_MAX_ERROR_CODE ((UINT64_C(1) << 62) - 1)
+
+enum {
+    OPT_PORT_FILE = 256,
+    OPT_ALPN,
+    OPT_NO_ALPN,
+    OPT_IDLE_TIMEOUT,
+    OPT_RESET_AFTER,
+    OPT_RESET_CODE,
+    OPT_CLOSE_AFTER,
+    OPT_CLOSE_CODE,
+    OPT_CLOSE_REASON,
+    OPT_STALL_AFTER,
+    OPT_FREEZE_AFTER,
+    OPT_TRUNCATE_AFTER,
+    OPT_RAW_RESPONSE,
+    OPT_VERSION
+};
+
+static const struct option long_opts[] = {
+    { "cert", required_argument, NULL, 'c' },
+    { "key", required_argument, NULL, 'k' },
+    { "root", required_argument, NULL, 'r' },
+    { "port", required_argument, NULL, 'p' },
+    { "addr", required_argument, NULL, 'a' },
+    { "port-file", required_argument, NULL, OPT_PORT_FILE },
+    { "alpn", required_argument, NULL, OPT_ALPN },
+    { "no-alpn", no_argument, NULL, OPT_NO_ALPN },
+    { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+    { "reset-after", required_argument, NULL, OPT_RESET_AFTER },
+    { "reset-code", required_argument, NULL, OPT_RESET_CODE },
+    { "close-after", required_argument, NULL, OPT_CLOSE_AFTER },
+    { "close-code", required_argument, NULL, OPT_CLOSE_CODE },
+    { "close-reason", required_argument, NULL, OPT_CLOSE_REASON },
+    { "stall-after", required_argument, NULL, OPT_STALL_AFTER },
+    { "freeze-after", required_argument, NULL, OPT_FREEZE_AFTER },
+    { "truncate-after", required_argument, NULL, OPT_TRUNCATE_AFTER },
+    { "raw-response", no_argument, NULL, OPT_RAW_RESPONSE },
+    { "verbose", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, OPT_VERSION },
+    { NULL, 0, NULL, 0 }
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: " SERVE_NAME " [options] --cert FILE --key FILE\n"
+        "Serve files over QUIC (ALPN http/1.0 and hq-interop).\n"
+        "\n"
+        "  -c, --cert FILE          PEM certificate chain, leaf first (required)\n"
+        "  -k, --key FILE           PEM private key (required)\n"
+        "  -r, --root DIR           directory to serve (default .)\n"
+        "  -a, --addr ADDR          address to bind (default 127.0.0.1)\n"
+        "  -p, --port N             UDP port, 0 picks a free one (default 4433)\n"
+        "      --port-file FILE     write the bound port to FILE once ready\n"
+        "      --alpn LIST          comma-separated ALPNs to accept\n"
+        "                           (default http/1.0,hq-interop)\n"
+        "      --no-alpn            accept no ALPN: every handshake fails\n"
+        "      --idle-timeout MS    drop connections idle for MS milliseconds\n"
+        "  -v, --verbose            log connections and requests\n"
+        "  -h, --help               show this help\n"
+        "      --version            show the version\n"
+        "\n"
+        "Fault injection (applies to every file response):\n"
+        "      --reset-after N      reset the stream after N body bytes\n"
+        "      --reset-code C       its application error code (default 0x42)\n"
+        "      --close-after N      close the connection after N body bytes\n"
+        "      --close-code C       its application error code (default 0)\n"
+        "      --close-reason TEXT  its reason phrase\n"
+        "      --stall-after N      stop sending after N body bytes\n"
+        "      --freeze-after N     after N body bytes, stop all network\n"
+        "                           activity (a peer that vanished)\n"
+        "      --truncate-after N   (http/1.0) send N body bytes, then FIN\n"
+        "      --raw-response       (http/1.0) send each file as the whole\n"
+        "                           response, with no head of our own\n");
+}
+
+/* Decimal, or hex with a 0x prefix; the whole string must be a number. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+    unsigned long long v;
+    char *end = NULL;
+    int base = 10;
+
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    /* strtoull would accept leading space, '+' and '-': we do not. */
+    if (*s < '0' || (*s > '9' && base == 10)
+        || (base == 16 && !((*s >= '0' && *s <= '9')
+                            || (*s >= 'a' && *s <= 'f')
+                            || (*s >= 'A' && *s <= 'F'))))
+        return 0;
+    errno = 0;
+    v = strtoull(s, &end, base);
+    if (errno != 0 || end == s || *end != '\0')
+        return 0;
+    *out = (uint64_t)v;
+    return 1;
+}
+
+static int set_alpn_list(const char *list)
+{
+    const char *p = list;
+    size_t n = 0;
+
+    g_opts.alpn_len = 0;
+    while (*p != '\0') {
+        const char *comma = strchr(p, ',');
+        size_t l = comma != NULL ? (size_t)(comma - p) : strlen(p);
+
+        if ((l == 8 && memcmp(p, "http/1.0", 8) == 0)
+            || (l == 10 && memcmp(p, "hq-interop", 10) == 0)) {
+            if (n + 1 + l > sizeof(g_opts.alpn))
+                return 0;
+            g_opts.alpn[n++] = (unsigned char)l;
+            memcpy(g_opts.alpn + n, p, l);
+            n += l;
+        } else {
+            return 0;
+        }
+        p += l;
+        if (*p == ',')
+            p++;
+    }
+    g_opts.alpn_len = n;
+    return n > 0;
+}
+
+static void bad_value(const char *opt, const char *val)
+{
+    fprintf(stderr, SERVE_NAME ": invalid value for --%s: '%s'\n", opt, val);
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv)
+{
+    uint64_t v;
+    int c, idx = -1;
+
+    g_opts.root = ".";
+    g_opts.addr = "127.0.0.1";
+    g_opts.port = 4433;
+    g_opts.reset_after = SERVE_NO_LIMIT;
+    g_opts.reset_code = SERVE_DEFAULT_RESET_CODE;
+    g_opts.close_after = SERVE_NO_LIMIT;
+    g_opts.close_code = 0;
+    g_opts.stall_after = SERVE_NO_LIMIT;
+    g_opts.freeze_after = SERVE_NO_LIMIT;
+    g_opts.truncate_after = SERVE_NO_LIMIT;
+    (void)set_alpn_list("http/1.0,hq-interop");
+
+    opterr = 0; /* we print our own one-line messages */
+    while ((c = getopt_long(argc, argv, ":c:k:r:p:a:vh", long_opts, &idx))
+           != -1) {
+        const char *name = idx >= 0 ? long_opts[idx].name : "?";
+
+        switch (c) {
+        case 'c': g_opts.cert = optarg; break;
+        case 'k': g_opts.key = optarg; break;
+        case 'r': g_opts.root = optarg; break;
+        case 'a': g_opts.addr = optarg; break;
+        case 'v': g_opts.verbose = 1; break;
+        case 'h': usage(stdout); return 0;
+        case OPT_VERSION:
+            printf(SERVE_NAME " %s (%s)\n", SERVE_VERSION,
+                   OpenSSL_version(OPENSSL_VERSION));
+            return 0;
+        case 'p':
+            if (!parse_u64(optarg, &v) || v > 65535) {
+                bad_value("port", optarg);
+                return 2;
+            }
+            g_opts.port = (unsigned)v;
+            break;
+        case OPT_PORT_FILE: g_opts.port_file = optarg; break;
+        case OPT_ALPN:
+            if (!set_alpn_list(optarg)) {
+                fprintf(stderr, SERVE_NAME ": invalid --alpn list '%s' "
+                        "(known: http/1.0, hq-interop)\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_NO_ALPN: g_opts.no_alpn = 1; break;
+        case OPT_RAW_RESPONSE: g_opts.raw_response = 1; break;
+        case OPT_CLOSE_REASON: g_opts.close_reason = optarg; break;
+        case OPT_IDLE_TIMEOUT:
+        case OPT_RESET_AFTER:
+        case OPT_RESET_CODE:
+        case OPT_CLOSE_AFTER:
+        case OPT_CLOSE_CODE:
+        case OPT_STALL_AFTER:
+        case OPT_FREEZE_AFTER:
+        case OPT_TRUNCATE_AFTER:
+            /* UINT64_MAX is our "unset" marker, so it is not a valid N. */
+            if (!parse_u64(optarg, &v) || v == SERVE_NO_LIMIT
+                || ((c == OPT_RESET_CODE || c == OPT_CLOSE_CODE)
+                    && v > QUIC_MAX_ERROR_CODE)) {
+                bad_value(name, optarg);
+                return 2;
+            }
+            if (c == OPT_IDLE_TIMEOUT)
+                g_opts.idle_timeout_ms = v;
+            else if (c == OPT_RESET_AFTER)
+                g_opts.reset_after = v;
+            else if (c == OPT_RESET_CODE)
+                g_opts.reset_code = v;
+            else if (c == OPT_CLOSE_AFTER)
+                g_opts.close_after = v;
+            else if (c == OPT_CLOSE_CODE)
+                g_opts.close_code = v;
+            else if (c == OPT_STALL_AFTER)
+                g_opts.stall_after = v;
+            else if (c == OPT_FREEZE_AFTER)
+                g_opts.freeze_after = v;
+            else
+                g_opts.truncate_after = v;
+            break;
+        case ':':
+            fprintf(stderr, SERVE_NAME ": option '%s' needs a value\n",
+                    argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, SERVE_NAME ": unknown option '%s' "
+                    "(try --help)\n", argv[optind - 1]);
+            return 2;
+        }
+        idx = -1;
+    }
+    if (optind < argc) {
+        fprintf(stderr, SERVE_NAME ": unexpected argument '%s'\n",
+                argv[optind]);
+        return 2;
+    }
+    if (g_opts.cert == NULL || g_opts.key == NULL) {
+        fprintf(stderr, SERVE_NAME ": --cert and --key are required "
+                "(try --help)\n");
+        return 2;
+    }
+    return -1;
+}
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static int install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: poll() must return EINTR so the loop sees g_stop. */
+    sa.sa_handler = on_stop_signal;
+    if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
+        return 0;
+    sa.sa_handler = SIG_IGN;
+    return sigaction(SIGPIPE, &sa, NULL) == 0;
+}
+
+int main(int argc, char **argv)
+{
+    SSL_CTX *ctx = NULL;
+    char *root_real = NULL;
+    char shown[128];
+    unsigned port = 0;
+    struct stat st;
+    int fd = -1, rc;
+
+    rc = parse_args(argc, argv);
+    if (rc >= 0)
+        return rc;
+    rc = 1;
+
+    if (!install_signals()) {
+        serve_log("cannot install signal handlers");
+        goto out;
+    }
+    root_real = realpath(g_opts.root, NULL);
+    if (root_real == NULL || stat(root_real, &st) != 0
+        || !S_ISDIR(st.st_mode)) {
+        serve_log("cannot serve %s: %s", g_opts.root,
+                  root_real == NULL ? strerror(errno) : "not a directory");
+        goto out;
+    }
+    ctx = serve_make_ctx();
+    if (ctx == NULL)
+        goto out;
+    fd = serve_bind(g_opts.addr, g_opts.port, &port, shown, sizeof(shown));
+    if (fd < 0)
+        goto out;
+
+    serve_log("listening on %s", shown);
+    if (g_opts.port_file != NULL
+        && !serve_write_port_file(g_opts.port_file, port))
+        goto out;
+
+    rc = serve_run(ctx, fd, root_real);
+
+out:
+    SSL_CTX_free(ctx);
+    if (fd >= 0)
+        close(fd);
+    free(root_real);
+    return rc;
+}

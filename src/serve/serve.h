@@ -1,0 +1,87 @@
+/*
+ * qget-serve: shared declarations between the option parser (main.c), the
+ * TLS/socket setup (setup.c), the event loop (loop.c), file access (files.c)
+ * and logging (log.c).
+ */
+#ifndef QGET_SERVE_SERVE_H
+#define QGET_SERVE_SERVE_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+
+#define SERVE_NAME "qget-serve"
+#define SERVE_VERSION "0.1.0"
+
+/* Application error codes put on the wire (documented in qget-serve.1). */
+#define SERVE_HQ_ERR_NOT_FOUND 0x0101  /* hq-interop: missing/forbidden file */
+#define SERVE_HQ_ERR_BAD_REQUEST 0x0102 /* hq-interop: unparsable request */
+#define SERVE_ERR_INTERNAL 0x0103      /* file read failed mid-response */
+#define SERVE_DEFAULT_RESET_CODE 0x42
+
+/* A fault limit that is not set. */
+#define SERVE_NO_LIMIT UINT64_MAX
+
+struct serve_opts {
+    const char *cert;
+    const char *key;
+    const char *root;
+    const char *addr;
+    const char *port_file;
+    const char *close_reason;
+    unsigned port;
+
+    /* Allowed ALPNs in wire format (length-prefixed), in our order. */
+    unsigned char alpn[64];
+    size_t alpn_len;
+    int no_alpn;
+    int verbose;
+
+    uint64_t idle_timeout_ms; /* 0: OpenSSL's default */
+
+    /* Fault injection; SERVE_NO_LIMIT when off. */
+    uint64_t reset_after;
+    uint64_t reset_code;
+    uint64_t close_after;
+    uint64_t close_code;
+    uint64_t stall_after;
+    uint64_t freeze_after;
+    uint64_t truncate_after;
+    int raw_response;
+};
+
+/* The parsed options (main.c) and the stop flag set by SIGTERM/SIGINT. */
+extern struct serve_opts g_opts;
+extern volatile sig_atomic_t g_stop;
+
+/* log.c */
+void serve_log(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+void serve_vlog(const char *fmt, ...)   /* only with --verbose */
+    __attribute__((format(printf, 1, 2)));
+/* Logs msg plus the reasons on the OpenSSL error queue, then clears it. */
+void serve_log_ssl_errors(const char *msg);
+/* The reason of the oldest queued OpenSSL error, or a fallback. */
+const char *serve_ssl_reason(void);
+
+/* setup.c */
+SSL_CTX *serve_make_ctx(void);                  /* NULL: error logged */
+int serve_bind(const char *addr, unsigned port, unsigned *bound_port,
+               char *shown, size_t shown_sz);   /* fd, or -1: logged */
+int serve_write_port_file(const char *path, unsigned port);
+
+/* files.c */
+/*
+ * Opens rel (already checked by http_target_to_relpath) under the root
+ * whose realpath() is root_real.  Returns 200 with *fd and *size set, or
+ * 403/404 (no fd).
+ */
+int serve_open_file(const char *root_real, const char *rel, int *fd,
+                    uint64_t *size);
+
+/* loop.c: runs until g_stop; returns 0 on a clean stop, 1 on failure. */
+int serve_run(SSL_CTX *ctx, int fd, const char *root_real);
+
+#endif

@@ -1,0 +1,83 @@
+/* qget-serve's request parsers and path mapping: what a hostile client
+ * can send. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/serve/http.h"
+#include "check.h"
+
+static int
+p10(const char *in, int eof, struct http_request *req)
+{
+	return http10_parse_request(in, strlen(in), eof, req);
+}
+
+static int
+rel(const char *target, char *out)
+{
+	return http_target_to_relpath(target, out, HTTP_MAX_PATH + 16);
+}
+
+int
+main(void)
+{
+	struct http_request req;
+	char out[HTTP_MAX_PATH + 16];
+	char *big;
+
+	CHECK("serve: GET parsed", p10("GET /a/b HTTP/1.0\r\nHost: x\r\n\r\n",
+	    0, &req) == 200 && req.method == HTTP_METHOD_GET &&
+	    strcmp(req.target, "/a/b") == 0);
+	CHECK("serve: HEAD parsed", p10("HEAD / HTTP/1.0\r\n\r\n", 0, &req) ==
+	    200 && req.method == HTTP_METHOD_HEAD);
+	CHECK("serve: query dropped", p10("GET /f?x=1 HTTP/1.0\r\n\r\n", 0,
+	    &req) == 200 && strcmp(req.target, "/f") == 0);
+	CHECK("serve: partial head waits", p10("GET / HTTP/1.0\r\nHo", 0,
+	    &req) == HTTP_PARSE_INCOMPLETE);
+	CHECK("serve: request line cut by EOF is 400", p10("GET / HT", 1,
+	    &req) == 400);
+	CHECK("serve: EOF after a whole request line is judged on it",
+	    p10("GET /x HTTP/1.0\r\nHo", 1, &req) == 200 &&
+	    strcmp(req.target, "/x") == 0);
+	CHECK("serve: POST is 501", p10("POST / HTTP/1.0\r\n\r\n", 0, &req) ==
+	    501);
+	CHECK("serve: HTTP/2.0 is 505", p10("GET / HTTP/2.0\r\n\r\n", 0, &req) ==
+	    505);
+	CHECK("serve: garbage is 400", p10("\x01\x02\x03 garbage\r\n\r\n", 0,
+	    &req) == 400);
+	{
+		static const char nul[] = "GET /a\0b HTTP/1.0\r\n\r\n";
+
+		CHECK("serve: NUL in the request line is 400",
+		    http10_parse_request(nul, sizeof(nul) - 1, 0, &req) == 400);
+	}
+	big = malloc(HTTP_MAX_HEAD + 64);
+	memcpy(big, "GET /", 5);
+	memset(big + 5, 'a', HTTP_MAX_HEAD + 58);
+	big[HTTP_MAX_HEAD + 63] = '\0';
+	CHECK("serve: head over 8 KiB is 431",
+	    http10_parse_request(big, strlen(big), 0, &req) == 431);
+	free(big);
+
+	CHECK("hq: GET parsed", hq_parse_request("GET /x\r\n", 8, 0, &req) ==
+	    200 && strcmp(req.target, "/x") == 0);
+	CHECK("hq: incomplete waits", hq_parse_request("GET /x", 6, 0, &req) ==
+	    HTTP_PARSE_INCOMPLETE);
+	CHECK("hq: garbage is an error", hq_parse_request("FOO\r\n", 5, 0,
+	    &req) >= 400);
+
+	CHECK("path: / is index.html", rel("/", out) == 0 &&
+	    strcmp(out, "index.html") == 0);
+	CHECK("path: plain", rel("/a/b.txt", out) == 0 &&
+	    strcmp(out, "a/b.txt") == 0);
+	CHECK("path: .. escaping the root is 403", rel("/../etc/passwd", out) ==
+	    403);
+	CHECK("path: nested .. escaping the root is 403",
+	    rel("/a/../../x", out) == 403);
+	CHECK("path: backslash is 400", rel("/a\\b", out) == 400);
+	CHECK("path: relative is 400", rel("a", out) == 400);
+	CHECK("serve: head formatting", http_format_head(out, sizeof(out), 200,
+	    5, "text/plain") > 0 && strncmp(out, "HTTP/1.0 200 OK\r\n", 17) ==
+	    0 && strstr(out, "Content-Length: 5\r\n") != NULL);
+	return CHECK_DONE();
+}
