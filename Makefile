@@ -15,6 +15,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 .DEFAULT_GOAL := all
+# Keep the objects of unit tests: they are intermediate, not disposable.
+.SECONDARY:
 
 # Generated once per build directory: where OpenSSL lives.
 DEPS_MK := $(BUILD)/deps.mk
@@ -39,7 +41,7 @@ PROGS := $(BUILD)/qget $(BUILD)/qget-serve $(BUILD)/examples/fetch
 
 .PHONY: all demo test test-unit test-asan test-valgrind check install clean distclean
 
-all: $(PROGS) $(BUILD)/qget.pc
+all: $(PROGS)
 
 $(BUILD)/%.o: %.c $(DEPS_MK) $(wildcard include/*.h src/*/*.h)
 	@mkdir -p $(@D)
@@ -68,9 +70,6 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TOOL_OBJS) $(LIBQGET)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS)
 
-$(BUILD)/qget.pc: qget.pc.in $(DEPS_MK)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(QGET_VERSION)|g' \
-	    -e 's|@OPENSSL_LIBS@|$(OPENSSL_LIBS)|g' qget.pc.in > $@
 
 # Certificates for the demo and the tests: a throwaway CA and servers.
 $(BUILD)/certs/.done: scripts/mkcerts.sh $(DEPS_MK)
@@ -105,7 +104,9 @@ install: all
 	install -m 755 $(BUILD)/qget $(BUILD)/qget-serve $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIBQGET) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/qget.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(BUILD)/qget.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(QGET_VERSION)|g' \
+	    -e 's|@OPENSSL_LIBS@|$(OPENSSL_LIBS)|g' qget.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/qget.pc
 	install -m 644 man/qget.1 man/qget-serve.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/libqget.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 

@@ -58,6 +58,7 @@ serve() {
 stop() { # pid
 	kill "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
+	return 0
 }
 
 # q ARGS...: runs qget; stdout in $T/out, stderr in $T/err, exit code in RC.

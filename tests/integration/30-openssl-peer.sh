@@ -34,8 +34,10 @@ peer_start() {
 	"$peer" "$PEER_PORT" "$CERTS/server.pem" "$CERTS/server.key" >"$T/peer.log" 2>&1 &
 	PEER_PID=$!
 	PIDS+=("$PEER_PID")
-	for i in $(seq 1 50); do
-		grep -q 'Waiting for connection' "$T/peer.log" && return 0
+	# Its "Waiting for connection" sits in a stdio buffer: watch for the
+	# bound socket instead.
+	for i in $(seq 1 100); do
+		ss -Huln "sport = :$PEER_PORT" | grep -q . && return 0
 		sleep 0.05
 	done
 	return 1
