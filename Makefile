@@ -95,7 +95,7 @@ test-asan:
 test-valgrind: all $(UNIT_BINS) $(BUILD)/certs/.done
 	BUILD=$(BUILD) QGET_VALGRIND=1 OPENSSL_SRC=$(OPENSSL_SRC) \
 	    OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" OPENSSL_LIBS="$(OPENSSL_LIBS)" \
-	    tests/run $(or $(TESTS),core)
+	    tests/run $(or $(TESTS),unit transfer failures)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \

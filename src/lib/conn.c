@@ -415,9 +415,13 @@ qget_conn_abort(qget_conn *c, uint64_t app_code, const char *reason)
 	memset(&args, 0, sizeof(args));
 	args.quic_error_code = app_code;
 	args.quic_reason = reason;
-	/* Rapid: one CONNECTION_CLOSE, no waiting for acknowledgements; the
-	 * event pass pushes the frame out before we forget the socket. */
-	SSL_shutdown_ex(c->ssl, SSL_SHUTDOWN_FLAG_RAPID, &args, sizeof(args));
+	/* Rapid: one CONNECTION_CLOSE, no waiting for acknowledgements.
+	 * Without NO_STREAM_FLUSH OpenSSL would first wait, and in
+	 * non-blocking mode return before sending anything, until every
+	 * stream's data is acknowledged.  The event pass pushes the frame out
+	 * before we forget the socket. */
+	SSL_shutdown_ex(c->ssl, SSL_SHUTDOWN_FLAG_RAPID |
+	    SSL_SHUTDOWN_FLAG_NO_STREAM_FLUSH, &args, sizeof(args));
 	SSL_handle_events(c->ssl);
 	ERR_clear_error();
 }
@@ -427,8 +431,8 @@ qget_conn_del(qget_conn *c)
 {
 	if (c == NULL)
 		return;
-	if (c->ssl != NULL && !(SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN) &&
-	    !c->in_handshake)
+	/* A no-op for a connection that is already closing or closed. */
+	if (c->ssl != NULL && !c->in_handshake)
 		qget_conn_abort(c, 0, NULL);
 	SSL_free(c->ssl);
 	SSL_CTX_free(c->ctx);

@@ -11,6 +11,8 @@
 
 #include "internal.h"
 
+#define CANCEL_POLL_MS 200
+
 uint64_t
 qget__now_us(void)
 {
@@ -39,6 +41,10 @@ qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err)
 	struct timeval tv;
 	int infinite = 1, timeout_ms = -1, n;
 
+	/* A signal that landed outside poll() left no EINTR to see. */
+	if (c->cfg.cancel != NULL && *c->cfg.cancel)
+		return qget__fail(err, QGET_E_INTERRUPTED,
+		    "interrupted by a signal");
 	if (!SSL_get_event_timeout(c->ssl, &tv, &infinite))
 		infinite = 1;
 	if (!infinite) {
@@ -54,6 +60,12 @@ qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err)
 		if (timeout_ms < 0 || left < (uint64_t)timeout_ms)
 			timeout_ms = (int)left;
 	}
+
+	/* ...and one that lands between that check and poll() is seen
+	 * within CANCEL_POLL_MS. */
+	if (c->cfg.cancel != NULL && (timeout_ms < 0 ||
+	    timeout_ms > CANCEL_POLL_MS))
+		timeout_ms = CANCEL_POLL_MS;
 
 	pfd.fd = c->fd;
 	pfd.events = 0;

@@ -33,12 +33,25 @@ verbose(const struct tool_opts *o, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int
+tool_exit_code(qget_status st)
+{
+	if (st == QGET_E_INTERRUPTED && tool_stop_signal != 0)
+		return 128 + tool_stop_signal;
+	return qget_status_exit_code(st);
+}
+
 /* The one place that prints a failure: "qget: (N) detail". */
 static qget_status
 report(qget_status st, const char *detail)
 {
-	fprintf(stderr, "qget: (%d) %s\n", qget_status_exit_code(st),
-	    detail[0] != '\0' ? detail : qget_status_str(st));
+	if (st == QGET_E_INTERRUPTED && tool_stop_signal != 0)
+		fprintf(stderr, "qget: (%d) interrupted by %s\n",
+		    tool_exit_code(st),
+		    tool_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	else
+		fprintf(stderr, "qget: (%d) %s\n", tool_exit_code(st),
+		    detail[0] != '\0' ? detail : qget_status_str(st));
 	return st;
 }
 
@@ -229,6 +242,9 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 	rv = QGET_OK;
 out:
 	qget_stream_del(st);
+	/* Tell the server why we leave, rather than let it time out. */
+	if (rv == QGET_E_INTERRUPTED)
+		qget_conn_abort(conn, 0, "client interrupted");
 	qget_conn_del(conn);
 	qget_config_del(cfg);
 	free(resp);

@@ -17,4 +17,8 @@ extern volatile sig_atomic_t tool_stop_signal;
  */
 qget_status tool_fetch(const struct tool_opts *o, struct tool_out *out);
 
+/* The exit code for a status: the table's, but 128 + the signal for an
+ * interruption. */
+int tool_exit_code(qget_status st);
+
 #endif

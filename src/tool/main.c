@@ -36,7 +36,6 @@ main(int argc, char **argv)
 	struct tool_out out;
 	char msg[512];
 	qget_status rv;
-	int code;
 
 	if (tool_parse_args(argc, argv, &o, msg, sizeof(msg)) != QGET_OK) {
 		fprintf(stderr, "qget: %s\n", msg);
@@ -65,8 +64,5 @@ main(int argc, char **argv)
 	if (rv != QGET_OK)
 		out_abort(&out);
 	out_close(&out);
-	code = qget_status_exit_code(rv);
-	if (rv == QGET_E_INTERRUPTED)
-		code = 128 + tool_stop_signal;
-	return code;
+	return tool_exit_code(rv);
 }

@@ -124,6 +124,33 @@ q "${CA[@]}" -m 1 -o "$T/dl/f" localhost "$PORT" /big
 expect "stalled stream, -m 1: exit 9" 9 'maximum time of 1.000 s'
 no_leftovers "-m with -o: no partial file" "$T/dl"
 
+# --- 130, 143: interrupted; the server hears an application close ---
+for sig in INT TERM; do
+	serve "sig$sig" -v --stall-after 100000 || exit 0
+	"${QGET[@]}" "${CA[@]}" -o "$T/dl/f" localhost "$PORT" /big 2>"$T/err" &
+	qpid=$!
+	for i in $(seq 1 100); do
+		compgen -G "$T/dl/f.qget-*" >/dev/null && [ "$(stat -c %s "$T"/dl/f.qget-* 2>/dev/null)" -ge 100000 ] && break
+		sleep 0.05
+	done
+	kill -s "$sig" "$qpid"
+	wait "$qpid"
+	RC=$?
+	want=$([ "$sig" = INT ] && echo 130 || echo 143)
+	expect "SIG$sig mid-transfer: exit $want" "$want" "interrupted by SIG$sig"
+	no_leftovers "SIG$sig: temporary file removed" "$T/dl"
+	for i in $(seq 1 40); do
+		grep -q 'closed by peer' "$T/sig$sig.log" && break
+		sleep 0.05
+	done
+	stop "$SERVER_PID"
+	if grep -q 'closed by peer, application error 0x0, reason "client interrupted"' "$T/sig$sig.log"; then
+		pass "SIG$sig: the server saw our CONNECTION_CLOSE"
+	else
+		fail "SIG$sig: the server saw our CONNECTION_CLOSE" "$(tail -n 3 "$T/sig$sig.log")"
+	fi
+done
+
 # --- 10: local output ---
 q "${CA[@]}" -o "$T/no/such/dir/f" localhost "$GOOD" /small
 expect "-o into a missing directory: exit 10" 10 'cannot create'
