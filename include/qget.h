@@ -158,6 +158,16 @@ void qget_config_set_idle_timeout(qget_config *cfg, uint64_t ms);
 void qget_config_set_max_time(qget_config *cfg, uint64_t ms);
 /* Append TLS secrets in NSS key log format to `path` (NULL: off). */
 qget_status qget_config_set_keylog(qget_config *cfg, const char *path);
+/* TLS 1.3 cipher suites to offer, colon-separated in OpenSSL's names
+ * ("TLS_CHACHA20_POLY1305_SHA256"); NULL restores OpenSSL's default.
+ * QGET_E_USAGE when OpenSSL knows none of them. */
+qget_status qget_config_set_ciphers(qget_config *cfg, const char *list);
+/* Public key pinning, curl's syntax: "sha256//BASE64[;sha256//BASE64...]",
+ * the base64 SHA-256 of the server's SubjectPublicKeyInfo.  A server whose
+ * key matches none is refused with QGET_E_VERIFY, even when its chain is
+ * valid or verification is off.  NULL turns pinning off; QGET_E_USAGE for
+ * a malformed list. */
+qget_status qget_config_set_pinned_pubkey(qget_config *cfg, const char *pins);
 /* Progress lines go to `cb` (NULL: none). */
 void qget_config_set_log(qget_config *cfg, qget_log_cb cb, void *arg);
 /* A flag that a signal handler may set: a blocking call interrupted by a

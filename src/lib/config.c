@@ -1,6 +1,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
 #include "internal.h"
 
 static char *
@@ -64,6 +67,8 @@ qget__config_clear(struct qget_config *cfg)
 	free(cfg->cafile);
 	free(cfg->capath);
 	free(cfg->keylog);
+	free(cfg->ciphers);
+	free(cfg->pins);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -81,14 +86,21 @@ qget__config_copy(struct qget_config *dst, const struct qget_config *src)
 {
 	*dst = *src;
 	dst->alpn_wire = NULL;
-	dst->cafile = dst->capath = dst->keylog = NULL;
+	dst->cafile = dst->capath = dst->keylog = dst->ciphers = NULL;
+	dst->pins = NULL;
 	if ((dst->alpn_wire = malloc(src->alpn_len)) == NULL)
 		goto fail;
 	memcpy(dst->alpn_wire, src->alpn_wire, src->alpn_len);
 	if ((src->cafile && !(dst->cafile = strdup(src->cafile))) ||
 	    (src->capath && !(dst->capath = strdup(src->capath))) ||
-	    (src->keylog && !(dst->keylog = strdup(src->keylog))))
+	    (src->keylog && !(dst->keylog = strdup(src->keylog))) ||
+	    (src->ciphers && !(dst->ciphers = strdup(src->ciphers))))
 		goto fail;
+	if (src->npins > 0) {
+		if ((dst->pins = malloc(src->npins * sizeof(*src->pins))) == NULL)
+			goto fail;
+		memcpy(dst->pins, src->pins, src->npins * sizeof(*src->pins));
+	}
 	return QGET_OK;
 fail:
 	qget__config_clear(dst);
@@ -190,4 +202,105 @@ void
 qget_config_set_cancel(qget_config *cfg, const volatile sig_atomic_t *flag)
 {
 	cfg->cancel = flag;
+}
+
+qget_status
+qget_config_set_ciphers(qget_config *cfg, const char *list)
+{
+	SSL_CTX *probe = NULL;
+	char *copy = NULL;
+	qget_status rv;
+
+	if (cfg == NULL)
+		return QGET_E_USAGE;
+	if (list != NULL) {
+		/* Ask OpenSSL now, so that a typo is a usage error and not a
+		 * handshake failure later. */
+		if ((probe = SSL_CTX_new(OSSL_QUIC_client_method())) == NULL) {
+			rv = QGET_E_NOMEM;
+			goto out;
+		}
+		if (*list == '\0' || !SSL_CTX_set_ciphersuites(probe, list)) {
+			ERR_clear_error();
+			rv = QGET_E_USAGE;
+			goto out;
+		}
+		if ((copy = strdup(list)) == NULL) {
+			rv = QGET_E_NOMEM;
+			goto out;
+		}
+	}
+	free(cfg->ciphers);
+	cfg->ciphers = copy;
+	rv = QGET_OK;
+out:
+	SSL_CTX_free(probe);
+	return rv;
+}
+
+/* One "sha256//BASE64" entry of length len into a 32-byte digest. */
+static int
+parse_pin(const char *p, size_t len, unsigned char out[32])
+{
+	static const char prefix[] = "sha256//";
+	unsigned char raw[48];
+	char b64[64];
+	size_t b64len = len - (sizeof(prefix) - 1);
+
+	if (len <= sizeof(prefix) - 1 ||
+	    strncmp(p, prefix, sizeof(prefix) - 1) != 0 || b64len != 44)
+		return -1;
+	memcpy(b64, p + sizeof(prefix) - 1, b64len);
+	b64[b64len] = '\0';
+	/* 44 base64 characters with one '=' decode to 33 bytes, the last
+	 * being padding: EVP_DecodeBlock does not strip it. */
+	if (b64[43] != '=' || b64[42] == '=' ||
+	    EVP_DecodeBlock(raw, (const unsigned char *)b64, 44) != 33)
+		return -1;
+	memcpy(out, raw, 32);
+	return 0;
+}
+
+qget_status
+qget_config_set_pinned_pubkey(qget_config *cfg, const char *pins)
+{
+	unsigned char (*list)[32] = NULL;
+	size_t n = 0, cap = 0;
+	const char *p, *end;
+	qget_status rv;
+
+	if (cfg == NULL)
+		return QGET_E_USAGE;
+	for (p = pins; p != NULL && *p != '\0'; p = *end ? end + 1 : end) {
+		end = strchr(p, ';');
+		if (end == NULL)
+			end = p + strlen(p);
+		if (n == cap) {
+			void *grown = realloc(list, (cap = cap ? cap * 2 : 4) *
+			    sizeof(*list));
+
+			if (grown == NULL) {
+				rv = QGET_E_NOMEM;
+				goto out;
+			}
+			list = grown;
+		}
+		if (parse_pin(p, (size_t)(end - p), list[n]) != 0) {
+			rv = QGET_E_USAGE;
+			goto out;
+		}
+		n++;
+	}
+	if (pins != NULL && n == 0) {
+		rv = QGET_E_USAGE;
+		goto out;
+	}
+	free(cfg->pins);
+	cfg->pins = list;
+	cfg->npins = n;
+	list = NULL;
+	rv = QGET_OK;
+out:
+	free(list);
+	return rv;
 }

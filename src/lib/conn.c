@@ -11,6 +11,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/quic.h>
 #include <openssl/x509v3.h>
 
@@ -73,6 +74,13 @@ make_ctx(qget_conn *c, qget_error *err)
 			goto out;
 		}
 	}
+	if (c->cfg.ciphers != NULL &&
+	    !SSL_CTX_set_ciphersuites(c->ctx, c->cfg.ciphers)) {
+		ERR_clear_error();
+		rv = qget__fail(err, QGET_E_USAGE, "cipher suites '%s' refused",
+		    c->cfg.ciphers);
+		goto out;
+	}
 	if (c->cfg.keylog != NULL) {
 		if ((c->keylog = fopen(c->cfg.keylog, "a")) == NULL) {
 			rv = qget__fail(err, QGET_E_OUTPUT,
@@ -119,6 +127,43 @@ name_oneline(const X509_NAME *name)
 	}
 	BIO_free(mem);
 	return out;
+}
+
+/* curl's --pinnedpubkey check: SHA-256 of the DER SubjectPublicKeyInfo. */
+static qget_status
+check_pins(qget_conn *c, qget_error *err)
+{
+	unsigned char *der = NULL, digest[32];
+	X509 *cert = NULL;
+	qget_status rv;
+	size_t i;
+	int len;
+
+	if (c->cfg.npins == 0)
+		return QGET_OK;
+	if ((cert = SSL_get1_peer_certificate(c->ssl)) == NULL ||
+	    (len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der)) <= 0 ||
+	    !EVP_Digest(der, (size_t)len, digest, NULL, EVP_sha256(), NULL)) {
+		rv = qget__fail(err, QGET_E_VERIFY, "handshake with %s: cannot "
+		    "read the server's public key to check the pin",
+		    c->peer_addr);
+		goto out;
+	}
+	rv = qget__fail(err, QGET_E_VERIFY, "handshake with %s: the server's "
+	    "public key matches no pinned key (--pinnedpubkey)",
+	    c->peer_addr);
+	for (i = 0; i < c->cfg.npins; i++) {
+		if (CRYPTO_memcmp(digest, c->cfg.pins[i], sizeof(digest)) == 0) {
+			qget__error_clear(err);
+			rv = QGET_OK;
+			break;
+		}
+	}
+out:
+	OPENSSL_free(der);
+	X509_free(cert);
+	ERR_clear_error();
+	return rv;
 }
 
 static void
@@ -258,6 +303,8 @@ try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
 	}
 	c->handshake_us = qget__now_us() - start;
 	c->in_handshake = 0;
+	if ((rv = check_pins(c, err)) != QGET_OK)
+		goto out;
 	record_peer(c);
 	if (c->alpn[0] == '\0') {
 		rv = qget__fail(err, QGET_E_ALPN,

@@ -24,6 +24,9 @@ struct qget_config {
 	uint64_t idle_timeout_ms;
 	uint64_t max_time_ms;
 	char *keylog;
+	char *ciphers;
+	unsigned char (*pins)[32]; /* SHA-256 digests of accepted keys */
+	size_t npins;
 	qget_log_cb log;
 	void *log_arg;
 	const volatile sig_atomic_t *cancel;

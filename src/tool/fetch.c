@@ -67,7 +67,10 @@ make_config(const struct tool_opts *o, qget_config **out)
 	    (rv = qget_config_set_family(cfg, o->family)) != QGET_OK ||
 	    (rv = qget_config_set_ca(cfg, o->cacert, o->capath)) != QGET_OK ||
 	    (rv = qget_config_set_keylog(cfg,
-		keylog && *keylog ? keylog : NULL)) != QGET_OK)
+		keylog && *keylog ? keylog : NULL)) != QGET_OK ||
+	    (rv = qget_config_set_ciphers(cfg, o->ciphers)) != QGET_OK ||
+	    (rv = qget_config_set_pinned_pubkey(cfg, o->pinned_pubkey)) !=
+	    QGET_OK)
 		goto out;
 	qget_config_set_insecure(cfg, o->insecure);
 	if (o->connect_timeout_ms != 0)

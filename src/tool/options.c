@@ -10,9 +10,11 @@ enum {
 	OPT_ALPN = 256,
 	OPT_CACERT,
 	OPT_CAPATH,
+	OPT_CIPHERS,
 	OPT_CONNECT_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
 	OPT_KEYLOG,
+	OPT_PINNEDPUBKEY,
 	OPT_VERSION,
 };
 
@@ -21,6 +23,7 @@ static const struct option long_opts[] = {
 	{ "alpn", required_argument, NULL, OPT_ALPN },
 	{ "cacert", required_argument, NULL, OPT_CACERT },
 	{ "capath", required_argument, NULL, OPT_CAPATH },
+	{ "ciphers", required_argument, NULL, OPT_CIPHERS },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
@@ -31,6 +34,7 @@ static const struct option long_opts[] = {
 	{ "keylog", required_argument, NULL, OPT_KEYLOG },
 	{ "max-time", required_argument, NULL, 'm' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "pinnedpubkey", required_argument, NULL, OPT_PINNEDPUBKEY },
 	{ "silent", no_argument, NULL, 's' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -52,6 +56,9 @@ tool_usage(FILE *f)
 "                           (default http/1.0; hq-interop is also spoken)\n"
 "      --cacert FILE        trust the CA certificates in this PEM file\n"
 "      --capath DIR         trust the CA certificates in this hashed directory\n"
+"      --ciphers LIST       TLS 1.3 cipher suites to offer, colon-separated\n"
+"      --pinnedpubkey sha256//BASE64[;sha256//BASE64...]\n"
+"                           refuse a server whose public key is not pinned\n"
 "  -k, --insecure           do not verify the server's certificate (warns)\n"
 "  -o, --output FILE        write the body to FILE; it appears only when the\n"
 "                           download is complete\n"
@@ -143,6 +150,26 @@ path_ok(const char *path)
 	return strlen(path) <= 8000;
 }
 
+/* Asks the library whether it takes a value, so that a bad one is a usage
+ * error now rather than a failure after resolving and connecting. */
+static qget_status
+library_accepts(int opt, const char *value)
+{
+	qget_config *probe = NULL;
+	qget_status rv = qget_config_new(&probe);
+
+	if (rv == QGET_OK) {
+		if (opt == OPT_ALPN)
+			rv = qget_config_set_alpn(probe, value);
+		else if (opt == OPT_CIPHERS)
+			rv = qget_config_set_ciphers(probe, value);
+		else
+			rv = qget_config_set_pinned_pubkey(probe, value);
+	}
+	qget_config_del(probe);
+	return rv;
+}
+
 static qget_status
 bad(char *msg, size_t len, const char *fmt, const char *arg)
 {
@@ -176,21 +203,27 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 			o->family = c == '4' ? QGET_FAMILY_IPV4 :
 			    QGET_FAMILY_IPV6;
 			break;
-		case OPT_ALPN: {
-			qget_config *probe = NULL;
-			qget_status rv = qget_config_new(&probe);
-
-			if (rv == QGET_OK)
-				rv = qget_config_set_alpn(probe, optarg);
-			qget_config_del(probe);
-			if (rv != QGET_OK)
+		case OPT_ALPN:
+			if (library_accepts(c, optarg) != QGET_OK)
 				return bad(msg, msglen, "--alpn: '%s' is not a "
 				    "comma-separated list of 1..255-byte names",
 				    optarg);
 			o->alpn = optarg;
 			break;
-		}
 		case OPT_CACERT: o->cacert = optarg; break;
+		case OPT_CIPHERS:
+			if (library_accepts(c, optarg) != QGET_OK)
+				return bad(msg, msglen, "--ciphers: OpenSSL knows "
+				    "no TLS 1.3 cipher suite in '%s'", optarg);
+			o->ciphers = optarg;
+			break;
+		case OPT_PINNEDPUBKEY:
+			if (library_accepts(c, optarg) != QGET_OK)
+				return bad(msg, msglen, "--pinnedpubkey: '%s' is "
+				    "not sha256//BASE64[;sha256//BASE64...]",
+				    optarg);
+			o->pinned_pubkey = optarg;
+			break;
 		case OPT_CAPATH: o->capath = optarg; break;
 		case 'k': o->insecure = 1; break;
 		case 'o':

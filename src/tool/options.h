@@ -17,6 +17,8 @@ struct tool_opts {
 	uint64_t max_time_ms;        /* 0: none */
 	uint64_t idle_timeout_ms;    /* 0: OpenSSL's default */
 	const char *keylog;
+	const char *ciphers;
+	const char *pinned_pubkey;
 	int include;
 	int verbose;
 	int silent;
