@@ -201,11 +201,21 @@ qget__ssl_fail(qget_conn *c, SSL *s, const char *op, qget_error *err)
 			goto out;
 		}
 		/* OpenSSL ends the connection itself when the socket
-		 * reports ICMP port unreachable; say so plainly. */
-		if (local && c->in_handshake && sys_errno == ECONNREFUSED) {
-			rv = qget__fail(err, QGET_E_CONNECT, "%s: connection "
-			    "refused by %s (no QUIC server on that port)", op,
-			    c->peer_addr);
+		 * reports an error, most often ICMP port unreachable; it keeps
+		 * the errno only while the error queue is fresh, so its
+		 * reason phrase is the lasting sign.  Say what it means. */
+		if (local && (sys_errno == ECONNREFUSED ||
+		    (ci.reason != NULL && !c->in_handshake &&
+		    memmem(ci.reason, ci.reason_len, "network BIO", 11) !=
+		    NULL))) {
+			rv = c->in_handshake ?
+			    qget__fail(err, QGET_E_CONNECT, "%s: connection "
+				"refused by %s (no QUIC server on that port)",
+				op, c->peer_addr) :
+			    qget__fail(err, QGET_E_CONN_CLOSED, "%s: connection "
+				"lost: the network refused packets to %s (the "
+				"server stopped, or its port closed)", op,
+				c->peer_addr);
 			goto out;
 		}
 		describe_close(&ci, text, sizeof(text));

@@ -87,18 +87,25 @@ qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err)
 	}
 
 	/* On a connected UDP socket the kernel turns an ICMP port
-	 * unreachable into a pending ECONNREFUSED: during the handshake that
-	 * means nobody listens there, and waiting for the idle timeout would
-	 * only waste the user's time. */
-	if ((pfd.revents & POLLERR) && c->in_handshake) {
+	 * unreachable into a pending ECONNREFUSED.  OpenSSL would end the
+	 * connection on it with a bare "network BIO I/O error"; taking it
+	 * first lets us say what happened: nobody listens there (during the
+	 * handshake), or the server went away (after it). */
+	if (pfd.revents & POLLERR) {
 		int soerr = 0;
 		socklen_t len = sizeof(soerr);
 
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 &&
-		    soerr == ECONNREFUSED)
-			return qget__fail(err, QGET_E_CONNECT,
-			    "handshake with %s: connection refused (no QUIC "
-			    "server on that port)", c->peer_addr);
+		    soerr == ECONNREFUSED) {
+			if (c->in_handshake)
+				return qget__fail(err, QGET_E_CONNECT,
+				    "handshake: connection refused by %s (no "
+				    "QUIC server on that port)", c->peer_addr);
+			return qget__fail(err, QGET_E_CONN_CLOSED,
+			    "connection lost: %s became unreachable (ICMP "
+			    "port unreachable: the server stopped?)",
+			    c->peer_addr);
+		}
 	}
 	SSL_handle_events(c->ssl);
 	return QGET_OK;
