@@ -193,38 +193,14 @@ drop_attempt(qget_conn *c)
 	c->fd = -1;
 }
 
+/* Creates c->ssl over the network BIOs (which it takes over, also on
+ * failure) and sets it up as ossl-guide-quic-client-block(7) does. */
 static qget_status
-try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
-    uint64_t deadline_us, qget_error *err)
+setup_ssl(qget_conn *c, const char *host, BIO *rbio, BIO *wbio,
+    const BIO_ADDR *addr, qget_error *err)
 {
-	const BIO_ADDR *addr = BIO_ADDRINFO_address(ai);
 	qget_status rv;
-	BIO *bio = NULL;
-	int sock = -1, ret;
-	uint64_t start, budget_ms, addr_deadline;
 
-	format_addr(addr, c->peer_addr, sizeof(c->peer_addr));
-	qget__log(&c->cfg, "trying %s", c->peer_addr);
-
-	sock = BIO_socket(BIO_ADDRINFO_family(ai), SOCK_DGRAM, 0, 0);
-	if (sock == -1) {
-		rv = qget__fail(err, QGET_E_CONNECT, "socket for %s: %s",
-		    c->peer_addr, strerror(errno));
-		goto out;
-	}
-	/* Connected, so that the kernel reports ICMP errors to us. */
-	if (!BIO_connect(sock, addr, 0) || !BIO_socket_nbio(sock, 1)) {
-		rv = qget__fail(err, QGET_E_CONNECT, "connect to %s: %s",
-		    c->peer_addr, strerror(errno));
-		goto out;
-	}
-	if ((bio = BIO_new(BIO_s_datagram())) == NULL) {
-		rv = qget__fail(err, QGET_E_NOMEM, "BIO_new failed");
-		goto out;
-	}
-	BIO_set_fd(bio, sock, BIO_CLOSE);
-	c->fd = sock;
-	sock = -1;
 	if ((c->ssl = SSL_new(c->ctx)) == NULL) {
 		rv = qget__fail(err, QGET_E_NOMEM, "SSL_new failed");
 		goto out;
@@ -239,8 +215,8 @@ try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
 		    c->cfg.idle_timeout_ms);
 		goto out;
 	}
-	SSL_set_bio(c->ssl, bio, bio);
-	bio = NULL;
+	SSL_set_bio(c->ssl, rbio, wbio);
+	rbio = wbio = NULL;
 	SSL_set_app_data(c->ssl, c);
 	if (!SSL_set_blocking_mode(c->ssl, 0) ||
 	    !SSL_set_default_stream_mode(c->ssl,
@@ -275,6 +251,22 @@ try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
 		    "cannot set the peer address");
 		goto out;
 	}
+	rv = QGET_OK;
+out:
+	BIO_free(rbio);
+	if (wbio != rbio)
+		BIO_free(wbio);
+	return rv;
+}
+
+/* SSL_connect until done, the address's budget or `deadline_us`. */
+static qget_status
+handshake(qget_conn *c, uint64_t deadline_us, qget_error *err)
+{
+	uint64_t start, budget_ms, addr_deadline;
+	qget_status rv;
+	int ret;
+
 	c->in_handshake = 1;
 	start = qget__now_us();
 	/* OpenSSL applies no idle timeout before the handshake is done, so
@@ -314,6 +306,45 @@ try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
 	}
 	qget__log(&c->cfg, "connected to %s", c->peer_addr);
 	rv = QGET_OK;
+out:
+	return rv;
+}
+
+static qget_status
+try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
+    uint64_t deadline_us, qget_error *err)
+{
+	const BIO_ADDR *addr = BIO_ADDRINFO_address(ai);
+	qget_status rv;
+	BIO *bio = NULL;
+	int sock = -1;
+
+	format_addr(addr, c->peer_addr, sizeof(c->peer_addr));
+	qget__log(&c->cfg, "trying %s", c->peer_addr);
+
+	sock = BIO_socket(BIO_ADDRINFO_family(ai), SOCK_DGRAM, 0, 0);
+	if (sock == -1) {
+		rv = qget__fail(err, QGET_E_CONNECT, "socket for %s: %s",
+		    c->peer_addr, strerror(errno));
+		goto out;
+	}
+	/* Connected, so that the kernel reports ICMP errors to us. */
+	if (!BIO_connect(sock, addr, 0) || !BIO_socket_nbio(sock, 1)) {
+		rv = qget__fail(err, QGET_E_CONNECT, "connect to %s: %s",
+		    c->peer_addr, strerror(errno));
+		goto out;
+	}
+	if ((bio = BIO_new(BIO_s_datagram())) == NULL) {
+		rv = qget__fail(err, QGET_E_NOMEM, "BIO_new failed");
+		goto out;
+	}
+	BIO_set_fd(bio, sock, BIO_CLOSE);
+	c->fd = sock;
+	sock = -1;
+	rv = setup_ssl(c, host, bio, bio, addr, err);
+	bio = NULL;
+	if (rv == QGET_OK)
+		rv = handshake(c, deadline_us, err);
 out:
 	if (sock != -1)
 		BIO_closesocket(sock);
@@ -356,25 +387,16 @@ family_af(qget_family f)
 	    f == QGET_FAMILY_IPV6 ? AF_INET6 : AF_UNSPEC;
 }
 
-qget_status
-qget_conn_open(qget_conn **out, const char *host, const char *port,
-    const qget_config *cfg, qget_error *err)
+/* The part of opening shared with qget__conn_open_bio(): a connection
+ * with a copy of cfg, its limits and its SSL_CTX. */
+static qget_status
+conn_new(qget_conn **out, const qget_config *cfg, uint64_t *deadline,
+    qget_error *err)
 {
-	BIO_ADDRINFO *res = NULL;
-	const BIO_ADDRINFO *ai;
+	uint64_t start = qget__now_us();
 	qget_conn *c = NULL;
 	qget_status rv;
-	uint64_t start = qget__now_us(), deadline;
-	char text[256];
 
-	qget__error_clear(err);
-	if (out == NULL || host == NULL || *host == '\0' || port == NULL ||
-	    *port == '\0' || cfg == NULL) {
-		rv = qget__fail(err, QGET_E_USAGE,
-		    "qget_conn_open: host, port and config are required");
-		goto out;
-	}
-	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
 		goto out;
@@ -386,12 +408,40 @@ qget_conn_open(qget_conn **out, const char *host, const char *port,
 	}
 	if (cfg->max_time_ms != 0)
 		c->deadline_us = start + cfg->max_time_ms * 1000u;
-	deadline = cfg->connect_timeout_ms != 0 ?
+	*deadline = cfg->connect_timeout_ms != 0 ?
 	    start + cfg->connect_timeout_ms * 1000u : 0;
-	if (c->deadline_us != 0 && (deadline == 0 || c->deadline_us < deadline))
-		deadline = c->deadline_us;
-
+	if (c->deadline_us != 0 && (*deadline == 0 ||
+	    c->deadline_us < *deadline))
+		*deadline = c->deadline_us;
 	if ((rv = make_ctx(c, err)) != QGET_OK)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
+	qget_conn_del(c);
+	return rv;
+}
+
+qget_status
+qget_conn_open(qget_conn **out, const char *host, const char *port,
+    const qget_config *cfg, qget_error *err)
+{
+	BIO_ADDRINFO *res = NULL;
+	const BIO_ADDRINFO *ai;
+	qget_conn *c = NULL;
+	qget_status rv;
+	uint64_t deadline;
+	char text[256];
+
+	qget__error_clear(err);
+	if (out == NULL || host == NULL || *host == '\0' || port == NULL ||
+	    *port == '\0' || cfg == NULL) {
+		rv = qget__fail(err, QGET_E_USAGE,
+		    "qget_conn_open: host, port and config are required");
+		goto out;
+	}
+	*out = NULL;
+	if ((rv = conn_new(&c, cfg, &deadline, err)) != QGET_OK)
 		goto out;
 
 	if (!BIO_lookup_ex(host, port, BIO_LOOKUP_CLIENT,
@@ -417,6 +467,35 @@ qget_conn_open(qget_conn **out, const char *host, const char *port,
 	c = NULL;
 out:
 	BIO_ADDRINFO_free(res);
+	qget_conn_del(c);
+	return rv;
+}
+
+qget_status
+qget__conn_open_bio(qget_conn **out, const char *host, BIO *rbio,
+    BIO *wbio, const BIO_ADDR *peer, const qget_config *cfg,
+    qget__pump_fn pump, void *pump_arg, qget_error *err)
+{
+	qget_conn *c = NULL;
+	qget_status rv;
+	uint64_t deadline;
+
+	qget__error_clear(err);
+	*out = NULL;
+	if ((rv = conn_new(&c, cfg, &deadline, err)) != QGET_OK) {
+		BIO_free(rbio);
+		BIO_free(wbio);
+		goto out;
+	}
+	c->pump = pump;
+	c->pump_arg = pump_arg;
+	format_addr(peer, c->peer_addr, sizeof(c->peer_addr));
+	if ((rv = setup_ssl(c, host, rbio, wbio, peer, err)) != QGET_OK ||
+	    (rv = handshake(c, deadline, err)) != QGET_OK)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
 	qget_conn_del(c);
 	return rv;
 }

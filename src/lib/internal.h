@@ -32,11 +32,18 @@ struct qget_config {
 	const volatile sig_atomic_t *cancel;
 };
 
+/* Feeds the connection's BIO when qget would otherwise wait on a socket
+ * (the fuzzer's way in): returns 0 when it did something, -1 when it has
+ * nothing more, which ends the wait as QGET_E_TIMEOUT. */
+typedef int (*qget__pump_fn)(void *arg);
+
 struct qget_conn {
 	struct qget_config cfg;
 	SSL_CTX *ctx;
 	SSL *ssl;
-	int fd;
+	int fd;                 /* -1 with a pump instead of a socket */
+	qget__pump_fn pump;
+	void *pump_arg;
 	uint64_t deadline_us; /* monotonic; 0 when there is no time limit */
 	FILE *keylog;
 	int in_handshake;
@@ -55,6 +62,16 @@ struct qget_stream {
 	uint64_t nwritten;
 	int concluded;
 };
+
+/*
+ * qget_conn_open() over caller-made datagram BIOs (taken over, also on
+ * failure) and a peer address, with no resolution and no socket: `pump`
+ * runs whenever qget would wait.  For the fuzz target that feeds a
+ * connection hostile datagrams through BIO_s_dgram_mem.
+ */
+qget_status qget__conn_open_bio(qget_conn **out, const char *host,
+    BIO *rbio, BIO *wbio, const BIO_ADDR *peer, const qget_config *cfg,
+    qget__pump_fn pump, void *pump_arg, qget_error *err);
 
 /* Monotonic clock in microseconds. */
 uint64_t qget__now_us(void);

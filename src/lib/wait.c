@@ -45,6 +45,15 @@ qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err)
 	if (c->cfg.cancel != NULL && *c->cfg.cancel)
 		return qget__fail(err, QGET_E_INTERRUPTED,
 		    "interrupted by a signal");
+	if (c->pump != NULL) {
+		if (deadline_us != 0 && qget__now_us() >= deadline_us)
+			return deadline_passed(c, deadline_us, err);
+		SSL_handle_events(c->ssl);
+		if (c->pump(c->pump_arg) < 0)
+			return qget__fail(err, QGET_E_TIMEOUT, "no more input");
+		SSL_handle_events(c->ssl);
+		return QGET_OK;
+	}
 	if (!SSL_get_event_timeout(c->ssl, &tv, &infinite))
 		infinite = 1;
 	if (!infinite) {
