@@ -29,17 +29,22 @@ $(DEPS_MK): scripts/openssl-dep.sh
 LIB_SRCS := $(wildcard src/lib/*.c)
 TOOL_SRCS := $(filter-out src/tool/main.c,$(wildcard src/tool/*.c))
 SERVE_SRCS := $(wildcard src/serve/*.c)
+NETSIM_SRCS := $(wildcard src/netsim/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
 SERVE_OBJS := $(SERVE_SRCS:%.c=$(BUILD)/%.o)
+NETSIM_OBJS := $(NETSIM_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 LIBQGET := $(BUILD)/libqget.a
-PROGS := $(BUILD)/qget $(BUILD)/qget-serve $(BUILD)/examples/fetch
+PROGS := $(BUILD)/qget $(BUILD)/qget-serve $(BUILD)/qget-netsim \
+	$(BUILD)/examples/fetch
 
-.PHONY: all demo test test-unit test-asan test-valgrind check install clean distclean
+.PHONY: all demo test test-unit test-asan test-valgrind fuzz check install clean distclean
+
+FUZZ_SECONDS ?= 30
 
 all: $(PROGS)
 
@@ -56,6 +61,9 @@ $(BUILD)/qget: $(BUILD)/src/tool/main.o $(TOOL_OBJS) $(LIBQGET)
 
 $(BUILD)/qget-serve: $(SERVE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS)
+
+$(BUILD)/qget-netsim: $(NETSIM_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 
 $(BUILD)/examples/fetch: $(BUILD)/examples/fetch.o $(LIBQGET)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS)
@@ -97,17 +105,23 @@ test-valgrind: all $(UNIT_BINS) $(BUILD)/certs/.done
 	    OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" OPENSSL_LIBS="$(OPENSSL_LIBS)" \
 	    tests/run $(or $(TESTS),unit transfer failures)
 
+# libFuzzer targets (clang, ASan+UBSan), FUZZ_SECONDS each; a crash fails.
+fuzz:
+	fuzz/run $(FUZZ_SECONDS)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 \
 	    $(DESTDIR)$(PREFIX)/share/man/man3
-	install -m 755 $(BUILD)/qget $(BUILD)/qget-serve $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BUILD)/qget $(BUILD)/qget-serve $(BUILD)/qget-netsim \
+	    $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIBQGET) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/qget.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(QGET_VERSION)|g' \
 	    -e 's|@OPENSSL_LIBS@|$(OPENSSL_LIBS)|g' qget.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/qget.pc
-	install -m 644 man/qget.1 man/qget-serve.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/qget.1 man/qget-serve.1 man/qget-netsim.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/libqget.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 
 clean:

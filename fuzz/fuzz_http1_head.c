@@ -8,6 +8,8 @@
  * means (b & 0x7f) * 64 bytes, 0 means an empty feed), collecting the body
  * as the tool does (tests/unit/test_http1.c's run()).  Both ways must agree
  * and each must satisfy the parser's invariants; abort() reports a failure.
+ * With bit 0x40 of byte 0 set, 65530 bytes of 'A' are inserted in the
+ * middle of the response, to reach the 64 KiB head limit.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -156,6 +158,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct result whole, chunked, bytes;
 	static const uint8_t one = 1;
 	const uint8_t *sizes, *in;
+	uint8_t *big = NULL;
 	size_t nsizes, len;
 
 	if (size == 0)
@@ -166,6 +169,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sizes = data + 1;
 	in = data + 1 + nsizes;
 	len = size - 1 - nsizes;
+	if (data[0] & 0x40) {
+		size_t half = len / 2, pad = 65530;
+
+		if ((big = malloc(len + pad)) == NULL)
+			abort();
+		memcpy(big, in, half);
+		memset(big + half, 'A', pad);
+		memcpy(big + half + pad, in + half, len - half);
+		in = big;
+		len += pad;
+	}
 
 	if (resp == NULL && (resp = malloc(sizeof(*resp))) == NULL)
 		abort();
@@ -219,5 +233,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(whole.body);
 	free(chunked.body);
 	free(bytes.body);
+	free(big);
 	return 0;
 }

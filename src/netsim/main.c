@@ -137,7 +137,7 @@ usage(FILE *f)
 	    "                           datagram of going good->bad and bad->good, loss\n"
 	    "                           percent when bad (100) and when good (0)\n"
 	    "      --delay MS           fixed one-way delay\n"
-	    "      --jitter MS          add uniform -MS..+MS to the delay (reorders)\n"
+	    "      --jitter MS          add uniform -MS..+MS to the delay (keeps order)\n"
 	    "      --reorder PCT        hold back datagrams until the next one passed\n"
 	    "      --dup PCT            send datagrams twice\n"
 	    "      --corrupt PCT        flip one random bit\n"

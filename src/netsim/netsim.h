@@ -81,6 +81,7 @@ struct ns_link {
 	struct ns_rng rng;
 	int ge_bad;
 	uint64_t busy_until;	/* ns: the rate limiter's link is busy until */
+	uint64_t jitter_floor;	/* no jittered datagram leaves before this */
 	struct ns_counters c;
 };
 

@@ -24,6 +24,10 @@
 /* Batches read from one socket before the others get a turn. */
 #define READS_PER_TURN 4
 #define NBUCKETS 1024
+/* Receive slots are spaced by a little more than 64 KiB: at exactly 64 KiB
+ * apart, the starts of all slots, where short datagrams land, would share
+ * the same few cache sets. */
+#define RSLOT (NS_MAX_DATAGRAM + 1 + 17 * 64)
 #define SOCKBUF (4 << 20)
 #define NS_PER_S UINT64_C(1000000000)
 
@@ -601,7 +605,7 @@ read_batch(struct relay *r, int fd, int named)
 		struct msghdr *h = &r->rmsg[i].msg_hdr;
 
 		memset(h, 0, sizeof(*h));
-		r->riov[i].iov_base = r->rbuf + (size_t)i * NS_MAX_DATAGRAM;
+		r->riov[i].iov_base = r->rbuf + (size_t)i * RSLOT;
 		r->riov[i].iov_len = NS_MAX_DATAGRAM;
 		h->msg_iov = &r->riov[i];
 		h->msg_iovlen = 1;
@@ -769,6 +773,8 @@ teardown(struct relay *r)
 	struct pkt *p;
 	size_t i;
 
+	if (r == NULL)
+		return;
 	for (i = 0; i < r->nheap; i++) {
 		p = r->heap[i];
 		r->link[p->dir].c.unsent++;
@@ -798,14 +804,14 @@ ns_run(const struct ns_opts *o, struct ns_link link[NS_NDIRS])
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		ns_log("out of memory");
-		return 1;
+		goto out;
 	}
 	r->o = o;
 	r->link = link;
 	r->lfd = -1;
 	r->maps = calloc(NS_MAX_CLIENTS, sizeof(*r->maps));
 	r->pfds = calloc(NS_MAX_CLIENTS + 1, sizeof(*r->pfds));
-	r->rbuf = malloc((size_t)BATCH * NS_MAX_DATAGRAM);
+	r->rbuf = malloc((size_t)BATCH * RSLOT);
 	if (r->maps == NULL || r->pfds == NULL || r->rbuf == NULL) {
 		ns_log("out of memory");
 		goto out;

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Bad networks, simulated by qget-netsim between qget and qget-serve:
+# every download must arrive byte-exact (SHA-256) or fail with the right
+# exit code and no partial -o file.  Times are printed, never asserted.
+. "$(dirname "$0")/../lib.sh"
+
+NETSIM=$top/$BUILD/qget-netsim
+if [ ! -x "$NETSIM" ]; then
+	skip "netsim scenarios" "$NETSIM not built"
+	exit 0
+fi
+R=$T/root
+head -c $((10 * 1048576)) /dev/urandom >"$R/10m"
+head -c $((4 * 1048576)) /dev/urandom >"$R/4m"
+head -c $((2 * 1048576)) /dev/urandom >"$R/2m"
+head -c 100000 /dev/urandom >"$R/100k"
+CA=(--cacert "$CERTS/ca.pem")
+mkdir -p "$T/dl"
+serve good || exit 0
+GOOD=$PORT
+
+# relay NAME [qget-netsim options...]: a relay in front of the good server;
+# sets RELAY (its port) and RELAY_PID.  Its log: $T/NAME.netsim.
+relay() {
+	local name=$1 i
+	shift
+	RLOG=$T/$(printf '%s' "$name" | tr -c 'a-zA-Z0-9' '_')
+	rm -f "$RLOG.rport"
+	"$NETSIM" --listen 127.0.0.1:0 --to "127.0.0.1:$GOOD" --port-file "$RLOG.rport" \
+		--seed 42 --duration 120 "$@" >"$RLOG.netsim" 2>&1 &
+	RELAY_PID=$!
+	PIDS+=("$RELAY_PID")
+	for i in $(seq 1 100); do
+		[ -s "$RLOG.rport" ] && break
+		sleep 0.05
+	done
+	RELAY=$(cat "$RLOG.rport" 2>/dev/null)
+	[ -n "$RELAY" ] || { fail "relay $name" "did not start: $(cat "$RLOG.netsim")"; return 1; }
+}
+
+# fetch NAME FILE RELAY-OPTIONS... -- QGET-OPTIONS...: download FILE through
+# a fresh relay with -o, expect exit 0 and the same bytes, print the time
+# and the relay's counters.
+fetch() {
+	local name=$1 file=$2 ropts=() qopts=() start end
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do ropts+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	qopts=("$@")
+	relay "$name" "${ropts[@]}" || return 0
+	rm -f "$T/dl/out"
+	start=$(date +%s.%N)
+	q "${CA[@]}" -m 120 "${qopts[@]}" -o "$T/dl/out" localhost "$RELAY" "/$file"
+	end=$(date +%s.%N)
+	stop "$RELAY_PID"
+	printf '    %s: %.2f s\n' "$name" "$(echo "$end - $start" | bc)"
+	grep -E '^qget-netsim: (up|down):' "$RLOG.netsim" | sed 's/^/      /'
+	expect "$name: exit 0" 0 && same "$name: byte-exact" "$R/$file" "$T/dl/out"
+	rm -f "$T/dl/out"
+}
+
+fetch "loss 1%"        10m --loss 1
+fetch "loss 5%"        10m --loss 5
+fetch "loss 10%"       10m --loss 10
+fetch "bursty loss both ways (Gilbert-Elliott 1%/50%)" 10m --ge 1,50
+fetch "bursty loss server to client (Gilbert-Elliott 1%/30%)" 10m --down-ge 1,30
+fetch "30% loss both ways during the handshake only" 2m --loss 30 --impair-until 3 -- --connect-timeout 20
+fetch "100 ms RTT, 20 ms jitter, 5% reordering" 2m --delay 50 --jitter 20 --reorder 5
+fetch "duplication 5%"  10m --dup 5
+fetch "corruption 1%"   10m --corrupt 1
+fetch "rate 2 MB/s, 32 KiB queue" 4m --rate 2000000 --queue 32768
+fetch "2 s blackhole mid-transfer" 4m --rate 2000000 --queue 65536 --blackhole 0.8-2.8
+
+# A permanent blackhole mid-transfer: the idle timeout ends it, exit 8,
+# and -o leaves nothing behind.
+relay "permanent blackhole" --rate 2000000 --blackhole-from 0.8 || exit 0
+start=$(date +%s.%N)
+q "${CA[@]}" --idle-timeout 2 -o "$T/dl/out" localhost "$RELAY" /4m
+printf '    permanent blackhole: exit %s after %.2f s\n' "$RC" "$(echo "$(date +%s.%N) - $start" | bc)"
+stop "$RELAY_PID"
+expect "permanent blackhole: exit 8 after the idle timeout" 8 'timed out idle'
+no_leftovers "permanent blackhole: no partial -o file" "$T/dl"
+
+# The server killed (SIGKILL) mid-transfer: exit 8 within the idle timeout.
+serve victim || exit 0
+VICTIM=$SERVER_PID
+relay_target=$PORT
+rm -f "$T/dl/out"
+"$NETSIM" --listen 127.0.0.1:0 --to "127.0.0.1:$relay_target" --port-file "$T/kill.rport" \
+	--rate 2000000 --seed 42 --duration 60 >"$T/kill.netsim" 2>&1 &
+RELAY_PID=$!
+PIDS+=("$RELAY_PID")
+for i in $(seq 1 100); do [ -s "$T/kill.rport" ] && break; sleep 0.05; done
+"${QGET[@]}" "${CA[@]}" --idle-timeout 2 -o "$T/dl/out" localhost "$(cat "$T/kill.rport")" /4m \
+	>"$T/out" 2>"$T/err" &
+qpid=$!
+sleep 1
+kill -KILL "$VICTIM"
+start=$(date +%s.%N)
+wait "$qpid"
+RC=$?
+printf '    server SIGKILLed: exit %s %.2f s after the kill\n' "$RC" "$(echo "$(date +%s.%N) - $start" | bc)"
+stop "$RELAY_PID"
+expect "server killed mid-transfer: exit 8" 8
+no_leftovers "server killed: no partial -o file" "$T/dl"
