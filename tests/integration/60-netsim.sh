@@ -16,7 +16,7 @@ head -c $((2 * 1048576)) /dev/urandom >"$R/2m"
 head -c 100000 /dev/urandom >"$R/100k"
 CA=(--cacert "$CERTS/ca.pem")
 mkdir -p "$T/dl"
-serve good || exit 0
+serve good -v || exit 0
 GOOD=$PORT
 
 # relay NAME [qget-netsim options...]: a relay in front of the good server;
@@ -50,12 +50,15 @@ fetch() {
 	relay "$name" "${ropts[@]}" || return 0
 	rm -f "$T/dl/out"
 	start=$(date +%s.%N)
-	q "${CA[@]}" -m 120 "${qopts[@]}" -o "$T/dl/out" localhost "$RELAY" "/$file"
+	q "${CA[@]}" -m 60 "${qopts[@]}" -o "$T/dl/out" localhost "$RELAY" "/$file"
 	end=$(date +%s.%N)
 	stop "$RELAY_PID"
 	printf '    %s: %.2f s\n' "$name" "$(echo "$end - $start" | bc)"
 	grep -E '^qget-netsim: (up|down):' "$RLOG.netsim" | sed 's/^/      /'
 	expect "$name: exit 0" 0 && same "$name: byte-exact" "$R/$file" "$T/dl/out"
+	# What the server did with the last connection, for a failure's
+	# post-mortem (a stall: did it send everything?).
+	[ "$RC" -eq 0 ] || grep -E 'conn [0-9]+' "$T/good.log" | tail -n 4 | sed 's/^/      server: /'
 	rm -f "$T/dl/out"
 }
 
