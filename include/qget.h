@@ -168,6 +168,11 @@ qget_status qget_config_set_ciphers(qget_config *cfg, const char *list);
  * valid or verification is off.  NULL turns pinning off; QGET_E_USAGE for
  * a malformed list. */
 qget_status qget_config_set_pinned_pubkey(qget_config *cfg, const char *pins);
+/* A TLS session to resume: bytes from qget_conn_get_session() of an
+ * earlier connection (NULL or len 0: none).  Copied.  A session the
+ * server no longer accepts only costs a full handshake. */
+qget_status qget_config_set_session(qget_config *cfg,
+    const unsigned char *der, size_t len);
 /* Progress lines go to `cb` (NULL: none). */
 void qget_config_set_log(qget_config *cfg, qget_log_cb cb, void *arg);
 /* A flag that a signal handler may set: a blocking call interrupted by a
@@ -235,6 +240,16 @@ typedef struct qget_conn_info {
 
 /* Fills `out`; its strings live as long as the connection. */
 qget_status qget_conn_get_info(qget_conn *c, qget_conn_info *out);
+
+/*
+ * The newest TLS session (ticket) the server sent on this connection, to
+ * resume a later one with qget_config_set_session().  Tickets arrive after
+ * the handshake, so call this late (after the response).  On QGET_OK *der
+ * is malloc'ed (free() it) and *len is its size; QGET_E_FAILURE when the
+ * server sent no ticket.
+ */
+qget_status qget_conn_get_session(qget_conn *c, unsigned char **der,
+    size_t *len);
 
 typedef struct qget_stream qget_stream;
 

@@ -69,6 +69,7 @@ qget__config_clear(struct qget_config *cfg)
 	free(cfg->keylog);
 	free(cfg->ciphers);
 	free(cfg->pins);
+	free(cfg->session);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -88,6 +89,7 @@ qget__config_copy(struct qget_config *dst, const struct qget_config *src)
 	dst->alpn_wire = NULL;
 	dst->cafile = dst->capath = dst->keylog = dst->ciphers = NULL;
 	dst->pins = NULL;
+	dst->session = NULL;
 	if ((dst->alpn_wire = malloc(src->alpn_len)) == NULL)
 		goto fail;
 	memcpy(dst->alpn_wire, src->alpn_wire, src->alpn_len);
@@ -96,6 +98,11 @@ qget__config_copy(struct qget_config *dst, const struct qget_config *src)
 	    (src->keylog && !(dst->keylog = strdup(src->keylog))) ||
 	    (src->ciphers && !(dst->ciphers = strdup(src->ciphers))))
 		goto fail;
+	if (src->session_len > 0) {
+		if ((dst->session = malloc(src->session_len)) == NULL)
+			goto fail;
+		memcpy(dst->session, src->session, src->session_len);
+	}
 	if (src->npins > 0) {
 		if ((dst->pins = malloc(src->npins * sizeof(*src->pins))) == NULL)
 			goto fail;
@@ -303,4 +310,23 @@ qget_config_set_pinned_pubkey(qget_config *cfg, const char *pins)
 out:
 	free(list);
 	return rv;
+}
+
+qget_status
+qget_config_set_session(qget_config *cfg, const unsigned char *der,
+    size_t len)
+{
+	unsigned char *copy = NULL;
+
+	if (cfg == NULL || (der == NULL && len != 0))
+		return QGET_E_USAGE;
+	if (len > 0) {
+		if ((copy = malloc(len)) == NULL)
+			return QGET_E_NOMEM;
+		memcpy(copy, der, len);
+	}
+	free(cfg->session);
+	cfg->session = copy;
+	cfg->session_len = len;
+	return QGET_OK;
 }

@@ -33,6 +33,20 @@ keylog_cb(const SSL *ssl, const char *line)
 	}
 }
 
+/* Keeps the newest ticket: TLS 1.3 servers may send several, later ones
+ * being as good as earlier ones. */
+static int
+new_session_cb(SSL *ssl, SSL_SESSION *sess)
+{
+	qget_conn *c = SSL_get_app_data(ssl);
+
+	if (c == NULL)
+		return 0;
+	SSL_SESSION_free(c->ticket);
+	c->ticket = sess;
+	return 1; /* we keep the reference */
+}
+
 static int
 is_ip_literal(const char *host)
 {
@@ -81,6 +95,11 @@ make_ctx(qget_conn *c, qget_error *err)
 		    c->cfg.ciphers);
 		goto out;
 	}
+	/* Client-side caching only through the callback: the context lives
+	 * as long as this one connection. */
+	SSL_CTX_set_session_cache_mode(c->ctx, SSL_SESS_CACHE_CLIENT |
+	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(c->ctx, new_session_cb);
 	if (c->cfg.keylog != NULL) {
 		if ((c->keylog = fopen(c->cfg.keylog, "a")) == NULL) {
 			rv = qget__fail(err, QGET_E_OUTPUT,
@@ -250,6 +269,19 @@ setup_ssl(qget_conn *c, const char *host, BIO *rbio, BIO *wbio,
 		rv = qget__fail(err, QGET_E_FAILURE,
 		    "cannot set the peer address");
 		goto out;
+	}
+	if (c->cfg.session_len > 0) {
+		const unsigned char *p = c->cfg.session;
+		SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p,
+		    (long)c->cfg.session_len);
+
+		/* An unusable session is no reason to fail: the handshake
+		 * is then simply a full one. */
+		if (sess == NULL || !SSL_set_session(c->ssl, sess))
+			qget__log(&c->cfg, "the saved TLS session is unusable; "
+			    "doing a full handshake");
+		SSL_SESSION_free(sess);
+		ERR_clear_error();
 	}
 	rv = QGET_OK;
 out:
@@ -561,6 +593,7 @@ qget_conn_del(qget_conn *c)
 	if (c->ssl != NULL && !c->in_handshake)
 		qget_conn_abort(c, 0, NULL);
 	SSL_free(c->ssl);
+	SSL_SESSION_free(c->ticket);
 	SSL_CTX_free(c->ctx);
 	if (c->keylog != NULL)
 		fclose(c->keylog);
@@ -585,5 +618,29 @@ qget_conn_get_info(qget_conn *c, qget_conn_info *out)
 	out->verify = c->verify ? c->verify : "";
 	out->handshake_us = c->handshake_us;
 	out->resumed = SSL_session_reused(c->ssl);
+	return QGET_OK;
+}
+
+qget_status
+qget_conn_get_session(qget_conn *c, unsigned char **der, size_t *len)
+{
+	unsigned char *buf = NULL, *p;
+	int n;
+
+	if (c == NULL || der == NULL || len == NULL)
+		return QGET_E_USAGE;
+	*der = NULL;
+	*len = 0;
+	if (c->ticket == NULL || (n = i2d_SSL_SESSION(c->ticket, NULL)) <= 0)
+		return QGET_E_FAILURE;
+	if ((buf = malloc((size_t)n)) == NULL)
+		return QGET_E_NOMEM;
+	p = buf;
+	if (i2d_SSL_SESSION(c->ticket, &p) != n) {
+		free(buf);
+		return QGET_E_FAILURE;
+	}
+	*der = buf;
+	*len = (size_t)n;
 	return QGET_OK;
 }

@@ -25,6 +25,8 @@ struct qget_config {
 	uint64_t max_time_ms;
 	char *keylog;
 	char *ciphers;
+	unsigned char *session; /* DER SSL_SESSION to resume */
+	size_t session_len;
 	unsigned char (*pins)[32]; /* SHA-256 digests of accepted keys */
 	size_t npins;
 	qget_log_cb log;
@@ -49,6 +51,7 @@ struct qget_conn {
 	int in_handshake;
 	char peer_addr[64];
 	char alpn[256];
+	SSL_SESSION *ticket; /* the newest session the server sent */
 	char *peer_subject;
 	char *peer_issuer;
 	const char *verify;

@@ -6,6 +6,7 @@
 
 #include "fetch.h"
 #include "http1.h"
+#include "session.h"
 
 #define READ_BUF (256 * 1024)
 #define CLOSE_TIMEOUT_MS 2000
@@ -72,6 +73,16 @@ make_config(const struct tool_opts *o, qget_config **out)
 	    (rv = qget_config_set_pinned_pubkey(cfg, o->pinned_pubkey)) !=
 	    QGET_OK)
 		goto out;
+	if (o->session_file != NULL) {
+		unsigned char *sess;
+		size_t len;
+
+		tool_session_load(o->session_file, &sess, &len);
+		rv = qget_config_set_session(cfg, sess, len);
+		free(sess);
+		if (rv != QGET_OK)
+			goto out;
+	}
 	qget_config_set_insecure(cfg, o->insecure);
 	if (o->connect_timeout_ms != 0)
 		qget_config_set_connect_timeout(cfg, o->connect_timeout_ms);
@@ -235,6 +246,18 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 	verbose(o, "received %" PRIu64 " bytes (%" PRIu64 " body), sent %"
 	    PRIu64, qget_stream_bytes_read(st), body,
 	    qget_stream_bytes_written(st));
+
+	if (o->session_file != NULL) {
+		unsigned char *sess;
+		size_t len;
+
+		if (qget_conn_get_session(conn, &sess, &len) == QGET_OK) {
+			tool_session_save(o->session_file, sess, len);
+			free(sess);
+		} else {
+			verbose(o, "the server sent no TLS session ticket");
+		}
+	}
 
 	/* The response is complete and written: a close that goes wrong now
 	 * is worth a note, not a failure. */

@@ -15,6 +15,7 @@ enum {
 	OPT_IDLE_TIMEOUT,
 	OPT_KEYLOG,
 	OPT_PINNEDPUBKEY,
+	OPT_SESSION_FILE,
 	OPT_VERSION,
 };
 
@@ -35,6 +36,7 @@ static const struct option long_opts[] = {
 	{ "max-time", required_argument, NULL, 'm' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "pinnedpubkey", required_argument, NULL, OPT_PINNEDPUBKEY },
+	{ "session-file", required_argument, NULL, OPT_SESSION_FILE },
 	{ "silent", no_argument, NULL, 's' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -66,6 +68,8 @@ tool_usage(FILE *f)
 "  -m, --max-time S         give up when the whole transfer took S seconds\n"
 "      --idle-timeout S     QUIC idle timeout to offer, in seconds\n"
 "      --keylog FILE        append TLS secrets to FILE (also SSLKEYLOGFILE)\n"
+"      --session-file FILE  resume the TLS session saved in FILE, and save\n"
+"                           the new one there after a success\n"
 "  -i, --include            also print the response head\n"
 "  -v, --verbose            describe the connection on stderr\n"
 "  -s, --silent             print nothing but errors on stderr\n"
@@ -248,6 +252,12 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 				    "not a number of seconds", optarg);
 			break;
 		case OPT_KEYLOG: o->keylog = optarg; break;
+		case OPT_SESSION_FILE:
+			if (*optarg == '\0')
+				return bad(msg, msglen, "%s",
+				    "--session-file: the file name is empty");
+			o->session_file = optarg;
+			break;
 		case 'i': o->include = 1; break;
 		case 'v': o->verbose = 1; break;
 		case 's': o->silent = 1; break;

@@ -19,6 +19,7 @@ struct tool_opts {
 	const char *keylog;
 	const char *ciphers;
 	const char *pinned_pubkey;
+	const char *session_file;
 	int include;
 	int verbose;
 	int silent;

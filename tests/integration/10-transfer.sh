@@ -111,3 +111,27 @@ if [ -z "${QGET_VALGRIND:-}" ]; then
 	fi
 	rm -f "$T/dl/big"
 fi
+
+# --session-file: the first connection saves a ticket, the second resumes
+# (no certificate exchange), a server that cannot resume just does a full
+# handshake, and a damaged file is a warning, not a failure.
+S=$T/session
+rm -f "$S"
+q "${CA[@]}" -v --session-file "$S" 127.0.0.1 "$P4" /b65537
+if [ "$RC" -eq 0 ] && [ -s "$S" ] && ! grep -q '(resumed)' "$T/err"; then
+	pass "--session-file: first connection full, ticket saved"
+else
+	fail "--session-file: first connection full, ticket saved" "rc $RC"
+fi
+q "${CA[@]}" -v --session-file "$S" 127.0.0.1 "$P4" /b65537
+expect "--session-file: second connection resumed" 0 'TLSv1.3 .*\(resumed\)'
+same "--session-file: resumed body" "$R/b65537" "$T/out"
+q "${CA[@]}" -v --session-file "$S" ::1 "$P6" /one
+if [ "$RC" -eq 0 ] && ! grep -q '(resumed)' "$T/err"; then
+	pass "--session-file: another server (other ticket keys) does a full handshake"
+else
+	fail "--session-file: another server does a full handshake" "rc $RC"
+fi
+head -c 300 /dev/urandom >"$S"
+q "${CA[@]}" -v --session-file "$S" 127.0.0.1 "$P4" /one
+expect "--session-file: a damaged file costs a full handshake only" 0 'session is unusable'
