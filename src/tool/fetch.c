@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fetch.h"
 #include "http1.h"
 #include "session.h"
+#include "writeout.h"
 
 #define READ_BUF (256 * 1024)
 #define CLOSE_TIMEOUT_MS 2000
@@ -42,18 +44,45 @@ tool_exit_code(qget_status st)
 	return qget_status_exit_code(st);
 }
 
-/* The one place that prints a failure: "qget: (N) detail". */
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The one place that prints a failure: "qget: (N) detail"; -w json
+ * reports the same text. */
 static qget_status
-report(qget_status st, const char *detail)
+report(struct tool_stats *stats, qget_status st, const char *detail)
 {
 	if (st == QGET_E_INTERRUPTED && tool_stop_signal != 0)
-		fprintf(stderr, "qget: (%d) interrupted by %s\n",
-		    tool_exit_code(st),
+		snprintf(stats->error, sizeof(stats->error),
+		    "interrupted by %s",
 		    tool_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	else
-		fprintf(stderr, "qget: (%d) %s\n", tool_exit_code(st),
+		snprintf(stats->error, sizeof(stats->error), "%s",
 		    detail[0] != '\0' ? detail : qget_status_str(st));
+	fprintf(stderr, "qget: (%d) %s\n", tool_exit_code(st), stats->error);
 	return st;
+}
+
+static void
+write_stats(const struct tool_opts *o, const struct tool_stats *stats)
+{
+	FILE *f = stdout;
+
+	if (o->stats_file != NULL && (f = fopen(o->stats_file, "w")) == NULL) {
+		fprintf(stderr, "qget: warning: cannot write --stats file "
+		    "%s\n", o->stats_file);
+		return;
+	}
+	tool_write_json(f, stats);
+	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
+		fprintf(stderr, "qget: warning: the statistics were not "
+		    "written completely\n");
 }
 
 static qget_status
@@ -146,31 +175,47 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 	uint64_t body = 0;
 	size_t reqlen, n, used;
 	int use_http1;
+	struct tool_stats stats;
+	double t0 = now_s();
 
 	msg[0] = '\0';
+	memset(&stats, 0, sizeof(stats));
+	stats.host = o->host;
+	stats.port = o->port;
+	stats.path = o->path;
+	stats.time_first_byte = -1;
+	stats.time_fin = -1;
 	if ((rv = make_config(o, &cfg)) != QGET_OK) {
-		rv = report(rv, "cannot configure the connection");
+		rv = report(&stats, rv, "cannot configure the connection");
 		goto out;
 	}
 	if ((buf = malloc(READ_BUF)) == NULL ||
 	    (resp = malloc(sizeof(*resp))) == NULL) {
-		rv = report(QGET_E_NOMEM, "out of memory");
+		rv = report(&stats, QGET_E_NOMEM, "out of memory");
 		goto out;
 	}
 	http1_resp_init(resp);
 
 	if ((rv = qget_conn_open(&conn, o->host, o->port, cfg, &err)) !=
 	    QGET_OK) {
-		rv = report(rv, qget_error_str(&err));
+		rv = report(&stats, rv, qget_error_str(&err));
 		goto out;
 	}
 	describe_conn(o, conn);
 	qget_conn_get_info(conn, &info);
+	stats.connected = 1;
+	snprintf(stats.remote, sizeof(stats.remote), "%s", info.peer_addr);
+	snprintf(stats.alpn, sizeof(stats.alpn), "%s", info.alpn);
+	snprintf(stats.quic_version, sizeof(stats.quic_version), "%s",
+	    info.version);
+	snprintf(stats.cipher, sizeof(stats.cipher), "%s", info.cipher);
+	stats.resumed = info.resumed;
+	stats.time_handshake = (double)info.handshake_us / 1e6;
 	use_http1 = strcmp(info.alpn, "hq-interop") != 0;
 	reqlen = http1_build_request(req, sizeof(req), info.alpn, o->host,
 	    o->path);
 	if (reqlen == 0) {
-		rv = report(QGET_E_USAGE, "request too long");
+		rv = report(&stats, QGET_E_USAGE, "request too long");
 		goto out;
 	}
 	verbose(o, "request: %.*s", (int)strcspn(req, "\r\n"), req);
@@ -178,23 +223,27 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 	if ((rv = qget_stream_open(&st, conn, &err)) != QGET_OK ||
 	    (rv = qget_stream_write(st, req, reqlen, QGET_WRITE_FIN, &err)) !=
 	    QGET_OK) {
-		rv = report(rv, qget_error_str(&err));
+		rv = report(&stats, rv, qget_error_str(&err));
 		goto out;
 	}
 
 	for (;;) {
 		if ((rv = qget_stream_read(st, buf, READ_BUF, &n, &err)) !=
 		    QGET_OK) {
-			rv = report(rv, qget_error_str(&err));
+			rv = report(&stats, rv, qget_error_str(&err));
 			goto out;
 		}
-		if (n == 0)
+		if (n == 0) {
+			stats.time_fin = now_s() - t0;
 			break; /* FIN: the response is complete */
+		}
+		if (stats.time_first_byte < 0)
+			stats.time_first_byte = now_s() - t0;
 		used = 0;
 		if (use_http1 && !resp->decided) {
 			if ((rv = http1_feed(resp, buf, n, &used, msg,
 			    sizeof(msg))) != QGET_OK) {
-				rv = report(rv, msg);
+				rv = report(&stats, rv, msg);
 				goto out;
 			}
 			if (!resp->decided)
@@ -206,7 +255,7 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 				rv = out_write(out, resp->head, resp->head_len,
 				    msg, sizeof(msg));
 			if (rv != QGET_OK) {
-				rv = report(rv, msg);
+				rv = report(&stats, rv, msg);
 				goto out;
 			}
 			if (!resp->simple)
@@ -217,7 +266,7 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 		}
 		if ((rv = emit_body(resp, out, buf + used, n - used, &body,
 		    msg, sizeof(msg))) != QGET_OK) {
-			rv = report(rv, msg);
+			rv = report(&stats, rv, msg);
 			goto out;
 		}
 	}
@@ -226,7 +275,7 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 		if ((rv = http1_finish(resp, msg, sizeof(msg))) != QGET_OK ||
 		    (rv = emit_body(resp, out, resp->head, resp->head_len,
 			&body, msg, sizeof(msg))) != QGET_OK) {
-			rv = report(rv, msg);
+			rv = report(&stats, rv, msg);
 			goto out;
 		}
 	}
@@ -236,11 +285,11 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 		    "ended the stream after %" PRIu64 " of %" PRIu64
 		    " body bytes (Content-Length)", body,
 		    resp->content_length);
-		rv = report(QGET_E_TRUNCATED, msg);
+		rv = report(&stats, QGET_E_TRUNCATED, msg);
 		goto out;
 	}
 	if ((rv = out_commit(out, msg, sizeof(msg))) != QGET_OK) {
-		rv = report(rv, msg);
+		rv = report(&stats, rv, msg);
 		goto out;
 	}
 	verbose(o, "received %" PRIu64 " bytes (%" PRIu64 " body), sent %"
@@ -261,12 +310,21 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 
 	/* The response is complete and written: a close that goes wrong now
 	 * is worth a note, not a failure. */
+	stats.bytes_received = qget_stream_bytes_read(st);
+	stats.bytes_sent = qget_stream_bytes_written(st);
 	qget_stream_del(st);
 	st = NULL;
 	if (qget_conn_close(conn, CLOSE_TIMEOUT_MS, &err) != QGET_OK)
 		verbose(o, "close: %s", qget_error_str(&err));
 	rv = QGET_OK;
 out:
+	if (st != NULL) {
+		stats.bytes_received = qget_stream_bytes_read(st);
+		stats.bytes_sent = qget_stream_bytes_written(st);
+	}
+	stats.bytes_body = body;
+	if (resp != NULL && resp->decided && !resp->simple)
+		stats.http_status = resp->status;
 	qget_stream_del(st);
 	/* Tell the server why we leave, rather than let it time out. */
 	if (rv == QGET_E_INTERRUPTED)
@@ -275,5 +333,10 @@ out:
 	qget_config_del(cfg);
 	free(resp);
 	free(buf);
+	if (o->write_json) {
+		stats.time_total = now_s() - t0;
+		stats.exit_code = tool_exit_code(rv);
+		write_stats(o, &stats);
+	}
 	return rv;
 }

@@ -16,6 +16,7 @@ enum {
 	OPT_KEYLOG,
 	OPT_PINNEDPUBKEY,
 	OPT_SESSION_FILE,
+	OPT_STATS,
 	OPT_VERSION,
 };
 
@@ -38,8 +39,10 @@ static const struct option long_opts[] = {
 	{ "pinnedpubkey", required_argument, NULL, OPT_PINNEDPUBKEY },
 	{ "session-file", required_argument, NULL, OPT_SESSION_FILE },
 	{ "silent", no_argument, NULL, 's' },
+	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "write-out", required_argument, NULL, 'w' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -71,6 +74,9 @@ tool_usage(FILE *f)
 "      --session-file FILE  resume the TLS session saved in FILE, and save\n"
 "                           the new one there after a success\n"
 "  -i, --include            also print the response head\n"
+"  -w, --write-out json     after the transfer, print one JSON object with\n"
+"                           its statistics (see the README for the fields)\n"
+"      --stats FILE         write that JSON object to FILE, not stdout\n"
 "  -v, --verbose            describe the connection on stderr\n"
 "  -s, --silent             print nothing but errors on stderr\n"
 "  -h, --help               print this help\n"
@@ -194,7 +200,7 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 	msg[0] = '\0';
 	optind = 0; /* GNU: full re-initialisation */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:46hikm:o:sv", long_opts,
+	while ((c = getopt_long(argc, argv, "+:46hikm:o:svw:", long_opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case '4':
@@ -259,6 +265,18 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 			o->session_file = optarg;
 			break;
 		case 'i': o->include = 1; break;
+		case 'w':
+			if (strcmp(optarg, "json") != 0)
+				return bad(msg, msglen, "-w: '%s' is not a known "
+				    "format (json)", optarg);
+			o->write_json = 1;
+			break;
+		case OPT_STATS:
+			if (*optarg == '\0')
+				return bad(msg, msglen, "%s",
+				    "--stats: the file name is empty");
+			o->stats_file = optarg;
+			break;
 		case 'v': o->verbose = 1; break;
 		case 's': o->silent = 1; break;
 		case 'h': o->help = 1; return QGET_OK;
@@ -279,6 +297,8 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 	}
 	if (o->verbose && o->silent)
 		return bad(msg, msglen, "%s", "-v and -s exclude each other");
+	if (o->stats_file != NULL && !o->write_json)
+		return bad(msg, msglen, "%s", "--stats needs -w json");
 
 	if (argc - optind < 2)
 		return bad(msg, msglen, "%s", "HOST and PORT are required");

@@ -20,6 +20,8 @@ struct tool_opts {
 	const char *ciphers;
 	const char *pinned_pubkey;
 	const char *session_file;
+	int write_json;           /* -w json */
+	const char *stats_file;   /* where -w goes instead of stdout */
 	int include;
 	int verbose;
 	int silent;
