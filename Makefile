@@ -88,7 +88,8 @@ demo: all $(BUILD)/certs/.done
 	BUILD=$(BUILD) scripts/demo.sh
 
 test: all $(UNIT_BINS) $(BUILD)/certs/.done
-	BUILD=$(BUILD) OPENSSL_SRC=$(OPENSSL_SRC) OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" \
+	BUILD=$(BUILD) SANFLAGS="$(SANFLAGS)" \
+	    OPENSSL_SRC=$(OPENSSL_SRC) OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" \
 	    OPENSSL_LIBS="$(OPENSSL_LIBS)" tests/run $(TESTS)
 
 check: test

@@ -28,8 +28,9 @@ if ! make -s BUILD="$BUILD" PREFIX="$prefix" install >"$T/err" 2>&1; then
 	exit 0
 fi
 flags=$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags --libs --static qget)
-# shellcheck disable=SC2086 # a word list
-if cc -o "$T/fetch" examples/fetch.c $flags 2>"$T/err"; then
+# A sanitized libqget needs the sanitizer runtime at link time too.
+# shellcheck disable=SC2086 # word lists
+if cc ${SANFLAGS:-} -o "$T/fetch" examples/fetch.c $flags 2>"$T/err"; then
 	pass "install: examples/fetch.c builds with pkg-config --static qget"
 else
 	fail "install: examples/fetch.c builds with pkg-config --static qget" "$flags"
