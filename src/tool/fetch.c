@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fetch.h"
 #include "http1.h"
+#include "progress.h"
 #include "session.h"
 #include "writeout.h"
 
@@ -56,8 +58,10 @@ now_s(void)
 /* The one place that prints a failure: "qget: (N) detail"; -w json
  * reports the same text. */
 static qget_status
-report(struct tool_stats *stats, qget_status st, const char *detail)
+report(struct tool_stats *stats, struct progress *meter, qget_status st,
+    const char *detail)
 {
+	progress_end(meter);
 	if (st == QGET_E_INTERRUPTED && tool_stop_signal != 0)
 		snprintf(stats->error, sizeof(stats->error),
 		    "interrupted by %s",
@@ -176,9 +180,12 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 	size_t reqlen, n, used;
 	int use_http1;
 	struct tool_stats stats;
+	struct progress meter;
 	double t0 = now_s();
 
 	msg[0] = '\0';
+	progress_start(&meter, !o->silent && !o->no_progress &&
+	    isatty(STDERR_FILENO), t0);
 	memset(&stats, 0, sizeof(stats));
 	stats.host = o->host;
 	stats.port = o->port;
@@ -186,19 +193,19 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 	stats.time_first_byte = -1;
 	stats.time_fin = -1;
 	if ((rv = make_config(o, &cfg)) != QGET_OK) {
-		rv = report(&stats, rv, "cannot configure the connection");
+		rv = report(&stats, &meter, rv, "cannot configure the connection");
 		goto out;
 	}
 	if ((buf = malloc(READ_BUF)) == NULL ||
 	    (resp = malloc(sizeof(*resp))) == NULL) {
-		rv = report(&stats, QGET_E_NOMEM, "out of memory");
+		rv = report(&stats, &meter, QGET_E_NOMEM, "out of memory");
 		goto out;
 	}
 	http1_resp_init(resp);
 
 	if ((rv = qget_conn_open(&conn, o->host, o->port, cfg, &err)) !=
 	    QGET_OK) {
-		rv = report(&stats, rv, qget_error_str(&err));
+		rv = report(&stats, &meter, rv, qget_error_str(&err));
 		goto out;
 	}
 	describe_conn(o, conn);
@@ -215,7 +222,7 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 	reqlen = http1_build_request(req, sizeof(req), info.alpn, o->host,
 	    o->path);
 	if (reqlen == 0) {
-		rv = report(&stats, QGET_E_USAGE, "request too long");
+		rv = report(&stats, &meter, QGET_E_USAGE, "request too long");
 		goto out;
 	}
 	verbose(o, "request: %.*s", (int)strcspn(req, "\r\n"), req);
@@ -223,14 +230,14 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 	if ((rv = qget_stream_open(&st, conn, &err)) != QGET_OK ||
 	    (rv = qget_stream_write(st, req, reqlen, QGET_WRITE_FIN, &err)) !=
 	    QGET_OK) {
-		rv = report(&stats, rv, qget_error_str(&err));
+		rv = report(&stats, &meter, rv, qget_error_str(&err));
 		goto out;
 	}
 
 	for (;;) {
 		if ((rv = qget_stream_read(st, buf, READ_BUF, &n, &err)) !=
 		    QGET_OK) {
-			rv = report(&stats, rv, qget_error_str(&err));
+			rv = report(&stats, &meter, rv, qget_error_str(&err));
 			goto out;
 		}
 		if (n == 0) {
@@ -243,7 +250,7 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 		if (use_http1 && !resp->decided) {
 			if ((rv = http1_feed(resp, buf, n, &used, msg,
 			    sizeof(msg))) != QGET_OK) {
-				rv = report(&stats, rv, msg);
+				rv = report(&stats, &meter, rv, msg);
 				goto out;
 			}
 			if (!resp->decided)
@@ -255,7 +262,7 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 				rv = out_write(out, resp->head, resp->head_len,
 				    msg, sizeof(msg));
 			if (rv != QGET_OK) {
-				rv = report(&stats, rv, msg);
+				rv = report(&stats, &meter, rv, msg);
 				goto out;
 			}
 			if (!resp->simple)
@@ -266,16 +273,21 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 		}
 		if ((rv = emit_body(resp, out, buf + used, n - used, &body,
 		    msg, sizeof(msg))) != QGET_OK) {
-			rv = report(&stats, rv, msg);
+			rv = report(&stats, &meter, rv, msg);
 			goto out;
 		}
+		progress_update(&meter, now_s(), body, resp->decided &&
+		    !resp->simple && resp->has_length ?
+		    resp->content_length : 0);
 	}
 
+	progress_done(&meter, now_s(), body, resp->decided && !resp->simple &&
+	    resp->has_length ? resp->content_length : 0);
 	if (use_http1 && !resp->decided) {
 		if ((rv = http1_finish(resp, msg, sizeof(msg))) != QGET_OK ||
 		    (rv = emit_body(resp, out, resp->head, resp->head_len,
 			&body, msg, sizeof(msg))) != QGET_OK) {
-			rv = report(&stats, rv, msg);
+			rv = report(&stats, &meter, rv, msg);
 			goto out;
 		}
 	}
@@ -285,11 +297,11 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 		    "ended the stream after %" PRIu64 " of %" PRIu64
 		    " body bytes (Content-Length)", body,
 		    resp->content_length);
-		rv = report(&stats, QGET_E_TRUNCATED, msg);
+		rv = report(&stats, &meter, QGET_E_TRUNCATED, msg);
 		goto out;
 	}
 	if ((rv = out_commit(out, msg, sizeof(msg))) != QGET_OK) {
-		rv = report(&stats, rv, msg);
+		rv = report(&stats, &meter, rv, msg);
 		goto out;
 	}
 	verbose(o, "received %" PRIu64 " bytes (%" PRIu64 " body), sent %"
@@ -318,6 +330,7 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 		verbose(o, "close: %s", qget_error_str(&err));
 	rv = QGET_OK;
 out:
+	progress_end(&meter);
 	if (st != NULL) {
 		stats.bytes_received = qget_stream_bytes_read(st);
 		stats.bytes_sent = qget_stream_bytes_written(st);

@@ -17,6 +17,7 @@ enum {
 	OPT_PINNEDPUBKEY,
 	OPT_SESSION_FILE,
 	OPT_STATS,
+	OPT_PROGRESS,
 	OPT_VERSION,
 };
 
@@ -37,6 +38,7 @@ static const struct option long_opts[] = {
 	{ "max-time", required_argument, NULL, 'm' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "pinnedpubkey", required_argument, NULL, OPT_PINNEDPUBKEY },
+	{ "progress", optional_argument, NULL, OPT_PROGRESS },
 	{ "session-file", required_argument, NULL, OPT_SESSION_FILE },
 	{ "silent", no_argument, NULL, 's' },
 	{ "stats", required_argument, NULL, OPT_STATS },
@@ -74,6 +76,8 @@ tool_usage(FILE *f)
 "      --session-file FILE  resume the TLS session saved in FILE, and save\n"
 "                           the new one there after a success\n"
 "  -i, --include            also print the response head\n"
+"      --progress=yes|no    the progress meter on a terminal (default yes;\n"
+"                           never with -s or when stderr is not a tty)\n"
 "  -w, --write-out json     after the transfer, print one JSON object with\n"
 "                           its statistics (see the README for the fields)\n"
 "      --stats FILE         write that JSON object to FILE, not stdout\n"
@@ -270,6 +274,14 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 				return bad(msg, msglen, "-w: '%s' is not a known "
 				    "format (json)", optarg);
 			o->write_json = 1;
+			break;
+		case OPT_PROGRESS:
+			if (optarg != NULL && strcmp(optarg, "yes") != 0 &&
+			    strcmp(optarg, "no") != 0)
+				return bad(msg, msglen, "--progress: '%s' is not "
+				    "yes or no", optarg);
+			o->no_progress = optarg != NULL &&
+			    strcmp(optarg, "no") == 0;
 			break;
 		case OPT_STATS:
 			if (*optarg == '\0')

@@ -21,6 +21,7 @@ struct tool_opts {
 	const char *pinned_pubkey;
 	const char *session_file;
 	int write_json;           /* -w json */
+	int no_progress;          /* --progress=no */
 	const char *stats_file;   /* where -w goes instead of stdout */
 	int include;
 	int verbose;

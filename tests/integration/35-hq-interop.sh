@@ -74,8 +74,8 @@ s.bind(("::", 0)); print(s.getsockname()[1])'
 }
 
 srv_start() {
-	local i try
-	for try in 1 2 3; do
+	local i _
+	for _ in 1 2 3; do
 		SRV_PORT=$(free_port) || return 1
 		FILEPREFIX=$R "$srv" "$SRV_PORT" "$CERTS/server.pem" "$CERTS/server.key" \
 			>"$T/srv.log" 2>&1 &
@@ -223,7 +223,7 @@ part2() {
 
 	# shellcheck disable=SC2086 # word lists
 	hq_client 127.0.0.1 "$PORT" $SMALL $MANY
-	n=$(echo $SMALL $MANY | wc -w)
+	n=$(wc -w <"$T/in/req")
 	expect "hq-interop: openssl client <- qget-serve: $n files in one run: client exit 0" 0
 	for f in $SMALL; do
 		same "hq-interop: openssl client <- qget-serve: $f: SHA-256" "$R/$f" "$T/dl/$f"

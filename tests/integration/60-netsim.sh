@@ -106,3 +106,24 @@ printf '    server SIGKILLed: exit %s %.2f s after the kill\n' "$RC" "$(echo "$(
 stop "$RELAY_PID"
 expect "server killed mid-transfer: exit 8" 8
 no_leftovers "server killed: no partial -o file" "$T/dl"
+
+# The progress meter: drawn on a terminal when a transfer takes more than a
+# second (a rate-limited relay makes it so), never when stderr is not a
+# terminal, never with --progress=no.
+if command -v script >/dev/null; then
+	relay "progress" --rate 1500000 --queue 65536 || exit 0
+	script -qec "$top/$BUILD/qget ${CA[*]} -o $T/dl/p localhost $RELAY /4m" /dev/null >"$T/tty" 2>&1
+	if grep -q $'\r' "$T/tty" && grep -q 'MiB/s' "$T/tty" && grep -q '100%' "$T/tty"; then
+		pass "progress meter on a terminal, ending at 100%"
+	else
+		fail "progress meter on a terminal, ending at 100%" "$(cat -v "$T/tty" | head -c 300)"
+	fi
+	script -qec "$top/$BUILD/qget ${CA[*]} --progress=no -o $T/dl/p localhost $RELAY /4m" /dev/null >"$T/tty" 2>&1
+	if [ ! -s "$T/tty" ]; then pass "--progress=no: no meter"; else fail "--progress=no: no meter" "$(cat -v "$T/tty" | head -c 200)"; fi
+	q "${CA[@]}" -o "$T/dl/p" localhost "$RELAY" /4m
+	if [ "$RC" -eq 0 ] && [ ! -s "$T/err" ]; then pass "no meter when stderr is not a terminal"; else fail "no meter when stderr is not a terminal" "rc $RC"; fi
+	stop "$RELAY_PID"
+	rm -f "$T/dl/p"
+else
+	skip "progress meter" "no script(1) to give qget a terminal"
+fi
