@@ -279,6 +279,20 @@ qget_status qget_stream_write(qget_stream *s, const void *buf, size_t len,
 qget_status qget_stream_read(qget_stream *s, void *buf, size_t cap,
     size_t *nread, qget_error *err);
 
+/*
+ * Waits on several streams of one connection at once: blocks until at
+ * least one of the n streams can be read without blocking (data, the FIN,
+ * or a reset to report), or, when want_stream is non-zero, until the peer
+ * allows another stream (MAX_STREAMS credit) to be opened without
+ * waiting.  Sets ready[i] to 1 for each readable stream and 0 for the
+ * others, and *can_open to whether a stream can be opened now (may be
+ * NULL).  n may be 0.  Errors: QGET_E_CONN_CLOSED, QGET_E_IDLE_TIMEOUT,
+ * QGET_E_TIMEOUT, QGET_E_INTERRUPTED, QGET_E_NOMEM, QGET_E_USAGE.
+ */
+qget_status qget_conn_wait(qget_conn *c, qget_stream *const *streams,
+    size_t n, unsigned char *ready, int want_stream, int *can_open,
+    qget_error *err);
+
 /* Bytes read from / written to the stream so far. */
 uint64_t qget_stream_bytes_read(const qget_stream *s);
 uint64_t qget_stream_bytes_written(const qget_stream *s);

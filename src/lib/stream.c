@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/err.h>
 
@@ -145,4 +146,57 @@ qget_stream_del(qget_stream *s)
 		return;
 	SSL_free(s->ssl);
 	free(s);
+}
+
+qget_status
+qget_conn_wait(qget_conn *c, qget_stream *const *streams, size_t n,
+    unsigned char *ready, int want_stream, int *can_open, qget_error *err)
+{
+	static const struct timeval zero = { 0, 0 };
+	SSL_POLL_ITEM *items = NULL;
+	qget_status rv;
+	size_t i, nres;
+
+	qget__error_clear(err);
+	if (c == NULL || c->ssl == NULL || (n > 0 && (streams == NULL ||
+	    ready == NULL)))
+		return qget__fail(err, QGET_E_USAGE, "wait: bad arguments");
+	/* Item n is the connection: its failure, and stream credit. */
+	if ((items = calloc(n + 1, sizeof(*items))) == NULL) {
+		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		items[i].desc = SSL_as_poll_descriptor(streams[i]->ssl);
+		items[i].events = SSL_POLL_EVENT_R | SSL_POLL_EVENT_ER;
+	}
+	items[n].desc = SSL_as_poll_descriptor(c->ssl);
+	items[n].events = SSL_POLL_EVENT_EC |
+	    (want_stream ? SSL_POLL_EVENT_OSB : 0);
+	for (;;) {
+		/* A zero timeout only looks: the waiting is qget__wait's, so
+		 * that time limits and signals work as everywhere else. */
+		nres = 0;
+		if (!SSL_poll(items, n + 1, sizeof(*items), &zero, 0, &nres) &&
+		    nres == 0) {
+			rv = qget__ssl_fail(c, c->ssl, "wait", err);
+			goto out;
+		}
+		if (items[n].revents & SSL_POLL_EVENT_EC) {
+			rv = qget__ssl_fail(c, c->ssl, "wait", err);
+			goto out;
+		}
+		if (nres > 0)
+			break;
+		if ((rv = qget__wait(c, c->deadline_us, err)) != QGET_OK)
+			goto out;
+	}
+	for (i = 0; i < n; i++)
+		ready[i] = items[i].revents != 0;
+	if (can_open != NULL)
+		*can_open = (items[n].revents & SSL_POLL_EVENT_OSB) != 0;
+	rv = QGET_OK;
+out:
+	free(items);
+	return rv;
 }

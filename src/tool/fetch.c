@@ -164,48 +164,344 @@ emit_body(const struct http1_resp *r, struct tool_out *out,
 	return out_write(out, p, n, msg, msglen);
 }
 
-qget_status
-tool_fetch(const struct tool_opts *o, struct tool_out *out)
+/* One path: its stream, its response parser, its output. */
+struct job {
+	const char *path;
+	qget_stream *st;
+	struct http1_resp resp;
+	struct tool_out out;
+	int out_open;
+	uint64_t body;
+	char *outname; /* -O: DIR/name */
+};
+
+/* What every job shares. */
+struct run {
+	const struct tool_opts *o;
+	qget_conn *conn;
+	struct tool_stats *stats;
+	struct progress *meter;
+	unsigned char *buf;
+	int use_http1;
+	int several;   /* more than one path: name the path in messages */
+	qget_status worst;
+	double t0;
+};
+
+/* A failed path: its message (prefixed with the path when there are
+ * several), its output discarded, the run's worst outcome updated. */
+static void
+job_fail(struct run *r, struct job *j, struct tool_stream_stats *ss,
+    qget_status st, const char *detail)
 {
-	qget_config *cfg = NULL;
-	qget_conn *conn = NULL;
-	qget_stream *st = NULL;
-	qget_conn_info info;
-	struct http1_resp *resp = NULL;
-	unsigned char *buf = NULL;
+	char line[700];
+
+	if (r->several)
+		snprintf(line, sizeof(line), "%s: %s", j->path, detail);
+	else
+		snprintf(line, sizeof(line), "%s", detail);
+	report(r->stats, r->meter, st, line);
+	ss->exit_code = tool_exit_code(st);
+	snprintf(ss->error, sizeof(ss->error), "%s", r->stats->error);
+	if (tool_exit_code(st) > tool_exit_code(r->worst))
+		r->worst = st;
+	if (j->out_open)
+		out_abort(&j->out);
+}
+
+/* Opens the job's stream and output and sends its request with FIN. */
+static qget_status
+job_start(struct run *r, struct job *j, struct tool_stream_stats *ss)
+{
 	char req[8192 + 512], msg[512];
+	const char *dest = r->o->output;
+	qget_conn_info info;
 	qget_error err;
 	qget_status rv;
-	uint64_t body = 0;
-	size_t reqlen, n, used;
-	int use_http1;
-	struct tool_stats stats;
-	struct progress meter;
-	double t0 = now_s();
+	size_t reqlen;
+
+	http1_resp_init(&j->resp);
+	if (r->o->output_dir != NULL) {
+		size_t len = strlen(r->o->output_dir) + strlen(j->path) + 2;
+
+		if ((j->outname = malloc(len)) == NULL) {
+			job_fail(r, j, ss, QGET_E_NOMEM, "out of memory");
+			return QGET_E_NOMEM;
+		}
+		snprintf(j->outname, len, "%s/%s", r->o->output_dir,
+		    tool_path_basename(j->path));
+		dest = j->outname;
+	}
+	if ((rv = out_open(&j->out, dest, msg, sizeof(msg))) != QGET_OK) {
+		job_fail(r, j, ss, rv, msg);
+		return rv;
+	}
+	j->out_open = 1;
+	qget_conn_get_info(r->conn, &info);
+	reqlen = http1_build_request(req, sizeof(req), info.alpn, r->o->host,
+	    j->path);
+	if (reqlen == 0) {
+		job_fail(r, j, ss, QGET_E_USAGE, "request too long");
+		return QGET_E_USAGE;
+	}
+	verbose(r->o, "request: %.*s", (int)strcspn(req, "\r\n"), req);
+	if ((rv = qget_stream_open(&j->st, r->conn, &err)) != QGET_OK ||
+	    (rv = qget_stream_write(j->st, req, reqlen, QGET_WRITE_FIN,
+		&err)) != QGET_OK) {
+		job_fail(r, j, ss, rv, qget_error_str(&err));
+		return rv;
+	}
+	return QGET_OK;
+}
+
+/* The stream ended with the peer's FIN: check the length, keep the file. */
+static qget_status
+job_finish(struct run *r, struct job *j, struct tool_stream_stats *ss)
+{
+	struct http1_resp *resp = &j->resp;
+	char msg[512];
+	qget_status rv;
 
 	msg[0] = '\0';
+	if (r->use_http1 && !resp->decided) {
+		if ((rv = http1_finish(resp, msg, sizeof(msg))) != QGET_OK ||
+		    (rv = emit_body(resp, &j->out, resp->head, resp->head_len,
+			&j->body, msg, sizeof(msg))) != QGET_OK)
+			goto fail;
+	}
+	if (r->use_http1 && !resp->simple && resp->has_length &&
+	    j->body < resp->content_length) {
+		snprintf(msg, sizeof(msg), "response truncated: the server "
+		    "ended the stream after %" PRIu64 " of %" PRIu64
+		    " body bytes (Content-Length)", j->body,
+		    resp->content_length);
+		rv = QGET_E_TRUNCATED;
+		goto fail;
+	}
+	if ((rv = out_commit(&j->out, msg, sizeof(msg))) != QGET_OK)
+		goto fail;
+	verbose(r->o, "%s: received %" PRIu64 " bytes (%" PRIu64 " body)",
+	    j->path, qget_stream_bytes_read(j->st), j->body);
+	return QGET_OK;
+fail:
+	job_fail(r, j, ss, rv, msg);
+	return rv;
+}
+
+/* Reads what one ready stream has.  Returns QGET_OK while the stream goes
+ * on, and sets *ended when it is over (FIN or failure). */
+static void
+job_read(struct run *r, struct job *j, struct tool_stream_stats *ss,
+    uint64_t *total_body, int *ended)
+{
+	struct http1_resp *resp = &j->resp;
+	char msg[512];
+	qget_error err;
+	qget_status rv;
+	size_t n, used = 0;
+	uint64_t before = j->body;
+
+	*ended = 0;
+	msg[0] = '\0';
+	if ((rv = qget_stream_read(j->st, r->buf, READ_BUF, &n, &err)) !=
+	    QGET_OK) {
+		job_fail(r, j, ss, rv, qget_error_str(&err));
+		*ended = 1;
+		return;
+	}
+	if (n == 0) {
+		if (r->stats->time_fin < 0 || r->several)
+			r->stats->time_fin = now_s() - r->t0;
+		job_finish(r, j, ss);
+		*ended = 1;
+		return;
+	}
+	if (r->stats->time_first_byte < 0)
+		r->stats->time_first_byte = now_s() - r->t0;
+	if (r->use_http1 && !resp->decided) {
+		if ((rv = http1_feed(resp, r->buf, n, &used, msg,
+		    sizeof(msg))) != QGET_OK)
+			goto fail;
+		if (!resp->decided)
+			return;
+		if (resp->simple)
+			rv = emit_body(resp, &j->out, resp->head,
+			    resp->head_len, &j->body, msg, sizeof(msg));
+		else if (r->o->include)
+			rv = out_write(&j->out, resp->head, resp->head_len,
+			    msg, sizeof(msg));
+		if (rv != QGET_OK)
+			goto fail;
+		if (!resp->simple) {
+			ss->http_status = resp->status;
+			verbose(r->o, "%s: response: HTTP/1.%d %d %s%s",
+			    j->path, resp->version_minor, resp->status,
+			    resp->reason, resp->has_length ? "" :
+			    " (no Content-Length)");
+		}
+	}
+	if ((rv = emit_body(resp, &j->out, r->buf + used, n - used, &j->body,
+	    msg, sizeof(msg))) != QGET_OK)
+		goto fail;
+	*total_body += j->body - before;
+	progress_update(r->meter, now_s(), *total_body, !r->several &&
+	    resp->decided && !resp->simple && resp->has_length ?
+	    resp->content_length : 0);
+	return;
+fail:
+	*total_body += j->body - before;
+	job_fail(r, j, ss, rv, msg);
+	*ended = 1;
+}
+
+static void
+job_clear(struct run *r, struct job *j, struct tool_stream_stats *ss)
+{
+	ss->bytes_body = j->body;
+	if (j->st != NULL) {
+		r->stats->bytes_received += qget_stream_bytes_read(j->st);
+		r->stats->bytes_sent += qget_stream_bytes_written(j->st);
+	}
+	qget_stream_del(j->st);
+	j->st = NULL;
+	if (j->out_open)
+		out_close(&j->out);
+	j->out_open = 0;
+	free(j->outname);
+	j->outname = NULL;
+}
+
+/*
+ * Runs every job over the connection: opens streams while the server
+ * grants them (up to --parallel), reads whichever stream has data, and
+ * finishes each on its FIN.  Returns the connection's own failure, or
+ * QGET_OK (the jobs' outcomes are in r->worst).
+ */
+static qget_status
+run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
+    int njobs)
+{
+	qget_stream **active_st = NULL;
+	unsigned char *ready = NULL;
+	int *active = NULL, nactive = 0, next = 0, can_open = 1, ended, i;
+	unsigned limit = r->o->parallel ? r->o->parallel : (unsigned)njobs;
+	uint64_t total_body = 0;
+	qget_error err;
+	qget_status rv = QGET_OK;
+
+	if ((active = calloc((size_t)njobs, sizeof(*active))) == NULL ||
+	    (active_st = calloc((size_t)njobs, sizeof(*active_st))) == NULL ||
+	    (ready = calloc((size_t)njobs, 1)) == NULL) {
+		rv = QGET_E_NOMEM;
+		snprintf(err.detail, sizeof(err.detail), "out of memory");
+		goto fail;
+	}
+	while (next < njobs || nactive > 0) {
+		/* One stream per look at the credit: qget_stream_open would
+		 * block without it, and blocking here starves the streams
+		 * already open. */
+		if (next < njobs && (unsigned)nactive < limit && can_open) {
+			if (job_start(r, &jobs[next], &ss[next]) == QGET_OK)
+				active[nactive++] = next;
+			else
+				job_clear(r, &jobs[next], &ss[next]);
+			next++;
+			can_open = 0;
+			continue;
+		}
+		for (i = 0; i < nactive; i++)
+			active_st[i] = jobs[active[i]].st;
+		rv = qget_conn_wait(r->conn, active_st, (size_t)nactive, ready,
+		    next < njobs && (unsigned)nactive < limit, &can_open, &err);
+		if (rv != QGET_OK)
+			goto fail;
+		for (i = nactive - 1; i >= 0; i--) {
+			if (!ready[i])
+				continue;
+			job_read(r, &jobs[active[i]], &ss[active[i]],
+			    &total_body, &ended);
+			if (!ended)
+				continue;
+			job_clear(r, &jobs[active[i]], &ss[active[i]]);
+			memmove(&active[i], &active[i + 1],
+			    (size_t)(nactive - i - 1) * sizeof(*active));
+			nactive--;
+		}
+	}
+	progress_done(r->meter, now_s(), total_body, 0);
+	rv = QGET_OK;
+	goto out;
+fail:
+	/* The connection failed: every path not yet finished fails with it,
+	 * reported once. */
+	report(r->stats, r->meter, rv, qget_error_str(&err));
+	if (tool_exit_code(rv) > tool_exit_code(r->worst))
+		r->worst = rv;
+	for (i = 0; i < nactive; i++) {
+		struct job *j = &jobs[active[i]];
+
+		ss[active[i]].exit_code = tool_exit_code(rv);
+		if (j->out_open)
+			out_abort(&j->out);
+		job_clear(r, j, &ss[active[i]]);
+	}
+	for (; next < njobs; next++)
+		ss[next].exit_code = tool_exit_code(rv);
+out:
+	r->stats->bytes_body = total_body;
+	free(active);
+	free(active_st);
+	free(ready);
+	return rv;
+}
+
+qget_status
+tool_fetch(const struct tool_opts *o)
+{
+	static char *const root_path[] = { "/" };
+	qget_config *cfg = NULL;
+	qget_conn *conn = NULL;
+	qget_conn_info info;
+	struct job *jobs = NULL;
+	struct tool_stream_stats *ss = NULL;
+	struct tool_stats stats;
+	struct progress meter;
+	struct run r;
+	qget_error err;
+	qget_status rv;
+	char *const *paths = o->npaths > 0 ? o->paths : root_path;
+	int njobs = o->npaths > 0 ? o->npaths : 1, i;
+	double t0 = now_s();
+
+	memset(&r, 0, sizeof(r));
+	memset(&stats, 0, sizeof(stats));
 	progress_start(&meter, !o->silent && !o->no_progress &&
 	    isatty(STDERR_FILENO), t0);
-	memset(&stats, 0, sizeof(stats));
 	stats.host = o->host;
 	stats.port = o->port;
-	stats.path = o->path;
 	stats.time_first_byte = -1;
 	stats.time_fin = -1;
-	if ((rv = make_config(o, &cfg)) != QGET_OK) {
-		rv = report(&stats, &meter, rv, "cannot configure the connection");
-		goto out;
-	}
-	if ((buf = malloc(READ_BUF)) == NULL ||
-	    (resp = malloc(sizeof(*resp))) == NULL) {
+	if ((jobs = calloc((size_t)njobs, sizeof(*jobs))) == NULL ||
+	    (ss = calloc((size_t)njobs, sizeof(*ss))) == NULL ||
+	    (r.buf = malloc(READ_BUF)) == NULL) {
 		rv = report(&stats, &meter, QGET_E_NOMEM, "out of memory");
 		goto out;
 	}
-	http1_resp_init(resp);
+	for (i = 0; i < njobs; i++)
+		jobs[i].path = ss[i].path = paths[i];
+	stats.streams = ss;
+	stats.nstreams = (size_t)njobs;
 
+	if ((rv = make_config(o, &cfg)) != QGET_OK) {
+		rv = report(&stats, &meter, rv,
+		    "cannot configure the connection");
+		goto out;
+	}
 	if ((rv = qget_conn_open(&conn, o->host, o->port, cfg, &err)) !=
 	    QGET_OK) {
 		rv = report(&stats, &meter, rv, qget_error_str(&err));
+		for (i = 0; i < njobs; i++)
+			ss[i].exit_code = tool_exit_code(rv);
 		goto out;
 	}
 	describe_conn(o, conn);
@@ -218,95 +514,18 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 	snprintf(stats.cipher, sizeof(stats.cipher), "%s", info.cipher);
 	stats.resumed = info.resumed;
 	stats.time_handshake = (double)info.handshake_us / 1e6;
-	use_http1 = strcmp(info.alpn, "hq-interop") != 0;
-	reqlen = http1_build_request(req, sizeof(req), info.alpn, o->host,
-	    o->path);
-	if (reqlen == 0) {
-		rv = report(&stats, &meter, QGET_E_USAGE, "request too long");
-		goto out;
-	}
-	verbose(o, "request: %.*s", (int)strcspn(req, "\r\n"), req);
 
-	if ((rv = qget_stream_open(&st, conn, &err)) != QGET_OK ||
-	    (rv = qget_stream_write(st, req, reqlen, QGET_WRITE_FIN, &err)) !=
-	    QGET_OK) {
-		rv = report(&stats, &meter, rv, qget_error_str(&err));
+	r.o = o;
+	r.conn = conn;
+	r.stats = &stats;
+	r.meter = &meter;
+	r.use_http1 = strcmp(info.alpn, "hq-interop") != 0;
+	r.several = njobs > 1;
+	r.worst = QGET_OK;
+	r.t0 = t0;
+	if ((rv = run_jobs(&r, jobs, ss, njobs)) != QGET_OK)
 		goto out;
-	}
-
-	for (;;) {
-		if ((rv = qget_stream_read(st, buf, READ_BUF, &n, &err)) !=
-		    QGET_OK) {
-			rv = report(&stats, &meter, rv, qget_error_str(&err));
-			goto out;
-		}
-		if (n == 0) {
-			stats.time_fin = now_s() - t0;
-			break; /* FIN: the response is complete */
-		}
-		if (stats.time_first_byte < 0)
-			stats.time_first_byte = now_s() - t0;
-		used = 0;
-		if (use_http1 && !resp->decided) {
-			if ((rv = http1_feed(resp, buf, n, &used, msg,
-			    sizeof(msg))) != QGET_OK) {
-				rv = report(&stats, &meter, rv, msg);
-				goto out;
-			}
-			if (!resp->decided)
-				continue;
-			if (resp->simple)
-				rv = emit_body(resp, out, resp->head,
-				    resp->head_len, &body, msg, sizeof(msg));
-			else if (o->include)
-				rv = out_write(out, resp->head, resp->head_len,
-				    msg, sizeof(msg));
-			if (rv != QGET_OK) {
-				rv = report(&stats, &meter, rv, msg);
-				goto out;
-			}
-			if (!resp->simple)
-				verbose(o, "response: HTTP/1.%d %d %s%s",
-				    resp->version_minor, resp->status,
-				    resp->reason, resp->has_length ? "" :
-				    " (no Content-Length)");
-		}
-		if ((rv = emit_body(resp, out, buf + used, n - used, &body,
-		    msg, sizeof(msg))) != QGET_OK) {
-			rv = report(&stats, &meter, rv, msg);
-			goto out;
-		}
-		progress_update(&meter, now_s(), body, resp->decided &&
-		    !resp->simple && resp->has_length ?
-		    resp->content_length : 0);
-	}
-
-	progress_done(&meter, now_s(), body, resp->decided && !resp->simple &&
-	    resp->has_length ? resp->content_length : 0);
-	if (use_http1 && !resp->decided) {
-		if ((rv = http1_finish(resp, msg, sizeof(msg))) != QGET_OK ||
-		    (rv = emit_body(resp, out, resp->head, resp->head_len,
-			&body, msg, sizeof(msg))) != QGET_OK) {
-			rv = report(&stats, &meter, rv, msg);
-			goto out;
-		}
-	}
-	if (use_http1 && !resp->simple && resp->has_length &&
-	    body < resp->content_length) {
-		snprintf(msg, sizeof(msg), "response truncated: the server "
-		    "ended the stream after %" PRIu64 " of %" PRIu64
-		    " body bytes (Content-Length)", body,
-		    resp->content_length);
-		rv = report(&stats, &meter, QGET_E_TRUNCATED, msg);
-		goto out;
-	}
-	if ((rv = out_commit(out, msg, sizeof(msg))) != QGET_OK) {
-		rv = report(&stats, &meter, rv, msg);
-		goto out;
-	}
-	verbose(o, "received %" PRIu64 " bytes (%" PRIu64 " body), sent %"
-	    PRIu64, qget_stream_bytes_read(st), body,
-	    qget_stream_bytes_written(st));
+	rv = r.worst;
 
 	if (o->session_file != NULL) {
 		unsigned char *sess;
@@ -319,37 +538,24 @@ tool_fetch(const struct tool_opts *o, struct tool_out *out)
 			verbose(o, "the server sent no TLS session ticket");
 		}
 	}
-
-	/* The response is complete and written: a close that goes wrong now
-	 * is worth a note, not a failure. */
-	stats.bytes_received = qget_stream_bytes_read(st);
-	stats.bytes_sent = qget_stream_bytes_written(st);
-	qget_stream_del(st);
-	st = NULL;
+	/* The responses are complete and written: a close that goes wrong
+	 * now is worth a note, not a failure. */
 	if (qget_conn_close(conn, CLOSE_TIMEOUT_MS, &err) != QGET_OK)
 		verbose(o, "close: %s", qget_error_str(&err));
-	rv = QGET_OK;
 out:
 	progress_end(&meter);
-	if (st != NULL) {
-		stats.bytes_received = qget_stream_bytes_read(st);
-		stats.bytes_sent = qget_stream_bytes_written(st);
-	}
-	stats.bytes_body = body;
-	if (resp != NULL && resp->decided && !resp->simple)
-		stats.http_status = resp->status;
-	qget_stream_del(st);
 	/* Tell the server why we leave, rather than let it time out. */
 	if (rv == QGET_E_INTERRUPTED)
 		qget_conn_abort(conn, 0, "client interrupted");
 	qget_conn_del(conn);
 	qget_config_del(cfg);
-	free(resp);
-	free(buf);
 	if (o->write_json) {
 		stats.time_total = now_s() - t0;
 		stats.exit_code = tool_exit_code(rv);
 		write_stats(o, &stats);
 	}
+	free(jobs);
+	free(ss);
+	free(r.buf);
 	return rv;
 }

@@ -11,11 +11,12 @@
 extern volatile sig_atomic_t tool_stop_signal;
 
 /*
- * Fetches o->path from o->host:o->port and writes the body (and with -i
- * the head) to `out`.  Reports failures on stderr and returns the status
- * that decides the exit code.
+ * Fetches every path of `o` from o->host:o->port over one connection and
+ * writes each body (with -i also its head) to stdout, -o FILE or -O DIR.
+ * Reports failures on stderr and returns the status that decides the exit
+ * code: the worst outcome.
  */
-qget_status tool_fetch(const struct tool_opts *o, struct tool_out *out);
+qget_status tool_fetch(const struct tool_opts *o);
 
 /* The exit code for a status: the table's, but 128 + the signal for an
  * interruption. */

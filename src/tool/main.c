@@ -33,7 +33,6 @@ int
 main(int argc, char **argv)
 {
 	struct tool_opts o;
-	struct tool_out out;
 	char msg[512];
 	qget_status rv;
 
@@ -55,14 +54,6 @@ main(int argc, char **argv)
 	if (o.insecure)
 		fprintf(stderr, "qget: warning: --insecure: the server's "
 		    "certificate and name are not verified\n");
-	if (out_open(&out, o.output, msg, sizeof(msg)) != QGET_OK) {
-		fprintf(stderr, "qget: (%d) %s\n",
-		    qget_status_exit_code(QGET_E_OUTPUT), msg);
-		return qget_status_exit_code(QGET_E_OUTPUT);
-	}
-	rv = tool_fetch(&o, &out);
-	if (rv != QGET_OK)
-		out_abort(&out);
-	out_close(&out);
+	rv = tool_fetch(&o);
 	return tool_exit_code(rv);
 }

@@ -18,6 +18,7 @@ enum {
 	OPT_SESSION_FILE,
 	OPT_STATS,
 	OPT_PROGRESS,
+	OPT_PARALLEL,
 	OPT_VERSION,
 };
 
@@ -37,6 +38,8 @@ static const struct option long_opts[] = {
 	{ "keylog", required_argument, NULL, OPT_KEYLOG },
 	{ "max-time", required_argument, NULL, 'm' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "output-dir", required_argument, NULL, 'O' },
+	{ "parallel", required_argument, NULL, OPT_PARALLEL },
 	{ "pinnedpubkey", required_argument, NULL, OPT_PINNEDPUBKEY },
 	{ "progress", optional_argument, NULL, OPT_PROGRESS },
 	{ "session-file", required_argument, NULL, OPT_SESSION_FILE },
@@ -52,9 +55,10 @@ void
 tool_usage(FILE *f)
 {
 	fputs(
-"Usage: qget [options] HOST PORT [PATH]\n"
+"Usage: qget [options] HOST PORT [PATH...]\n"
 "Fetch PATH (default /) from a QUIC server: ALPN http/1.0 by default, as in\n"
 "OpenSSL's ossl-guide-quic-client-block(7); the body goes to stdout.\n"
+"Several paths are fetched over one connection, concurrently, into -O DIR.\n"
 "\n"
 "Options:\n"
 "  -4, --ipv4               use IPv4 addresses only\n"
@@ -69,6 +73,9 @@ tool_usage(FILE *f)
 "  -k, --insecure           do not verify the server's certificate (warns)\n"
 "  -o, --output FILE        write the body to FILE; it appears only when the\n"
 "                           download is complete\n"
+"  -O, --output-dir DIR     save each path's body as DIR/its last segment\n"
+"      --parallel N         at most N streams at once (default: as many as\n"
+"                           the server allows)\n"
 "      --connect-timeout S  give up when no handshake completed in S seconds\n"
 "  -m, --max-time S         give up when the whole transfer took S seconds\n"
 "      --idle-timeout S     QUIC idle timeout to offer, in seconds\n"
@@ -133,6 +140,25 @@ tool_parse_seconds(const char *s, uint64_t *ms)
 	return 0;
 }
 
+/* 1..max in plain decimal. */
+static int
+parse_count(const char *s, unsigned max, unsigned *out)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0' || strlen(s) > 9)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	if (v < 1 || v > max)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
 int
 tool_parse_port(const char *s)
 {
@@ -184,6 +210,44 @@ library_accepts(int opt, const char *value)
 	return rv;
 }
 
+const char *
+tool_path_basename(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base != NULL ? base + 1 : path;
+	/* A query is not part of a file's name. */
+	if (*base == '\0' || *base == '?' || strcmp(base, ".") == 0 ||
+	    strcmp(base, "..") == 0)
+		return NULL;
+	return base;
+}
+
+static qget_status bad(char *msg, size_t len, const char *fmt,
+    const char *arg);
+
+/* -O: every path needs a file name, and no two the same one, so that no
+ * download overwrites another. */
+static qget_status
+check_names(const struct tool_opts *o, char *msg, size_t msglen)
+{
+	for (int i = 0; i < o->npaths; i++) {
+		const char *b = tool_path_basename(o->paths[i]);
+
+		if (b == NULL)
+			return bad(msg, msglen, "-O: path '%s' names no file",
+			    o->paths[i]);
+		/* Quadratic, but only over the command line. */
+		for (int j = 0; j < i; j++)
+			if (strcmp(b, tool_path_basename(o->paths[j])) == 0)
+				return bad(msg, msglen, "-O: two paths would be "
+				    "saved as '%s'", b);
+	}
+	if (o->npaths == 0)
+		return bad(msg, msglen, "%s", "-O: path '/' names no file");
+	return QGET_OK;
+}
+
 static qget_status
 bad(char *msg, size_t len, const char *fmt, const char *arg)
 {
@@ -204,7 +268,7 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 	msg[0] = '\0';
 	optind = 0; /* GNU: full re-initialisation */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:46hikm:o:svw:", long_opts,
+	while ((c = getopt_long(argc, argv, "+:46hikm:o:O:svw:", long_opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case '4':
@@ -269,6 +333,17 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 			o->session_file = optarg;
 			break;
 		case 'i': o->include = 1; break;
+		case 'O':
+			if (*optarg == '\0')
+				return bad(msg, msglen, "%s",
+				    "-O: the directory name is empty");
+			o->output_dir = optarg;
+			break;
+		case OPT_PARALLEL:
+			if (parse_count(optarg, 100000, &o->parallel))
+				return bad(msg, msglen, "--parallel: '%s' is not "
+				    "a number from 1 to 100000", optarg);
+			break;
 		case 'w':
 			if (strcmp(optarg, "json") != 0)
 				return bad(msg, msglen, "-w: '%s' is not a known "
@@ -314,9 +389,6 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 
 	if (argc - optind < 2)
 		return bad(msg, msglen, "%s", "HOST and PORT are required");
-	if (argc - optind > 3)
-		return bad(msg, msglen, "unexpected argument '%s'",
-		    argv[optind + 3]);
 	host = argv[optind];
 	hlen = strlen(host);
 	/* Accept "[::1]" as users copy it from URLs. */
@@ -332,9 +404,22 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 	o->port = argv[optind + 1];
 	if (tool_parse_port(o->port))
 		return bad(msg, msglen, "bad port '%s' (1-65535)", o->port);
-	o->path = argc - optind == 3 ? argv[optind + 2] : "/";
-	if (!path_ok(o->path))
-		return bad(msg, msglen, "bad path '%s': it must start with '/' "
-		    "and hold no spaces or control characters", o->path);
+	o->paths = argv + optind + 2;
+	o->npaths = argc - optind - 2;
+	o->path = o->npaths > 0 ? o->paths[0] : "/";
+	for (int i = 0; i < o->npaths; i++)
+		if (!path_ok(o->paths[i]))
+			return bad(msg, msglen, "bad path '%s': it must start "
+			    "with '/' and hold no spaces or control characters",
+			    o->paths[i]);
+	if (o->npaths > 1 && o->output != NULL)
+		return bad(msg, msglen, "%s", "-o takes one path; use -O DIR "
+		    "for several");
+	if (o->npaths > 1 && o->output_dir == NULL)
+		return bad(msg, msglen, "%s", "several paths need -O DIR");
+	if (o->output != NULL && o->output_dir != NULL)
+		return bad(msg, msglen, "%s", "-o and -O exclude each other");
+	if (o->output_dir != NULL)
+		return check_names(o, msg, msglen);
 	return QGET_OK;
 }

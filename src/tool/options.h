@@ -30,8 +30,16 @@ struct tool_opts {
 	int version;
 	char host[256];              /* without IPv6 brackets */
 	const char *port;
-	const char *path;
+	const char *path;            /* the first path */
+	char **paths;                /* every path, in argv */
+	int npaths;
+	const char *output_dir;      /* -O */
+	unsigned parallel;           /* --parallel; 0: what the server allows */
 };
+
+/* The file name -O gives a path's response: its last segment.  Returns
+ * NULL when the path has none ("/", "/dir/", "/.."). */
+const char *tool_path_basename(const char *path);
 
 /*
  * Parses the command line into `o` (which it zeroes first).  Returns QGET_OK

@@ -70,14 +70,23 @@ tool_write_json(FILE *f, const struct tool_stats *s)
 	 * apart. */
 	fprintf(f, ",\"throughput_bps\":%.0f", transfer > 0 ?
 	    (double)s->bytes_body / transfer : 0.0);
-	fputs(",\"streams\":[{\"path\":", f);
-	json_str(f, s->path);
-	fprintf(f, ",\"bytes_body\":%llu", (unsigned long long)s->bytes_body);
-	if (s->http_status > 0)
-		fprintf(f, ",\"http_status\":%d", s->http_status);
-	else
-		fputs(",\"http_status\":null", f);
-	fputs("}]", f);
+	fputs(",\"streams\":[", f);
+	for (size_t i = 0; i < s->nstreams; i++) {
+		const struct tool_stream_stats *t = &s->streams[i];
+
+		fputs(i ? ",{\"path\":" : "{\"path\":", f);
+		json_str(f, t->path);
+		fprintf(f, ",\"bytes_body\":%llu",
+		    (unsigned long long)t->bytes_body);
+		if (t->http_status > 0)
+			fprintf(f, ",\"http_status\":%d", t->http_status);
+		else
+			fputs(",\"http_status\":null", f);
+		fprintf(f, ",\"exit_code\":%d,\"error\":", t->exit_code);
+		json_str(f, or_null(t->error[0] != '\0', t->error));
+		fputc('}', f);
+	}
+	fputs("]", f);
 	fprintf(f, ",\"exit_code\":%d,\"error\":", s->exit_code);
 	json_str(f, or_null(s->error[0] != '\0', s->error));
 	fputs("}\n", f);

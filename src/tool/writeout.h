@@ -4,11 +4,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* One path's outcome. */
+struct tool_stream_stats {
+	const char *path;
+	uint64_t bytes_body;
+	int http_status;         /* 0: none (no status line) */
+	int exit_code;
+	char error[512];
+};
+
 /* What -w json reports about one run; filled as the transfer goes. */
 struct tool_stats {
 	const char *host;
 	const char *port;
-	const char *path;
 	int connected;
 	char remote[64];
 	char alpn[64];
@@ -22,9 +30,10 @@ struct tool_stats {
 	uint64_t bytes_received; /* stream bytes, head included */
 	uint64_t bytes_body;
 	uint64_t bytes_sent;
-	int http_status;         /* 0: none (no status line) */
+	struct tool_stream_stats *streams;
+	size_t nstreams;
 	int exit_code;
-	char error[512];         /* "" on success */
+	char error[512];         /* the last message printed; "" if none */
 };
 
 /* Writes the stats as one JSON object and a newline. */

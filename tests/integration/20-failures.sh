@@ -25,7 +25,7 @@ q -m 1e3 localhost 4433;            expect "exponent time: exit 2" 2 'max-time'
 q --connect-timeout x localhost 4433; expect "bad connect timeout: exit 2" 2 'connect-timeout'
 q --alpn '' localhost 4433;         expect "empty ALPN: exit 2" 2 'alpn'
 q --alpn 'a,,b' localhost 4433;     expect "empty ALPN name: exit 2" 2 'alpn'
-q localhost 4433 / extra;           expect "extra argument: exit 2" 2 'unexpected'
+q localhost 4433 /a /b;            expect "several paths without -O: exit 2" 2 'several paths need -O'
 q -o '' localhost 4433;             expect "empty -o: exit 2" 2
 
 # --- 3: resolution ---

@@ -88,8 +88,29 @@ main(void)
 	CHECK("args: empty brackets refused", P("[]", "1") == QGET_E_USAGE);
 	CHECK("args: host with / refused", P("a/b", "1") == QGET_E_USAGE);
 	CHECK("args: missing port", P("h") == QGET_E_USAGE);
-	CHECK("args: extra argument", P("h", "1", "/", "x") == QGET_E_USAGE &&
-	    strstr(msg, "'x'") != NULL);
+	CHECK("args: every path is checked", P("h", "1", "/", "x") ==
+	    QGET_E_USAGE && strstr(msg, "'x'") != NULL);
+	CHECK("args: several paths with -O", P("-O", "d", "h", "1", "/a",
+	    "/b/c") == QGET_OK && o.npaths == 2 && strcmp(o.paths[1], "/b/c")
+	    == 0 && strcmp(o.output_dir, "d") == 0);
+	CHECK("args: several paths need -O", P("h", "1", "/a", "/b") ==
+	    QGET_E_USAGE);
+	CHECK("args: -o with several paths", P("-o", "f", "-O", "d", "h", "1",
+	    "/a", "/b") == QGET_E_USAGE);
+	CHECK("args: -O refuses two paths with one name", P("-O", "d", "h",
+	    "1", "/x/f", "/y/f") == QGET_E_USAGE && strstr(msg, "'f'"));
+	CHECK("args: -O refuses a path naming no file", P("-O", "d", "h",
+	    "1", "/a/") == QGET_E_USAGE && P("-O", "d", "h", "1", "/..") ==
+	    QGET_E_USAGE && P("-O", "d", "h", "1") == QGET_E_USAGE);
+	CHECK("args: --parallel", P("--parallel", "10", "h", "1") == QGET_OK &&
+	    o.parallel == 10);
+	CHECK("args: --parallel 0 and junk refused", P("--parallel", "0", "h",
+	    "1") == QGET_E_USAGE && P("--parallel", "1x", "h", "1") ==
+	    QGET_E_USAGE && P("--parallel", "100001", "h", "1") ==
+	    QGET_E_USAGE);
+	CHECK("path basename", strcmp(tool_path_basename("/a/b.txt"),
+	    "b.txt") == 0 && tool_path_basename("/") == NULL &&
+	    tool_path_basename("/a/.") == NULL);
 	CHECK("args: path must start with /", P("h", "1", "x") == QGET_E_USAGE);
 	CHECK("args: CRLF in path", P("h", "1", "/a\r\nB: c") == QGET_E_USAGE);
 	CHECK("args: space in path", P("h", "1", "/a b") == QGET_E_USAGE);
