@@ -179,15 +179,20 @@ qget_conn_wait(qget_conn *c, qget_stream *const *streams, size_t n,
 		nres = 0;
 		if (!SSL_poll(items, n + 1, sizeof(*items), &zero, 0, &nres) &&
 		    nres == 0) {
-			rv = qget__ssl_fail(c, c->ssl, "wait", err);
+			rv = qget__ssl_fail(c, c->ssl, "read", err);
 			goto out;
 		}
-		if (items[n].revents & SSL_POLL_EVENT_EC) {
-			rv = qget__ssl_fail(c, c->ssl, "wait", err);
-			goto out;
-		}
-		if (nres > 0)
+		/* Streams first: a peer that sends its response, FIN and
+		 * then CONNECTION_CLOSE at once has still answered in full. */
+		for (i = 0; i < n; i++)
+			if (items[i].revents != 0)
+				break;
+		if (i < n || (items[n].revents & SSL_POLL_EVENT_OSB))
 			break;
+		if (items[n].revents & SSL_POLL_EVENT_EC) {
+			rv = qget__ssl_fail(c, c->ssl, "read", err);
+			goto out;
+		}
 		if ((rv = qget__wait(c, c->deadline_us, err)) != QGET_OK)
 			goto out;
 	}
