@@ -168,7 +168,7 @@ emit_body(const struct http1_resp *r, struct tool_out *out,
 struct job {
 	const char *path;
 	qget_stream *st;
-	struct http1_resp resp;
+	struct http1_resp *resp; /* 64 KiB: only while the job runs */
 	struct tool_out out;
 	int out_open;
 	uint64_t body;
@@ -184,6 +184,7 @@ struct run {
 	unsigned char *buf;
 	int use_http1;
 	int several;   /* more than one path: name the path in messages */
+	uint64_t total; /* the meter's 100%: one path's Content-Length */
 	qget_status worst;
 	double t0;
 };
@@ -220,7 +221,11 @@ job_start(struct run *r, struct job *j, struct tool_stream_stats *ss)
 	qget_status rv;
 	size_t reqlen;
 
-	http1_resp_init(&j->resp);
+	if ((j->resp = malloc(sizeof(*j->resp))) == NULL) {
+		job_fail(r, j, ss, QGET_E_NOMEM, "out of memory");
+		return QGET_E_NOMEM;
+	}
+	http1_resp_init(j->resp);
 	if (r->o->output_dir != NULL) {
 		size_t len = strlen(r->o->output_dir) + strlen(j->path) + 2;
 
@@ -258,7 +263,7 @@ job_start(struct run *r, struct job *j, struct tool_stream_stats *ss)
 static qget_status
 job_finish(struct run *r, struct job *j, struct tool_stream_stats *ss)
 {
-	struct http1_resp *resp = &j->resp;
+	struct http1_resp *resp = j->resp;
 	char msg[512];
 	qget_status rv;
 
@@ -294,7 +299,7 @@ static void
 job_read(struct run *r, struct job *j, struct tool_stream_stats *ss,
     uint64_t *total_body, int *ended)
 {
-	struct http1_resp *resp = &j->resp;
+	struct http1_resp *resp = j->resp;
 	char msg[512];
 	qget_error err;
 	qget_status rv;
@@ -344,9 +349,9 @@ job_read(struct run *r, struct job *j, struct tool_stream_stats *ss,
 	    msg, sizeof(msg))) != QGET_OK)
 		goto fail;
 	*total_body += j->body - before;
-	progress_update(r->meter, now_s(), *total_body, !r->several &&
-	    resp->decided && !resp->simple && resp->has_length ?
-	    resp->content_length : 0);
+	if (!r->several && resp->decided && !resp->simple && resp->has_length)
+		r->total = resp->content_length;
+	progress_update(r->meter, now_s(), *total_body, r->total);
 	return;
 fail:
 	*total_body += j->body - before;
@@ -369,6 +374,8 @@ job_clear(struct run *r, struct job *j, struct tool_stream_stats *ss)
 	j->out_open = 0;
 	free(j->outname);
 	j->outname = NULL;
+	free(j->resp);
+	j->resp = NULL;
 }
 
 /*
@@ -428,7 +435,7 @@ run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 			nactive--;
 		}
 	}
-	progress_done(r->meter, now_s(), total_body, 0);
+	progress_done(r->meter, now_s(), total_body, r->total);
 	rv = QGET_OK;
 	goto out;
 fail:
