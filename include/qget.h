@@ -293,6 +293,19 @@ qget_status qget_conn_wait(qget_conn *c, qget_stream *const *streams,
     size_t n, unsigned char *ready, int want_stream, int *can_open,
     qget_error *err);
 
+/*
+ * Netcat for a stream: copies what `in_fd` yields to the stream and
+ * concludes the stream at in_fd's EOF, while copying what the peer sends
+ * to `out_fd`, both at once (reading the peer never waits for in_fd's
+ * EOF), until the peer's FIN has arrived and our side is concluded.
+ * Binary safe.  in_fd is read only when poll() says it is readable.
+ * Errors: those of qget_stream_read() and qget_stream_write(), and
+ * QGET_E_OUTPUT when writing out_fd fails (err->detail says which), or
+ * QGET_E_FAILURE when reading in_fd fails.
+ */
+qget_status qget_stream_pump(qget_stream *s, int in_fd, int out_fd,
+    qget_error *err);
+
 /* Bytes read from / written to the stream so far. */
 uint64_t qget_stream_bytes_read(const qget_stream *s);
 uint64_t qget_stream_bytes_written(const qget_stream *s);

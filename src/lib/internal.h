@@ -103,6 +103,10 @@ qget_status qget__ssl_fail(qget_conn *c, SSL *s, const char *op,
  * QGET_E_INTERRUPTED when the cancel flag was raised, or QGET_E_CONNECT when
  * the kernel reported the peer's port unreachable during the handshake. */
 qget_status qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err);
+/* The same, also returning when `fd` is readable (or at EOF or error):
+ * then *fd_ready is 1. */
+qget_status qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd,
+    int *fd_ready, qget_error *err);
 
 /* printf to the config's log callback, if any. */
 void qget__log(const struct qget_config *cfg, const char *fmt, ...)

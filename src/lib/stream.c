@@ -1,5 +1,7 @@
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 
@@ -203,5 +205,123 @@ qget_conn_wait(qget_conn *c, qget_stream *const *streams, size_t n,
 	rv = QGET_OK;
 out:
 	free(items);
+	return rv;
+}
+
+#define PUMP_BUF (64 * 1024)
+
+/* All of buf to fd, through short writes and EINTR. */
+static int
+write_all(int fd, const unsigned char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+qget_status
+qget_stream_pump(qget_stream *s, int in_fd, int out_fd, qget_error *err)
+{
+	unsigned char *in = NULL, *out = NULL;
+	size_t inlen = 0, inoff = 0, n;
+	int in_eof = 0, peer_fin = 0, fd_ready, progress;
+	qget_status rv;
+	ssize_t r;
+
+	qget__error_clear(err);
+	if (s == NULL || in_fd < 0 || out_fd < 0)
+		return qget__fail(err, QGET_E_USAGE, "pump: bad arguments");
+	if ((in = malloc(PUMP_BUF)) == NULL ||
+	    (out = malloc(PUMP_BUF)) == NULL) {
+		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
+		goto out;
+	}
+	while (!peer_fin || !s->concluded) {
+		progress = 0;
+		/* The peer's bytes first: it must never wait on our input. */
+		if (!peer_fin) {
+			if (SSL_read_ex(s->ssl, out, PUMP_BUF, &n)) {
+				s->nread += n;
+				if (write_all(out_fd, out, n) != 0) {
+					rv = qget__fail(err, QGET_E_OUTPUT,
+					    "cannot write the output: %s",
+					    strerror(errno));
+					goto out;
+				}
+				progress = 1;
+			} else {
+				switch (SSL_get_error(s->ssl, 0)) {
+				case SSL_ERROR_ZERO_RETURN:
+					peer_fin = progress = 1;
+					break;
+				case SSL_ERROR_WANT_READ:
+				case SSL_ERROR_WANT_WRITE:
+					break;
+				default:
+					rv = qget__ssl_fail(s->conn, s->ssl, "read",
+					    err);
+					goto out;
+				}
+			}
+		}
+		if (inoff < inlen) {
+			if (SSL_write_ex(s->ssl, in + inoff, inlen - inoff, &n)) {
+				inoff += n;
+				s->nwritten += n;
+				progress = 1;
+			} else {
+				int e = SSL_get_error(s->ssl, 0);
+
+				if (e != SSL_ERROR_WANT_WRITE &&
+				    e != SSL_ERROR_WANT_READ) {
+					rv = qget__ssl_fail(s->conn, s->ssl,
+					    "write", err);
+					goto out;
+				}
+			}
+		}
+		if (in_eof && inoff == inlen && !s->concluded) {
+			if (!SSL_stream_conclude(s->ssl, 0)) {
+				rv = qget__ssl_fail(s->conn, s->ssl, "write", err);
+				goto out;
+			}
+			s->concluded = progress = 1;
+		}
+		if (progress)
+			continue;
+		/* Input is taken only when the last of it is in the stream:
+		 * the stream's flow control then holds the input back. */
+		rv = qget__wait_fd(s->conn, s->conn->deadline_us,
+		    !in_eof && inoff == inlen ? in_fd : -1, &fd_ready, err);
+		if (rv != QGET_OK)
+			goto out;
+		if (fd_ready) {
+			do
+				r = read(in_fd, in, PUMP_BUF);
+			while (r < 0 && errno == EINTR);
+			if (r < 0) {
+				rv = qget__fail(err, QGET_E_FAILURE,
+				    "cannot read the input: %s", strerror(errno));
+				goto out;
+			}
+			if (r == 0)
+				in_eof = 1;
+			inlen = (size_t)r;
+			inoff = 0;
+		}
+	}
+	rv = QGET_OK;
+out:
+	free(in);
+	free(out);
 	return rv;
 }

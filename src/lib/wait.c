@@ -37,7 +37,14 @@ deadline_passed(qget_conn *c, uint64_t deadline_us, qget_error *err)
 qget_status
 qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err)
 {
-	struct pollfd pfd;
+	return qget__wait_fd(c, deadline_us, -1, NULL, err);
+}
+
+qget_status
+qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
+    qget_error *err)
+{
+	struct pollfd pfd[2];
 	struct timeval tv;
 	int infinite = 1, timeout_ms = -1, n;
 
@@ -76,15 +83,20 @@ qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err)
 	    timeout_ms > CANCEL_POLL_MS))
 		timeout_ms = CANCEL_POLL_MS;
 
-	pfd.fd = c->fd;
-	pfd.events = 0;
-	pfd.revents = 0;
+	if (fd_ready != NULL)
+		*fd_ready = 0;
+	pfd[0].fd = c->fd;
+	pfd[0].events = 0;
+	pfd[0].revents = 0;
 	if (SSL_net_read_desired(c->ssl))
-		pfd.events |= POLLIN;
+		pfd[0].events |= POLLIN;
 	if (SSL_net_write_desired(c->ssl))
-		pfd.events |= POLLOUT;
+		pfd[0].events |= POLLOUT;
+	pfd[1].fd = fd;
+	pfd[1].events = POLLIN;
+	pfd[1].revents = 0;
 
-	n = poll(&pfd, 1, timeout_ms);
+	n = poll(pfd, fd >= 0 ? 2 : 1, timeout_ms);
 	if (n < 0) {
 		if (errno != EINTR)
 			return qget__fail(err, QGET_E_FAILURE, "poll: %s",
@@ -100,7 +112,9 @@ qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err)
 	 * connection on it with a bare "network BIO I/O error"; taking it
 	 * first lets us say what happened: nobody listens there (during the
 	 * handshake), or the server went away (after it). */
-	if (pfd.revents & POLLERR) {
+	if (fd >= 0 && fd_ready != NULL && pfd[1].revents != 0)
+		*fd_ready = 1;
+	if (pfd[0].revents & POLLERR) {
 		int soerr = 0;
 		socklen_t len = sizeof(soerr);
 

@@ -378,6 +378,45 @@ job_clear(struct run *r, struct job *j, struct tool_stream_stats *ss)
 	j->resp = NULL;
 }
 
+/* --raw: stdin to one stream, the peer's bytes to the output. */
+static qget_status
+run_raw(struct run *r, struct tool_stream_stats *ss)
+{
+	struct tool_out out;
+	qget_stream *st = NULL;
+	char msg[512];
+	qget_error err;
+	qget_status rv;
+
+	if ((rv = out_open(&out, r->o->output, msg, sizeof(msg))) != QGET_OK) {
+		report(r->stats, r->meter, rv, msg);
+		return rv;
+	}
+	if ((rv = qget_stream_open(&st, r->conn, &err)) != QGET_OK ||
+	    (rv = qget_stream_pump(st, STDIN_FILENO, out.fd, &err)) !=
+	    QGET_OK) {
+		report(r->stats, r->meter, rv, qget_error_str(&err));
+		out_abort(&out);
+		goto out;
+	}
+	r->stats->time_fin = now_s() - r->t0;
+	if ((rv = out_commit(&out, msg, sizeof(msg))) != QGET_OK) {
+		report(r->stats, r->meter, rv, msg);
+		goto out;
+	}
+out:
+	ss->exit_code = tool_exit_code(rv);
+	snprintf(ss->error, sizeof(ss->error), "%.500s", r->stats->error);
+	if (st != NULL) {
+		ss->bytes_body = r->stats->bytes_body = qget_stream_bytes_read(st);
+		r->stats->bytes_received = qget_stream_bytes_read(st);
+		r->stats->bytes_sent = qget_stream_bytes_written(st);
+	}
+	qget_stream_del(st);
+	out_close(&out);
+	return rv;
+}
+
 /*
  * Runs every job over the connection: opens streams while the server
  * grants them (up to --parallel), reads whichever stream has data, and
@@ -530,9 +569,15 @@ tool_fetch(const struct tool_opts *o)
 	r.several = njobs > 1;
 	r.worst = QGET_OK;
 	r.t0 = t0;
-	if ((rv = run_jobs(&r, jobs, ss, njobs)) != QGET_OK)
-		goto out;
-	rv = r.worst;
+	if (o->raw) {
+		ss[0].path = "(raw)";
+		if ((rv = run_raw(&r, &ss[0])) != QGET_OK)
+			goto out;
+	} else {
+		if ((rv = run_jobs(&r, jobs, ss, njobs)) != QGET_OK)
+			goto out;
+		rv = r.worst;
+	}
 
 	if (o->session_file != NULL) {
 		unsigned char *sess;

@@ -19,6 +19,7 @@ enum {
 	OPT_STATS,
 	OPT_PROGRESS,
 	OPT_PARALLEL,
+	OPT_RAW,
 	OPT_VERSION,
 };
 
@@ -42,6 +43,7 @@ static const struct option long_opts[] = {
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
 	{ "pinnedpubkey", required_argument, NULL, OPT_PINNEDPUBKEY },
 	{ "progress", optional_argument, NULL, OPT_PROGRESS },
+	{ "raw", no_argument, NULL, OPT_RAW },
 	{ "session-file", required_argument, NULL, OPT_SESSION_FILE },
 	{ "silent", no_argument, NULL, 's' },
 	{ "stats", required_argument, NULL, OPT_STATS },
@@ -59,6 +61,8 @@ tool_usage(FILE *f)
 "Fetch PATH (default /) from a QUIC server: ALPN http/1.0 by default, as in\n"
 "OpenSSL's ossl-guide-quic-client-block(7); the body goes to stdout.\n"
 "Several paths are fetched over one connection, concurrently, into -O DIR.\n"
+"With --raw: qget [options] --raw HOST PORT sends stdin on one stream and\n"
+"prints what the peer sends, both at once, like nc.\n"
 "\n"
 "Options:\n"
 "  -4, --ipv4               use IPv4 addresses only\n"
@@ -74,6 +78,8 @@ tool_usage(FILE *f)
 "  -o, --output FILE        write the body to FILE; it appears only when the\n"
 "                           download is complete\n"
 "  -O, --output-dir DIR     save each path's body as DIR/its last segment\n"
+"      --raw                no request of our own: stdin goes to one stream\n"
+"                           (concluded at EOF), the peer's bytes to stdout\n"
 "      --parallel N         at most N streams at once (default: as many as\n"
 "                           the server allows)\n"
 "      --connect-timeout S  give up when no handshake completed in S seconds\n"
@@ -339,6 +345,7 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 				    "-O: the directory name is empty");
 			o->output_dir = optarg;
 			break;
+		case OPT_RAW: o->raw = 1; break;
 		case OPT_PARALLEL:
 			if (parse_count(optarg, 100000, &o->parallel))
 				return bad(msg, msglen, "--parallel: '%s' is not "
@@ -419,6 +426,9 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 		return bad(msg, msglen, "%s", "several paths need -O DIR");
 	if (o->output != NULL && o->output_dir != NULL)
 		return bad(msg, msglen, "%s", "-o and -O exclude each other");
+	if (o->raw && (o->npaths > 0 || o->output_dir != NULL || o->include))
+		return bad(msg, msglen, "%s", "--raw takes no PATH, -O or -i: "
+		    "stdin is the request");
 	if (o->output_dir != NULL)
 		return check_names(o, msg, msglen);
 	return QGET_OK;

@@ -22,6 +22,7 @@ struct tool_opts {
 	const char *session_file;
 	int write_json;           /* -w json */
 	int no_progress;          /* --progress=no */
+	int raw;                  /* --raw: stdin to a stream, the peer to stdout */
 	const char *stats_file;   /* where -w goes instead of stdout */
 	int include;
 	int verbose;

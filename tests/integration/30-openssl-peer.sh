@@ -57,3 +57,38 @@ expect "openssl demo server: example program exit 0" 0
 printf 'GET / HTTP/1.0\r\nConnection: close\r\nHost: localhost\r\n\r\n' >"$T/expected"
 same "openssl demo server: example program prints the echo" "$T/expected" "$T/out"
 stop "$PEER_PID"
+
+# --raw: netcat for QUIC.  The demo server echoes its stream, so 10 MiB of
+# random bytes must come back intact; that only finishes when qget reads
+# while it still writes (the server blocks on its echo otherwise).
+head -c $((10 * 1048576)) /dev/urandom >"$T/raw.in"
+peer_start || { fail "openssl demo server: start" "$(cat "$T/peer.log")"; exit 0; }
+"${QGET[@]}" --raw -m 60 --cacert "$CERTS/ca.pem" localhost "$PEER_PORT" \
+	<"$T/raw.in" >"$T/out" 2>"$T/err"
+RC=$?
+expect "--raw: 10 MiB echoed, exit 0" 0
+same "--raw: 10 MiB echoed byte-exact" "$T/raw.in" "$T/out"
+stop "$PEER_PID"
+
+# Full duplex: the echo of the first bytes arrives while stdin is still
+# open.
+peer_start || { fail "openssl demo server: start" "$(cat "$T/peer.log")"; exit 0; }
+rm -f "$T/out"
+( printf 'first '; sleep 3; printf 'second' ) |
+	"${QGET[@]}" --raw -m 30 --cacert "$CERTS/ca.pem" localhost "$PEER_PORT" \
+		>"$T/out" 2>"$T/err" &
+qpid=$!
+for i in $(seq 1 40); do
+	grep -q 'first' "$T/out" 2>/dev/null && break
+	sleep 0.05
+done
+if grep -q 'first' "$T/out" && kill -0 "$qpid" 2>/dev/null; then
+	pass "--raw: the peer's bytes are printed before stdin's EOF"
+else
+	fail "--raw: the peer's bytes are printed before stdin's EOF" "$(cat "$T/out")"
+fi
+wait "$qpid"
+RC=$?
+expect "--raw: exit 0 after stdin's EOF and the peer's FIN" 0
+if [ "$(cat "$T/out")" = "first second" ]; then pass "--raw: the whole echo"; else fail "--raw: the whole echo" "$(cat "$T/out")"; fi
+stop "$PEER_PID"

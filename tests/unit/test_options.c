@@ -108,6 +108,11 @@ main(void)
 	    "1") == QGET_E_USAGE && P("--parallel", "1x", "h", "1") ==
 	    QGET_E_USAGE && P("--parallel", "100001", "h", "1") ==
 	    QGET_E_USAGE);
+	CHECK("args: --raw", P("--raw", "--alpn", "echo", "h", "1") ==
+	    QGET_OK && o.raw && o.npaths == 0);
+	CHECK("args: --raw takes no path, -O or -i", P("--raw", "h", "1",
+	    "/p") == QGET_E_USAGE && P("--raw", "-i", "h", "1") ==
+	    QGET_E_USAGE && P("--raw", "-O", "d", "h", "1") == QGET_E_USAGE);
 	CHECK("path basename", strcmp(tool_path_basename("/a/b.txt"),
 	    "b.txt") == 0 && tool_path_basename("/") == NULL &&
 	    tool_path_basename("/a/.") == NULL);
