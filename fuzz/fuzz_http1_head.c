@@ -17,15 +17,8 @@
 #include <string.h>
 
 #include "../src/tool/http1.h"
+#include "fuzz.h"
 
-#define ASSERT(c)                                                             \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n",      \
-			    __FILE__, __LINE__, #c);                          \
-			abort();                                              \
-		}                                                             \
-	} while (0)
 
 struct result {
 	qget_status rv;

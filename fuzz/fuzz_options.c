@@ -12,18 +12,11 @@
 #include <string.h>
 
 #include "../src/tool/options.h"
+#include "fuzz.h"
 
 #define MAX_WORDS 32
 #define MAX_WORD 9000 /* a little over path_ok()'s 8000-byte limit */
 
-#define ASSERT(c)                                                             \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n",      \
-			    __FILE__, __LINE__, #c);                          \
-			abort();                                              \
-		}                                                             \
-	} while (0)
 
 /* An independent model of tool_parse_seconds: [0-9]*(.[0-9]*)? with at
  * least one digit, milliseconds rounded up, at most 1e6 s. */

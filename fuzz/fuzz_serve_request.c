@@ -15,15 +15,8 @@
 #include <string.h>
 
 #include "../src/serve/http.h"
+#include "fuzz.h"
 
-#define ASSERT(c)                                                             \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n",      \
-			    __FILE__, __LINE__, #c);                          \
-			abort();                                              \
-		}                                                             \
-	} while (0)
 
 /* Does the relative path hold a ".." segment? */
 static int

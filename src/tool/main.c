@@ -6,7 +6,6 @@
 
 #include "fetch.h"
 #include "options.h"
-#include "output.h"
 
 static void
 on_signal(int sig)
