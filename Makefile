@@ -31,12 +31,15 @@ TOOL_SRCS := $(filter-out src/tool/main.c,$(wildcard src/tool/*.c))
 SERVE_SRCS := $(wildcard src/serve/*.c)
 NETSIM_SRCS := $(wildcard src/netsim/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_PROG_SRCS := $(wildcard tests/prog/*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
 SERVE_OBJS := $(SERVE_SRCS:%.c=$(BUILD)/%.o)
 NETSIM_OBJS := $(NETSIM_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# Library clients the integration tests drive (tests/prog/NAME.c).
+TEST_PROGS := $(TEST_PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/prog/%)
 
 LIBQGET := $(BUILD)/libqget.a
 PROGS := $(BUILD)/qget $(BUILD)/qget-serve $(BUILD)/qget-netsim \
@@ -74,6 +77,9 @@ $(BUILD)/tests/test_serve_%: $(BUILD)/tests/unit/test_serve_%.o $(BUILD)/src/ser
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS)
 
+$(BUILD)/tests/prog/%: $(BUILD)/tests/prog/%.o $(LIBQGET)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TOOL_OBJS) $(LIBQGET)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS)
@@ -87,7 +93,7 @@ $(BUILD)/certs/.done: scripts/mkcerts.sh $(DEPS_MK)
 demo: all $(BUILD)/certs/.done
 	BUILD=$(BUILD) scripts/demo.sh
 
-test: all $(UNIT_BINS) $(BUILD)/certs/.done
+test: all $(UNIT_BINS) $(TEST_PROGS) $(BUILD)/certs/.done
 	BUILD=$(BUILD) SANFLAGS="$(SANFLAGS)" \
 	    OPENSSL_SRC=$(OPENSSL_SRC) OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" \
 	    OPENSSL_LIBS="$(OPENSSL_LIBS)" tests/run $(TESTS)
@@ -101,7 +107,7 @@ test-asan:
 	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    QGET_SANITIZED=1 test
 
-test-valgrind: all $(UNIT_BINS) $(BUILD)/certs/.done
+test-valgrind: all $(UNIT_BINS) $(TEST_PROGS) $(BUILD)/certs/.done
 	BUILD=$(BUILD) QGET_VALGRIND=1 OPENSSL_SRC=$(OPENSSL_SRC) \
 	    OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" OPENSSL_LIBS="$(OPENSSL_LIBS)" \
 	    tests/run $(or $(TESTS),unit transfer failures)

@@ -207,14 +207,29 @@ qget_status qget_conn_open(qget_conn **out, const char *host,
 
 /*
  * Graceful close, as the seed tutorial does it: waits until everything
- * written has been acknowledged, sends CONNECTION_CLOSE (application code
- * 0), and waits through the closing period, for at most `timeout_ms`
- * milliseconds (0: 2 s).  Returns QGET_OK, QGET_E_TIMEOUT, or
+ * written has been acknowledged, then sends CONNECTION_CLOSE (application
+ * code 0), for at most `timeout_ms` milliseconds (0: 2 s).  It returns once
+ * the frame is on the wire, without waiting through the closing period
+ * (see QGET_CLOSE_LINGER).  Returns QGET_OK, QGET_E_TIMEOUT, or
  * QGET_E_CONN_CLOSED when the connection had already been closed (nothing
- * to send).  Does not free the connection.
+ * to send).  Does not free the connection.  Same as qget_conn_close_ex()
+ * with flags 0.
  */
 qget_status qget_conn_close(qget_conn *c, uint64_t timeout_ms,
     qget_error *err);
+
+/* Do not wait for our stream data to be acknowledged: the responses read
+ * show the peer has what it needed (a request answered to its FIN).  Saves
+ * up to the peer's ACK delay (25 ms by default). */
+#define QGET_CLOSE_NO_FLUSH 0x1u
+/* Stay through the closing period (3 probe timeouts, about 90 ms on
+ * loopback), answering a peer that missed our CONNECTION_CLOSE, as the
+ * seed tutorial's blocking SSL_shutdown() does. */
+#define QGET_CLOSE_LINGER 0x2u
+
+/* qget_conn_close() with QGET_CLOSE_* flags. */
+qget_status qget_conn_close_ex(qget_conn *c, unsigned int flags,
+    uint64_t timeout_ms, qget_error *err);
 
 /*
  * Rapid close for abort: sends one CONNECTION_CLOSE with application error

@@ -535,6 +535,15 @@ out:
 qget_status
 qget_conn_close(qget_conn *c, uint64_t timeout_ms, qget_error *err)
 {
+	return qget_conn_close_ex(c, 0, timeout_ms, err);
+}
+
+qget_status
+qget_conn_close_ex(qget_conn *c, unsigned int flags, uint64_t timeout_ms,
+    qget_error *err)
+{
+	SSL_SHUTDOWN_EX_ARGS args;
+	uint64_t sslflags = 0;
 	uint64_t deadline;
 	qget_status rv;
 	int ret;
@@ -545,11 +554,29 @@ qget_conn_close(qget_conn *c, uint64_t timeout_ms, qget_error *err)
 	deadline = qget__now_us() + (timeout_ms ? timeout_ms : 2000) * 1000u;
 	if (c->deadline_us != 0 && c->deadline_us < deadline)
 		deadline = c->deadline_us;
-	while ((ret = SSL_shutdown(c->ssl)) != 1) {
+	/*
+	 * SSL_shutdown_ex() returns 0 first while our stream data waits to
+	 * be acknowledged (the peer may delay its ACK by max_ack_delay, 25 ms),
+	 * then, once SSL_SENT_SHUTDOWN shows, while the closing period (3 PTO,
+	 * about 90 ms on loopback) runs.  The frame leaves in the call that
+	 * sets SSL_SENT_SHUTDOWN, unless the socket was full
+	 * (SSL_net_write_desired()).  Unless asked to linger we stop there:
+	 * the closing period only answers a peer that missed our
+	 * CONNECTION_CLOSE, and a connection freed right after cannot.
+	 */
+	if (flags & QGET_CLOSE_NO_FLUSH)
+		sslflags |= SSL_SHUTDOWN_FLAG_NO_STREAM_FLUSH;
+	memset(&args, 0, sizeof(args));
+	while ((ret = SSL_shutdown_ex(c->ssl, sslflags, &args,
+	    sizeof(args))) != 1) {
 		if (ret < 0) {
 			rv = qget__ssl_fail(c, c->ssl, "close", err);
 			goto out;
 		}
+		if ((flags & QGET_CLOSE_LINGER) == 0 &&
+		    (SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN) != 0 &&
+		    !SSL_net_write_desired(c->ssl))
+			break;
 		if ((rv = qget__wait(c, deadline, err)) != QGET_OK) {
 			if (rv == QGET_E_TIMEOUT)
 				qget__fail(err, rv, "close: the peer did not "

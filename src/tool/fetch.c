@@ -591,8 +591,11 @@ tool_fetch(const struct tool_opts *o)
 		}
 	}
 	/* The responses are complete and written: a close that goes wrong
-	 * now is worth a note, not a failure. */
-	if (qget_conn_close(conn, CLOSE_TIMEOUT_MS, &err) != QGET_OK)
+	 * now is worth a note, not a failure.  Every response ended (or
+	 * failed), so the server has our requests: no need to wait for its
+	 * ACK of them.  --raw data may still be in flight, so it flushes. */
+	if (qget_conn_close_ex(conn, o->raw ? 0 : QGET_CLOSE_NO_FLUSH,
+	    CLOSE_TIMEOUT_MS, &err) != QGET_OK)
 		verbose(o, "close: %s", qget_error_str(&err));
 out:
 	progress_end(&meter);

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Closing: qget does not wait through QUIC's closing period, yet the server
+# must still receive its CONNECTION_CLOSE (code 0), never run into an idle
+# timeout.  Also each qget_conn_close_ex() flag, through tests/prog/close.
+. "$(dirname "$0")/../lib.sh"
+
+printf 'x' >"$T/root/one"
+# A long idle timeout: a lost CONNECTION_CLOSE would show as a connection
+# the server still holds, not as an early idle timeout.
+serve c -v --idle-timeout 60000 || exit 0
+CA=(--cacert "$CERTS/ca.pem")
+prog=$top/$BUILD/tests/prog/close
+
+n=0
+for i in 1 2 3; do
+	q "${CA[@]}" localhost "$PORT" /one
+	expect "tiny fetch $i: exit 0" 0 && n=$((n + 1))
+done
+for flags in 0 1 2 3; do
+	"$prog" localhost "$PORT" "$CERTS/ca.pem" /one "$flags" >"$T/out" 2>"$T/err"
+	RC=$?
+	if expect "qget_conn_close_ex(flags $flags): exit 0" 0 &&
+		grep -qE '^[1-9][0-9]* OK$' "$T/out"; then
+		pass "qget_conn_close_ex(flags $flags): body read, close OK"
+		n=$((n + 1))
+	else
+		fail "qget_conn_close_ex(flags $flags): body read, close OK" "$(cat "$T/out")"
+	fi
+done
+
+# The server logs each connection's end; wait for all of them (it learns
+# of a close at once, so 5 s is generous; idle timeout is 60 s).
+count() { grep -c 'closed by peer, application error 0x0, reason ""' "$T/c.log"; }
+for _ in $(seq 1 100); do
+	[ "$(count)" -ge "$n" ] && break
+	sleep 0.05
+done
+if [ "$(count)" -eq "$n" ] && [ "$n" -eq 7 ]; then
+	pass "the server received every CONNECTION_CLOSE ($n of 7)"
+else
+	fail "the server received every CONNECTION_CLOSE" "$(count) closes logged for $n clean runs of 7"
+fi
+if grep -qE 'closed locally, idle timeout|idle for' "$T/c.log"; then
+	fail "no connection ended by idle timeout" "$(grep -E 'closed locally|idle for' "$T/c.log")"
+else
+	pass "no connection ended by idle timeout"
+fi
+stop "$SERVER_PID"
