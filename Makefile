@@ -45,7 +45,7 @@ LIBQGET := $(BUILD)/libqget.a
 PROGS := $(BUILD)/qget $(BUILD)/qget-serve $(BUILD)/qget-netsim \
 	$(BUILD)/examples/fetch
 
-.PHONY: all demo test test-unit test-asan test-valgrind fuzz check install clean distclean
+.PHONY: all demo test test-unit test-asan test-valgrind fuzz bench check install clean distclean
 
 FUZZ_SECONDS ?= 30
 
@@ -115,6 +115,14 @@ test-valgrind: all $(UNIT_BINS) $(TEST_PROGS) $(BUILD)/certs/.done
 # libFuzzer targets (clang, ASan+UBSan), FUZZ_SECONDS each; a crash fails.
 fuzz:
 	fuzz/run $(FUZZ_SECONDS)
+
+# The benchmark against OpenSSL's own QUIC clients and servers (never part
+# of the test run: timings are reported, not asserted).  BENCH_ARGS: see
+# bench/run --help.
+bench: all $(BUILD)/certs/.done
+	BUILD=$(BUILD) OPENSSL_SRC=$(OPENSSL_SRC) \
+	    OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" OPENSSL_LIBS="$(OPENSSL_LIBS)" \
+	    bench/run $(BENCH_ARGS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
