@@ -1,5 +1,6 @@
 # qget: make (build), make demo, make test, make test-asan, make install.
-# OpenSSL >= 3.5 is found or built by scripts/openssl-dep.sh (see README).
+# OpenSSL >= 3.5 is found or built by scripts/openssl-dep.sh (see README),
+# nghttp3 >= 1.0 (qget-serve's HTTP/3) by scripts/nghttp3-dep.sh.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -18,12 +19,13 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 # Keep the objects of unit tests: they are intermediate, not disposable.
 .SECONDARY:
 
-# Generated once per build directory: where OpenSSL lives.
+# Generated once per build directory: where OpenSSL and nghttp3 live.
 DEPS_MK := $(BUILD)/deps.mk
 -include $(DEPS_MK)
-$(DEPS_MK): scripts/openssl-dep.sh
+$(DEPS_MK): scripts/openssl-dep.sh scripts/nghttp3-dep.sh scripts/apt-source.sh
 	@mkdir -p $(BUILD)
 	scripts/openssl-dep.sh > $@.tmp
+	scripts/nghttp3-dep.sh >> $@.tmp
 	@mv $@.tmp $@
 
 LIB_SRCS := $(wildcard src/lib/*.c)
@@ -60,10 +62,15 @@ $(LIBQGET): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/qget: $(BUILD)/src/tool/main.o $(TOOL_OBJS) $(LIBQGET)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NGHTTP3_LIBS) $(OPENSSL_LIBS)
 
 $(BUILD)/qget-serve: $(SERVE_OBJS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NGHTTP3_LIBS) $(OPENSSL_LIBS)
+
+# qget-serve speaks HTTP/3 with nghttp3.
+$(SERVE_OBJS): ALL_CFLAGS += $(NGHTTP3_CFLAGS)
+# The tool's HTTP/3 client (src/tool/h3.c) too; the library does not.
+$(TOOL_OBJS) $(BUILD)/src/tool/main.o: ALL_CFLAGS += $(NGHTTP3_CFLAGS)
 
 $(BUILD)/qget-netsim: $(NETSIM_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
@@ -82,7 +89,7 @@ $(BUILD)/tests/prog/%: $(BUILD)/tests/prog/%.o $(LIBQGET)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TOOL_OBJS) $(LIBQGET)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NGHTTP3_LIBS) $(OPENSSL_LIBS)
 
 
 # Certificates for the demo and the tests: a throwaway CA and servers.
@@ -96,7 +103,8 @@ demo: all $(BUILD)/certs/.done
 test: all $(UNIT_BINS) $(TEST_PROGS) $(BUILD)/certs/.done
 	BUILD=$(BUILD) SANFLAGS="$(SANFLAGS)" \
 	    OPENSSL_SRC=$(OPENSSL_SRC) OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" \
-	    OPENSSL_LIBS="$(OPENSSL_LIBS)" tests/run $(TESTS)
+	    OPENSSL_LIBS="$(OPENSSL_LIBS)" NGHTTP3_CFLAGS="$(NGHTTP3_CFLAGS)" \
+	    NGHTTP3_LIBS="$(NGHTTP3_LIBS)" tests/run $(TESTS)
 
 check: test
 
@@ -110,6 +118,7 @@ test-asan:
 test-valgrind: all $(UNIT_BINS) $(TEST_PROGS) $(BUILD)/certs/.done
 	BUILD=$(BUILD) QGET_VALGRIND=1 OPENSSL_SRC=$(OPENSSL_SRC) \
 	    OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" OPENSSL_LIBS="$(OPENSSL_LIBS)" \
+	    NGHTTP3_CFLAGS="$(NGHTTP3_CFLAGS)" NGHTTP3_LIBS="$(NGHTTP3_LIBS)" \
 	    tests/run $(or $(TESTS),unit transfer failures)
 
 # libFuzzer targets (clang, ASan+UBSan), FUZZ_SECONDS each; a crash fails.
@@ -122,6 +131,7 @@ fuzz:
 bench: all $(BUILD)/certs/.done
 	BUILD=$(BUILD) OPENSSL_SRC=$(OPENSSL_SRC) \
 	    OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" OPENSSL_LIBS="$(OPENSSL_LIBS)" \
+	    NGHTTP3_CFLAGS="$(NGHTTP3_CFLAGS)" NGHTTP3_LIBS="$(NGHTTP3_LIBS)" \
 	    bench/run $(BENCH_ARGS)
 
 install: all

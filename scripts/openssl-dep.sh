@@ -65,25 +65,15 @@ if [ -z "$built" ]; then
 	for t in perl make cc; do
 		command -v "$t" >/dev/null || die "building OpenSSL needs '$t'"
 	done
-	apt=$cache/apt
-	mkdir -p "$apt/etc/sources.list.d" "$apt/etc/preferences.d" \
-		"$apt/lists/partial" "$apt/cache/archives/partial" "$cache/dl"
-	echo 'deb-src http://deb.debian.org/debian stable main' >"$apt/etc/sources.list"
-	: >"$apt/status"
-	aptopts=(-o "Dir::Etc::SourceList=$apt/etc/sources.list"
-		-o "Dir::Etc::SourceParts=$apt/etc/sources.list.d"
-		-o "Dir::State::Lists=$apt/lists"
-		-o "Dir::Cache=$apt/cache"
-		-o "Dir::State::status=$apt/status"
-		-o "Dir::Etc::Preferences=$apt/etc/preferences"
-		-o "Dir::Etc::PreferencesParts=$apt/etc/preferences.d"
-		-o "APT::Sandbox::User=root"
-		-o "Debug::NoLocking=1")
+	# shellcheck source=scripts/apt-source.sh
+	. "$(dirname "$0")/apt-source.sh"
+	mkdir -p "$cache/dl"
+	apt_private_setup "$cache/apt" 'deb-src http://deb.debian.org/debian stable main'
 	say "no OpenSSL >= $MIN_VERSION here: fetching Debian stable's openssl source (about 53 MB)"
-	apt-get -q "${aptopts[@]}" update >&2 ||
+	apt_private update >&2 ||
 		die "could not reach Debian's archive to fetch the openssl source ('apt-get update' failed)"
 	(cd "$cache/dl" && rm -f openssl_*.orig.tar.gz* &&
-		apt-get -q "${aptopts[@]}" source --download-only openssl >&2) ||
+		apt_private source --download-only openssl >&2) ||
 		die "could not download Debian stable's openssl source package"
 	tarball=$(ls "$cache"/dl/openssl_*.orig.tar.gz | sort -V | tail -n 1)
 	ver=$(basename "$tarball" | sed -e 's/^openssl_//' -e 's/\.orig\.tar\.gz$//')

@@ -170,6 +170,26 @@ int hq_parse_request(const char *buf, size_t len, int eof,
     return copy_target(target, tlen, req);
 }
 
+int http3_parse_request(const char *method, size_t method_len,
+                        const char *path, size_t path_len,
+                        struct http_request *req)
+{
+    int st;
+
+    memset(req, 0, sizeof(*req));
+    if (path_len > 0 && memchr(path, '\0', path_len) != NULL)
+        return 400;
+    /* The target first, so that a 405 is logged with its path. */
+    st = copy_target(path, path_len, req);
+    if (method_len == 3 && memcmp(method, "GET", 3) == 0)
+        req->method = HTTP_METHOD_GET;
+    else if (method_len == 4 && memcmp(method, "HEAD", 4) == 0)
+        req->method = HTTP_METHOD_HEAD;
+    else
+        return 405;
+    return st;
+}
+
 int http_target_to_relpath(const char *target, char *out, size_t outsz)
 {
     const char *p, *seg;
@@ -239,6 +259,7 @@ const char *http_reason(int status)
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";

@@ -48,6 +48,16 @@ int hq_parse_request(const char *buf, size_t len, int eof,
                      struct http_request *req);
 
 /*
+ * Checks an HTTP/3 request's :method and :path (nghttp3 has already
+ * checked the pseudo-header fields are present and well-formed).  Returns
+ * 200 with *req filled in, 405 for a method other than GET and HEAD, or
+ * 400 for a path that is not "/..." (or too long).
+ */
+int http3_parse_request(const char *method, size_t method_len,
+                        const char *path, size_t path_len,
+                        struct http_request *req);
+
+/*
  * Turns a request target ("/a/b.txt") into a path relative to the document
  * root ("a/b.txt"), written to out.  "/" and any target ending in "/" get
  * "index.html" appended.  Returns 0 on success, 400 for a malformed target

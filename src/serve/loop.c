@@ -12,10 +12,12 @@
  *      datagram arrives or the engine's next timer, at most 100 ms so that
  *      a stop signal is noticed quickly.
  * Nothing ever blocks on a single peer, so a stalled or vanished client
- * cannot hold up the others.
+ * cannot hold up the others.  Connections with ALPN h3 hand their streams
+ * to h3.c, whose streams are polled here like ours.
  */
 #include "serve.h"
 #include "http.h"
+#include "h3.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -36,7 +38,7 @@
 /* Longest sleep, so SIGTERM/SIGINT are noticed promptly. */
 #define MAX_SLEEP_MS 100
 
-enum proto { PROTO_HTTP10, PROTO_HQ };
+enum proto { PROTO_HTTP10, PROTO_HQ, PROTO_H3 };
 
 enum stream_state {
     ST_READ_REQ,  /* collecting the request */
@@ -46,14 +48,7 @@ enum stream_state {
     ST_DONE       /* finished: free at the end of this turn */
 };
 
-enum fault { FAULT_NONE, FAULT_RESET, FAULT_CLOSE, FAULT_STALL, FAULT_FREEZE };
-
-/*
- * Set when a --freeze-after fault fires: from then on the server reads
- * and sends nothing at all, as if its host had vanished, until it is
- * stopped.
- */
-static int frozen;
+int g_frozen;
 
 struct conn;
 
@@ -92,6 +87,7 @@ struct conn {
     struct stream *streams;
     int proto_known;
     enum proto proto;
+    struct h3_conn *h3; /* PROTO_H3: everything HTTP/3 */
     int terminating; /* EC seen: streams gone, waiting for ECD */
     int closing;     /* we asked for the close */
     int app_idle_timer; /* --idle-timeout enforced by us, not by QUIC */
@@ -101,7 +97,7 @@ struct conn {
 };
 
 /* What an SSL_POLL_ITEM refers to. */
-enum item_kind { ITEM_STREAM, ITEM_CONN, ITEM_LISTENER };
+enum item_kind { ITEM_STREAM, ITEM_H3_STREAM, ITEM_CONN, ITEM_LISTENER };
 
 struct server {
     SSL *listener;
@@ -125,7 +121,7 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static const char *fault_name(enum fault f)
+const char *serve_fault_name(enum fault f)
 {
     switch (f) {
     case FAULT_RESET: return "reset";
@@ -206,28 +202,25 @@ static void stream_log_failure(struct stream *s, const char *op)
 }
 
 /* Picks the fault with the smallest threshold that the body can reach. */
-static void stream_pick_fault(struct stream *s)
+void serve_pick_fault(uint64_t body_limit, enum fault *fault, uint64_t *at)
 {
-    s->fault = FAULT_NONE;
-    s->fault_at = SERVE_NO_LIMIT;
-    if (g_opts.reset_after <= s->body_limit) {
-        s->fault = FAULT_RESET;
-        s->fault_at = g_opts.reset_after;
+    *fault = FAULT_NONE;
+    *at = SERVE_NO_LIMIT;
+    if (g_opts.reset_after <= body_limit) {
+        *fault = FAULT_RESET;
+        *at = g_opts.reset_after;
     }
-    if (g_opts.close_after <= s->body_limit
-        && g_opts.close_after < s->fault_at) {
-        s->fault = FAULT_CLOSE;
-        s->fault_at = g_opts.close_after;
+    if (g_opts.close_after <= body_limit && g_opts.close_after < *at) {
+        *fault = FAULT_CLOSE;
+        *at = g_opts.close_after;
     }
-    if (g_opts.stall_after <= s->body_limit
-        && g_opts.stall_after < s->fault_at) {
-        s->fault = FAULT_STALL;
-        s->fault_at = g_opts.stall_after;
+    if (g_opts.stall_after <= body_limit && g_opts.stall_after < *at) {
+        *fault = FAULT_STALL;
+        *at = g_opts.stall_after;
     }
-    if (g_opts.freeze_after <= s->body_limit
-        && g_opts.freeze_after < s->fault_at) {
-        s->fault = FAULT_FREEZE;
-        s->fault_at = g_opts.freeze_after;
+    if (g_opts.freeze_after <= body_limit && g_opts.freeze_after < *at) {
+        *fault = FAULT_FREEZE;
+        *at = g_opts.freeze_after;
     }
 }
 
@@ -304,7 +297,7 @@ static void stream_start_response(struct stream *s, struct server *sv,
     s->body_size = size;
 
     if (status == 200)
-        stream_pick_fault(s);
+        serve_pick_fault(s->body_limit, &s->fault, &s->fault_at);
     if (s->body_limit > 0) {
         s->buf = malloc(BODY_BUF_SIZE);
         if (s->buf == NULL) {
@@ -318,7 +311,7 @@ static void stream_start_response(struct stream *s, struct server *sv,
                s->conn->id, s->id, s->method, s->target, status,
                status == 200 ? size : (uint64_t)0,
                s->fault != FAULT_NONE ? ", fault " : "",
-               s->fault != FAULT_NONE ? fault_name(s->fault) : "");
+               s->fault != FAULT_NONE ? serve_fault_name(s->fault) : "");
     s->state = ST_SEND;
 }
 
@@ -328,7 +321,7 @@ static void stream_enter_fault(struct stream *s)
     if (s->fault == FAULT_STALL || s->fault == FAULT_FREEZE) {
         s->state = ST_STALLED;
         stream_log_end(s, s->fault == FAULT_FREEZE ? "frozen" : "stalled");
-        frozen = s->fault == FAULT_FREEZE;
+        g_frozen = s->fault == FAULT_FREEZE;
         return;
     }
     /*
@@ -533,6 +526,11 @@ static void conn_free_streams(struct conn *c)
 {
     while (c->streams != NULL)
         stream_free(c->streams);
+    if (c->h3 != NULL) {
+        h3_conn_counts(c->h3, &c->requests, &c->bytes);
+        h3_conn_free(c->h3);
+        c->h3 = NULL;
+    }
 }
 
 static void conn_free(struct server *sv, struct conn *c)
@@ -552,7 +550,10 @@ static void conn_free(struct server *sv, struct conn *c)
     free(c);
 }
 
-static void conn_learn_proto(struct conn *c)
+static void conn_close(struct conn *c, uint64_t code, const char *reason,
+                       uint64_t flags);
+
+static void conn_learn_proto(struct server *sv, struct conn *c)
 {
     const unsigned char *alpn = NULL;
     unsigned int len = 0;
@@ -560,11 +561,21 @@ static void conn_learn_proto(struct conn *c)
     if (c->proto_known)
         return;
     SSL_get0_alpn_selected(c->ssl, &alpn, &len);
-    c->proto = (len == 10 && memcmp(alpn, "hq-interop", 10) == 0)
-        ? PROTO_HQ : PROTO_HTTP10;
+    if (len == 10 && memcmp(alpn, "hq-interop", 10) == 0)
+        c->proto = PROTO_HQ;
+    else if (len == 2 && memcmp(alpn, "h3", 2) == 0)
+        c->proto = PROTO_H3;
+    else
+        c->proto = PROTO_HTTP10;
     c->proto_known = 1;
     serve_vlog("conn %lu: handshake done, ALPN %.*s", c->id, (int)len,
                len > 0 ? (const char *)alpn : "(none)");
+    if (c->proto == PROTO_H3) {
+        c->h3 = h3_conn_new(c->ssl, c->id, sv->root, c);
+        if (c->h3 == NULL)
+            conn_close(c, 0x0102 /* H3_INTERNAL_ERROR */,
+                       "cannot start HTTP/3", SSL_SHUTDOWN_FLAG_RAPID);
+    }
 }
 
 static void conn_accept_streams(struct server *sv, struct conn *c)
@@ -576,6 +587,14 @@ static void conn_accept_streams(struct server *sv, struct conn *c)
         struct stream *s;
 
         touch(c, sv);
+        conn_learn_proto(sv, c);
+        if (c->proto == PROTO_H3) {
+            if (c->h3 != NULL)
+                h3_conn_accept_stream(c->h3, ss);
+            else
+                SSL_free(ss);
+            continue;
+        }
         /* Requests come on bidirectional streams only. */
         if (SSL_get_stream_type(ss) != SSL_STREAM_TYPE_BIDI) {
             SSL_free(ss);
@@ -599,7 +618,6 @@ static void conn_accept_streams(struct server *sv, struct conn *c)
         if (c->streams != NULL)
             c->streams->prev = s;
         c->streams = s;
-        conn_learn_proto(c);
     }
     ERR_clear_error();
 }
@@ -608,6 +626,8 @@ static void conn_log_close(struct conn *c)
 {
     SSL_CONN_CLOSE_INFO info;
 
+    if (c->h3 != NULL)
+        h3_conn_counts(c->h3, &c->requests, &c->bytes);
     memset(&info, 0, sizeof(info));
     if (!SSL_get_conn_close_info(c->ssl, &info, sizeof(info))) {
         ERR_clear_error();
@@ -734,6 +754,16 @@ static void conn_housekeeping(struct server *sv, struct conn *c)
 
     if (c->terminating || c->closing)
         return;
+    if (c->h3 != NULL) {
+        int r = h3_conn_tick(c->h3);
+
+        if ((r & H3_PROGRESS) != 0)
+            touch(c, sv);
+        if ((r & H3_CLOSING) != 0) {
+            c->closing = 1;
+            return;
+        }
+    }
     for (s = c->streams; s != NULL; s = next) {
         next = s->next;
         if (s->state == ST_WAIT_ACKED) {
@@ -809,12 +839,23 @@ static size_t build_items(struct server *sv)
         need++;
         for (s = c->streams; s != NULL; s = s->next)
             need++;
+        if (c->h3 != NULL && !c->terminating)
+            need += h3_conn_poll_count(c->h3);
     }
     if (!ensure_items(sv, need))
         return 0;
-    for (c = sv->conns; c != NULL; c = c->next)
+    for (c = sv->conns; c != NULL; c = c->next) {
         for (s = c->streams; s != NULL; s = s->next)
             add_item(sv, &n, s->ssl, stream_events(s), ITEM_STREAM, s);
+        if (c->h3 != NULL && !c->terminating) {
+            size_t i, k = h3_conn_poll_fill(c->h3, &sv->items[n],
+                                            &sv->owners[n]);
+
+            for (i = 0; i < k; i++)
+                sv->kinds[n + i] = ITEM_H3_STREAM;
+            n += k;
+        }
+    }
     for (c = sv->conns; c != NULL; c = c->next)
         add_item(sv, &n, c->ssl, conn_events(c), ITEM_CONN, c);
     add_item(sv, &n, sv->listener, SSL_POLL_EVENT_IC | SSL_POLL_EVENT_EL,
@@ -836,6 +877,10 @@ static int dispatch(struct server *sv, size_t n)
         switch (sv->kinds[i]) {
         case ITEM_STREAM:
             stream_on_events(sv->owners[i], sv, rev);
+            break;
+        case ITEM_H3_STREAM:
+            if (h3_stream_on_events(sv->owners[i], rev))
+                touch(h3_stream_loop_data(sv->owners[i]), sv);
             break;
         case ITEM_CONN:
             conn_on_events(sv, sv->owners[i], rev);
@@ -907,7 +952,15 @@ int serve_run(SSL_CTX *ctx, int fd, const char *root_real)
     sv.fd = fd;
     sv.root = root_real;
 
-    sv.listener = SSL_new_listener(ctx, 0);
+    /*
+     * Address validation (a Retry packet, then a NEW_TOKEN frame) is
+     * OpenSSL's default; --no-retry turns it off, since an OpenSSL 3.5
+     * client that does not know its peer's address (the HTTP/3 demo, on a
+     * connect BIO) cannot store the token and never acknowledges the
+     * packets that carry it.
+     */
+    sv.listener = SSL_new_listener(ctx, g_opts.no_retry
+                                   ? SSL_LISTENER_FLAG_NO_VALIDATE : 0);
     if (sv.listener == NULL) {
         serve_log_ssl_errors("cannot create QUIC listener");
         goto out;
@@ -923,7 +976,7 @@ int serve_run(SSL_CTX *ctx, int fd, const char *root_real)
     while (!g_stop) {
         size_t n, nres = 0;
 
-        if (frozen) {
+        if (g_frozen) {
             /* Only a signal ends this: no packet goes in or out. */
             struct timespec nap = { 0, 100 * 1000 * 1000 };
 

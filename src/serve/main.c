@@ -1,6 +1,6 @@
 /*
- * qget-serve: a small QUIC file server (HTTP/1.0 and HTTP/0.9 "hq-interop"
- * over QUIC) for qget's demos and integration tests.
+ * qget-serve: a small QUIC file server (HTTP/1.0, HTTP/0.9 "hq-interop"
+ * and HTTP/3 over QUIC) for qget's demos and integration tests.
  *
  * This file parses the command line, sets up signals, the TLS context and
  * the socket, then hands over to the event loop in loop.c.
@@ -29,6 +29,7 @@ enum {
     OPT_PORT_FILE = 256,
     OPT_ALPN,
     OPT_NO_ALPN,
+    OPT_NO_RETRY,
     OPT_IDLE_TIMEOUT,
     OPT_RESET_AFTER,
     OPT_RESET_CODE,
@@ -38,6 +39,7 @@ enum {
     OPT_STALL_AFTER,
     OPT_FREEZE_AFTER,
     OPT_TRUNCATE_AFTER,
+    OPT_GOAWAY_AFTER,
     OPT_RAW_RESPONSE,
     OPT_VERSION
 };
@@ -51,6 +53,7 @@ static const struct option long_opts[] = {
     { "port-file", required_argument, NULL, OPT_PORT_FILE },
     { "alpn", required_argument, NULL, OPT_ALPN },
     { "no-alpn", no_argument, NULL, OPT_NO_ALPN },
+    { "no-retry", no_argument, NULL, OPT_NO_RETRY },
     { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
     { "reset-after", required_argument, NULL, OPT_RESET_AFTER },
     { "reset-code", required_argument, NULL, OPT_RESET_CODE },
@@ -60,6 +63,7 @@ static const struct option long_opts[] = {
     { "stall-after", required_argument, NULL, OPT_STALL_AFTER },
     { "freeze-after", required_argument, NULL, OPT_FREEZE_AFTER },
     { "truncate-after", required_argument, NULL, OPT_TRUNCATE_AFTER },
+    { "goaway-after", required_argument, NULL, OPT_GOAWAY_AFTER },
     { "raw-response", no_argument, NULL, OPT_RAW_RESPONSE },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -71,7 +75,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "Usage: " SERVE_NAME " [options] --cert FILE --key FILE\n"
-        "Serve files over QUIC (ALPN http/1.0 and hq-interop).\n"
+        "Serve files over QUIC (ALPN http/1.0, hq-interop and h3).\n"
         "\n"
         "  -c, --cert FILE          PEM certificate chain, leaf first (required)\n"
         "  -k, --key FILE           PEM private key (required)\n"
@@ -80,8 +84,10 @@ static void usage(FILE *f)
         "  -p, --port N             UDP port, 0 picks a free one (default 4433)\n"
         "      --port-file FILE     write the bound port to FILE once ready\n"
         "      --alpn LIST          comma-separated ALPNs to accept\n"
-        "                           (default http/1.0,hq-interop)\n"
+        "                           (default http/1.0,hq-interop,h3)\n"
         "      --no-alpn            accept no ALPN: every handshake fails\n"
+        "      --no-retry           no QUIC address validation (no Retry\n"
+        "                           packet, no NEW_TOKEN frame)\n"
         "      --idle-timeout MS    drop connections idle for MS milliseconds\n"
         "  -v, --verbose            log connections and requests\n"
         "  -h, --help               show this help\n"
@@ -96,9 +102,12 @@ static void usage(FILE *f)
         "      --stall-after N      stop sending after N body bytes\n"
         "      --freeze-after N     after N body bytes, stop all network\n"
         "                           activity (a peer that vanished)\n"
-        "      --truncate-after N   (http/1.0) send N body bytes, then FIN\n"
+        "      --truncate-after N   (http/1.0, h3) send N body bytes, then FIN\n"
+        "      --goaway-after N     (h3) send GOAWAY after N requests on a\n"
+        "                           connection; later requests are rejected\n"
         "      --raw-response       (http/1.0) send each file as the whole\n"
-        "                           response, with no head of our own\n");
+        "                           response, with no head of our own (not\n"
+        "                           with h3: drops it from the default ALPNs)\n");
 }
 
 /* Decimal, or hex with a 0x prefix; the whole string must be a number. */
@@ -137,7 +146,8 @@ static int set_alpn_list(const char *list)
         size_t l = comma != NULL ? (size_t)(comma - p) : strlen(p);
 
         if ((l == 8 && memcmp(p, "http/1.0", 8) == 0)
-            || (l == 10 && memcmp(p, "hq-interop", 10) == 0)) {
+            || (l == 10 && memcmp(p, "hq-interop", 10) == 0)
+            || (l == 2 && memcmp(p, "h3", 2) == 0)) {
             if (n + 1 + l > sizeof(g_opts.alpn))
                 return 0;
             g_opts.alpn[n++] = (unsigned char)l;
@@ -154,6 +164,21 @@ static int set_alpn_list(const char *list)
     return n > 0;
 }
 
+/* Is proto in the ALPN list we accept? */
+static int alpn_offered(const char *proto)
+{
+    size_t i = 0, n = strlen(proto);
+
+    while (i < g_opts.alpn_len) {
+        size_t l = g_opts.alpn[i];
+
+        if (l == n && memcmp(g_opts.alpn + i + 1, proto, n) == 0)
+            return 1;
+        i += 1 + l;
+    }
+    return 0;
+}
+
 static void bad_value(const char *opt, const char *val)
 {
     fprintf(stderr, SERVE_NAME ": invalid value for --%s: '%s'\n", opt, val);
@@ -163,7 +188,7 @@ static void bad_value(const char *opt, const char *val)
 static int parse_args(int argc, char **argv)
 {
     uint64_t v;
-    int c, idx = -1;
+    int c, idx = -1, alpn_given = 0;
 
     g_opts.root = ".";
     g_opts.addr = "127.0.0.1";
@@ -175,7 +200,8 @@ static int parse_args(int argc, char **argv)
     g_opts.stall_after = SERVE_NO_LIMIT;
     g_opts.freeze_after = SERVE_NO_LIMIT;
     g_opts.truncate_after = SERVE_NO_LIMIT;
-    (void)set_alpn_list("http/1.0,hq-interop");
+    g_opts.goaway_after = SERVE_NO_LIMIT;
+    (void)set_alpn_list("http/1.0,hq-interop,h3");
 
     opterr = 0; /* we print our own one-line messages */
     while ((c = getopt_long(argc, argv, ":c:k:r:p:a:vh", long_opts, &idx))
@@ -204,11 +230,13 @@ static int parse_args(int argc, char **argv)
         case OPT_ALPN:
             if (!set_alpn_list(optarg)) {
                 fprintf(stderr, SERVE_NAME ": invalid --alpn list '%s' "
-                        "(known: http/1.0, hq-interop)\n", optarg);
+                        "(known: http/1.0, hq-interop, h3)\n", optarg);
                 return 2;
             }
+            alpn_given = 1;
             break;
         case OPT_NO_ALPN: g_opts.no_alpn = 1; break;
+        case OPT_NO_RETRY: g_opts.no_retry = 1; break;
         case OPT_RAW_RESPONSE: g_opts.raw_response = 1; break;
         case OPT_CLOSE_REASON: g_opts.close_reason = optarg; break;
         case OPT_IDLE_TIMEOUT:
@@ -219,6 +247,7 @@ static int parse_args(int argc, char **argv)
         case OPT_STALL_AFTER:
         case OPT_FREEZE_AFTER:
         case OPT_TRUNCATE_AFTER:
+        case OPT_GOAWAY_AFTER:
             /* UINT64_MAX is our "unset" marker, so it is not a valid N. */
             if (!parse_u64(optarg, &v) || v == SERVE_NO_LIMIT
                 || ((c == OPT_RESET_CODE || c == OPT_CLOSE_CODE)
@@ -240,6 +269,8 @@ static int parse_args(int argc, char **argv)
                 g_opts.stall_after = v;
             else if (c == OPT_FREEZE_AFTER)
                 g_opts.freeze_after = v;
+            else if (c == OPT_GOAWAY_AFTER)
+                g_opts.goaway_after = v;
             else
                 g_opts.truncate_after = v;
             break;
@@ -258,6 +289,17 @@ static int parse_args(int argc, char **argv)
         fprintf(stderr, SERVE_NAME ": unexpected argument '%s'\n",
                 argv[optind]);
         return 2;
+    }
+    /* nghttp3 frames every HTTP/3 response: there is no raw one. */
+    if (g_opts.raw_response) {
+        if (alpn_given && alpn_offered("h3")) {
+            fprintf(stderr, SERVE_NAME ": --raw-response cannot be used "
+                    "with h3 (HTTP/3 responses are framed by nghttp3): "
+                    "drop h3 from --alpn\n");
+            return 2;
+        }
+        if (!alpn_given)
+            (void)set_alpn_list("http/1.0,hq-interop");
     }
     if (g_opts.cert == NULL || g_opts.key == NULL) {
         fprintf(stderr, SERVE_NAME ": --cert and --key are required "

@@ -1,7 +1,7 @@
 /*
  * qget-serve: shared declarations between the option parser (main.c), the
- * TLS/socket setup (setup.c), the event loop (loop.c), file access (files.c)
- * and logging (log.c).
+ * TLS/socket setup (setup.c), the event loop (loop.c), HTTP/3 (h3.c), file
+ * access (files.c) and logging (log.c).
  */
 #ifndef QGET_SERVE_SERVE_H
 #define QGET_SERVE_SERVE_H
@@ -37,6 +37,7 @@ struct serve_opts {
     unsigned char alpn[64];
     size_t alpn_len;
     int no_alpn;
+    int no_retry; /* no QUIC address validation (Retry, NEW_TOKEN) */
     int verbose;
 
     uint64_t idle_timeout_ms; /* 0: OpenSSL's default */
@@ -49,12 +50,22 @@ struct serve_opts {
     uint64_t stall_after;
     uint64_t freeze_after;
     uint64_t truncate_after;
+    uint64_t goaway_after; /* h3: GOAWAY after N requests on a connection */
     int raw_response;
 };
+
+/* The fault a response gets (the smallest threshold its body reaches). */
+enum fault { FAULT_NONE, FAULT_RESET, FAULT_CLOSE, FAULT_STALL, FAULT_FREEZE };
 
 /* The parsed options (main.c) and the stop flag set by SIGTERM/SIGINT. */
 extern struct serve_opts g_opts;
 extern volatile sig_atomic_t g_stop;
+/*
+ * Set when a --freeze-after fault fires: from then on the server reads
+ * and sends nothing at all, as if its host had vanished, until it is
+ * stopped.
+ */
+extern int g_frozen;
 
 /* log.c */
 void serve_log(const char *fmt, ...)
@@ -83,5 +94,11 @@ int serve_open_file(const char *root_real, const char *rel, int *fd,
 
 /* loop.c: runs until g_stop; returns 0 on a clean stop, 1 on failure. */
 int serve_run(SSL_CTX *ctx, int fd, const char *root_real);
+/*
+ * The fault for a body of body_limit bytes and the byte count it fires at
+ * (FAULT_NONE and SERVE_NO_LIMIT when none).
+ */
+void serve_pick_fault(uint64_t body_limit, enum fault *fault, uint64_t *at);
+const char *serve_fault_name(enum fault f);
 
 #endif

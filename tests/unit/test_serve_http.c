@@ -79,5 +79,22 @@ main(void)
 	CHECK("serve: head formatting", http_format_head(out, sizeof(out), 200,
 	    5, "text/plain") > 0 && strncmp(out, "HTTP/1.0 200 OK\r\n", 17) ==
 	    0 && strstr(out, "Content-Length: 5\r\n") != NULL);
+	/* HTTP/3's :method and :path (nghttp3 checked their presence). */
+	CHECK("h3: GET /a?q: 200, the query dropped",
+	    http3_parse_request("GET", 3, "/a?q", 4, &req) == 200 &&
+	    req.method == HTTP_METHOD_GET && strcmp(req.target, "/a") == 0);
+	CHECK("h3: HEAD: 200", http3_parse_request("HEAD", 4, "/", 1, &req) ==
+	    200 && req.method == HTTP_METHOD_HEAD);
+	CHECK("h3: POST: 405", http3_parse_request("POST", 4, "/", 1, &req) ==
+	    405);
+	CHECK("h3: a method's prefix is not the method",
+	    http3_parse_request("GE", 2, "/", 1, &req) == 405 &&
+	    http3_parse_request("GETX", 4, "/", 1, &req) == 405);
+	CHECK("h3: path without '/': 400",
+	    http3_parse_request("GET", 3, "a", 1, &req) == 400);
+	CHECK("h3: NUL in the path: 400",
+	    http3_parse_request("GET", 3, "/a\0b", 4, &req) == 400);
+	CHECK("h3: empty path: 400",
+	    http3_parse_request("GET", 3, "", 0, &req) == 400);
 	return CHECK_DONE();
 }
