@@ -56,6 +56,8 @@ extern "C" {
  *   E_IDLE_TIMEOUT     8  the connection timed out idle during transfer
  *   E_TIMEOUT          9  the connect timeout or the time limit was reached
  *   E_OUTPUT          10  local output failed (used by the tool)
+ *   E_HTTP_ERROR      11  the response's status was 400 or more, and the
+ *                         caller asked to fail on it (the tool's --fail)
  *   E_INTERRUPTED    130  interrupted by a signal (the tool adds the signal)
  */
 #define QGET_STATUS_MAP(X)                                                    \
@@ -74,6 +76,7 @@ extern "C" {
 	X(E_IDLE_TIMEOUT, 8, "connection timed out idle")                     \
 	X(E_TIMEOUT, 9, "time limit reached")                                 \
 	X(E_OUTPUT, 10, "local output failed")                                \
+	X(E_HTTP_ERROR, 11, "the server answered with an error status")      \
 	X(E_INTERRUPTED, 130, "interrupted")
 
 typedef enum qget_status {
@@ -227,9 +230,10 @@ qget_status qget_conn_close(qget_conn *c, uint64_t timeout_ms,
  * seed tutorial's blocking SSL_shutdown() does. */
 #define QGET_CLOSE_LINGER 0x2u
 
-/* qget_conn_close() with QGET_CLOSE_* flags. */
+/* qget_conn_close() with QGET_CLOSE_* flags and the application error
+ * code to close with (HTTP/3: H3_NO_ERROR, 0x100). */
 qget_status qget_conn_close_ex(qget_conn *c, unsigned int flags,
-    uint64_t timeout_ms, qget_error *err);
+    uint64_t app_code, uint64_t timeout_ms, qget_error *err);
 
 /*
  * Rapid close for abort: sends one CONNECTION_CLOSE with application error
@@ -308,6 +312,20 @@ qget_status qget_conn_wait(qget_conn *c, qget_stream *const *streams,
     size_t n, unsigned char *ready, int want_stream, int *can_open,
     qget_error *err);
 
+/* qget_conn_wait_ex()'s `want` and `*got` bits. */
+#define QGET_WAIT_OPEN     0x1u /* a bidirectional stream can be opened */
+#define QGET_WAIT_OPEN_UNI 0x2u /* a unidirectional stream can be opened */
+#define QGET_WAIT_INCOMING 0x4u /* the peer opened a stream: accept it */
+
+/*
+ * qget_conn_wait() for protocols with more than request streams (HTTP/3):
+ * blocks until one of the n streams can be read or one of the conditions
+ * in `want` holds, and reports those that hold in *got (may be NULL).
+ */
+qget_status qget_conn_wait_ex(qget_conn *c, qget_stream *const *streams,
+    size_t n, unsigned char *ready, unsigned want, unsigned *got,
+    qget_error *err);
+
 /*
  * Netcat for a stream: copies what `in_fd` yields to the stream and
  * concludes the stream at in_fd's EOF, while copying what the peer sends
@@ -319,6 +337,34 @@ qget_status qget_conn_wait(qget_conn *c, qget_stream *const *streams,
  * QGET_E_FAILURE when reading in_fd fails.
  */
 qget_status qget_stream_pump(qget_stream *s, int in_fd, int out_fd,
+    qget_error *err);
+
+/* qget_stream_open_ex() flag: a unidirectional (send-only) stream. */
+#define QGET_STREAM_UNI 0x1u
+
+/* qget_stream_open() with QGET_STREAM_* flags; waits for credit. */
+qget_status qget_stream_open_ex(qget_stream **out, qget_conn *c,
+    unsigned flags, qget_error *err);
+
+/*
+ * Takes a stream the peer opened (bidirectional, or unidirectional: then
+ * read-only), without waiting: *out is NULL when none is queued (see
+ * QGET_WAIT_INCOMING).  Errors: QGET_E_CONN_CLOSED, QGET_E_IDLE_TIMEOUT,
+ * QGET_E_NOMEM, QGET_E_USAGE.
+ */
+qget_status qget_conn_accept_stream(qget_conn *c, qget_stream **out,
+    qget_error *err);
+
+/* The stream's QUIC stream ID (its low two bits: initiator and
+ * direction), UINT64_MAX for NULL. */
+uint64_t qget_stream_id(const qget_stream *s);
+
+/*
+ * Abandons our sending side with RESET_STREAM and application error code
+ * `app_code`.  Errors: QGET_E_USAGE (a stream we cannot send on), the
+ * connection's.
+ */
+qget_status qget_stream_reset(qget_stream *s, uint64_t app_code,
     qget_error *err);
 
 /* Bytes read from / written to the stream so far. */

@@ -108,4 +108,9 @@ no_leftovers() {
 	fi
 }
 
+# Can we bind to ::1?  (Containers without IPv6 cannot.)
+have_ipv6() {
+	/usr/bin/python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' 2>/dev/null
+}
+
 mkdir -p "$T/root"

@@ -544,12 +544,12 @@ out:
 qget_status
 qget_conn_close(qget_conn *c, uint64_t timeout_ms, qget_error *err)
 {
-	return qget_conn_close_ex(c, 0, timeout_ms, err);
+	return qget_conn_close_ex(c, 0, 0, timeout_ms, err);
 }
 
 qget_status
-qget_conn_close_ex(qget_conn *c, unsigned int flags, uint64_t timeout_ms,
-    qget_error *err)
+qget_conn_close_ex(qget_conn *c, unsigned int flags, uint64_t app_code,
+    uint64_t timeout_ms, qget_error *err)
 {
 	SSL_SHUTDOWN_EX_ARGS args;
 	uint64_t sslflags = 0;
@@ -576,6 +576,7 @@ qget_conn_close_ex(qget_conn *c, unsigned int flags, uint64_t timeout_ms,
 	if (flags & QGET_CLOSE_NO_FLUSH)
 		sslflags |= SSL_SHUTDOWN_FLAG_NO_STREAM_FLUSH;
 	memset(&args, 0, sizeof(args));
+	args.quic_error_code = app_code;
 	while ((ret = SSL_shutdown_ex(c->ssl, sslflags, &args,
 	    sizeof(args))) != 1) {
 		if (ret < 0) {

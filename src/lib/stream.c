@@ -10,6 +10,14 @@
 qget_status
 qget_stream_open(qget_stream **out, qget_conn *c, qget_error *err)
 {
+	return qget_stream_open_ex(out, c, 0, err);
+}
+
+qget_status
+qget_stream_open_ex(qget_stream **out, qget_conn *c, unsigned flags,
+    qget_error *err)
+{
+	int uni = (flags & QGET_STREAM_UNI) != 0;
 	qget_stream *s = NULL;
 	qget_status rv;
 	uint64_t avail;
@@ -25,9 +33,11 @@ qget_stream_open(qget_stream **out, qget_conn *c, qget_error *err)
 	s->conn = c;
 	/* In non-blocking mode SSL_new_stream fails at once when the peer's
 	 * stream limit is reached; wait for MAX_STREAMS credit then. */
-	while ((s->ssl = SSL_new_stream(c->ssl, 0)) == NULL) {
+	while ((s->ssl = SSL_new_stream(c->ssl,
+	    uni ? SSL_STREAM_FLAG_UNI : 0)) == NULL) {
 		if (SSL_get_conn_close_info(c->ssl, NULL, 0) ||
 		    !SSL_get_value_uint(c->ssl, SSL_VALUE_CLASS_GENERIC,
+			uni ? SSL_VALUE_QUIC_STREAM_UNI_LOCAL_AVAIL :
 			SSL_VALUE_QUIC_STREAM_BIDI_LOCAL_AVAIL, &avail) ||
 		    avail != 0) {
 			rv = qget__ssl_fail(c, c->ssl, "open stream", err);
@@ -129,6 +139,67 @@ out:
 	return rv;
 }
 
+qget_status
+qget_conn_accept_stream(qget_conn *c, qget_stream **out, qget_error *err)
+{
+	qget_stream *s = NULL;
+	qget_status rv;
+
+	qget__error_clear(err);
+	if (out == NULL || c == NULL || c->ssl == NULL)
+		return qget__fail(err, QGET_E_USAGE, "accept: no connection");
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
+		goto out;
+	}
+	s->conn = c;
+	if ((s->ssl = SSL_accept_stream(c->ssl,
+	    SSL_ACCEPT_STREAM_NO_BLOCK)) == NULL) {
+		/* Nothing queued is not a failure; a dead connection is. */
+		if (SSL_get_conn_close_info(c->ssl, NULL, 0)) {
+			rv = qget__ssl_fail(c, c->ssl, "accept stream", err);
+			goto out;
+		}
+		ERR_clear_error();
+		rv = QGET_OK;
+		goto out;
+	}
+	SSL_set_mode(s->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE);
+	*out = s;
+	s = NULL;
+	rv = QGET_OK;
+out:
+	qget_stream_del(s);
+	return rv;
+}
+
+uint64_t
+qget_stream_id(const qget_stream *s)
+{
+	return s != NULL && s->ssl != NULL ? SSL_get_stream_id(s->ssl) :
+	    UINT64_MAX;
+}
+
+qget_status
+qget_stream_reset(qget_stream *s, uint64_t app_code, qget_error *err)
+{
+	SSL_STREAM_RESET_ARGS args;
+
+	qget__error_clear(err);
+	if (s == NULL || s->ssl == NULL)
+		return qget__fail(err, QGET_E_USAGE, "reset: no stream");
+	if ((SSL_get_stream_type(s->ssl) & SSL_STREAM_TYPE_WRITE) == 0)
+		return qget__fail(err, QGET_E_USAGE,
+		    "reset: the peer's one-way stream has no side of ours");
+	memset(&args, 0, sizeof(args));
+	args.quic_error_code = app_code;
+	if (!SSL_stream_reset(s->ssl, &args, sizeof(args)))
+		return qget__ssl_fail(s->conn, s->ssl, "reset", err);
+	s->concluded = 1;
+	return QGET_OK;
+}
+
 uint64_t
 qget_stream_bytes_read(const qget_stream *s)
 {
@@ -154,16 +225,34 @@ qget_status
 qget_conn_wait(qget_conn *c, qget_stream *const *streams, size_t n,
     unsigned char *ready, int want_stream, int *can_open, qget_error *err)
 {
+	unsigned got = 0;
+	qget_status rv;
+
+	rv = qget_conn_wait_ex(c, streams, n, ready,
+	    want_stream ? QGET_WAIT_OPEN : 0, &got, err);
+	if (can_open != NULL)
+		*can_open = (got & QGET_WAIT_OPEN) != 0;
+	return rv;
+}
+
+qget_status
+qget_conn_wait_ex(qget_conn *c, qget_stream *const *streams, size_t n,
+    unsigned char *ready, unsigned want, unsigned *got, qget_error *err)
+{
 	static const struct timeval zero = { 0, 0 };
 	SSL_POLL_ITEM *items = NULL;
+	uint64_t conn_events = 0, rev;
 	qget_status rv;
 	size_t i, nres;
 
 	qget__error_clear(err);
+	if (got != NULL)
+		*got = 0;
 	if (c == NULL || c->ssl == NULL || (n > 0 && (streams == NULL ||
 	    ready == NULL)))
 		return qget__fail(err, QGET_E_USAGE, "wait: bad arguments");
-	/* Item n is the connection: its failure, and stream credit. */
+	/* Item n is the connection: its failure, stream credit, and the
+	 * peer's new streams. */
 	if ((items = calloc(n + 1, sizeof(*items))) == NULL) {
 		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
 		goto out;
@@ -172,9 +261,14 @@ qget_conn_wait(qget_conn *c, qget_stream *const *streams, size_t n,
 		items[i].desc = SSL_as_poll_descriptor(streams[i]->ssl);
 		items[i].events = SSL_POLL_EVENT_R | SSL_POLL_EVENT_ER;
 	}
+	if (want & QGET_WAIT_OPEN)
+		conn_events |= SSL_POLL_EVENT_OSB;
+	if (want & QGET_WAIT_OPEN_UNI)
+		conn_events |= SSL_POLL_EVENT_OSU;
+	if (want & QGET_WAIT_INCOMING)
+		conn_events |= SSL_POLL_EVENT_ISB | SSL_POLL_EVENT_ISU;
 	items[n].desc = SSL_as_poll_descriptor(c->ssl);
-	items[n].events = SSL_POLL_EVENT_EC |
-	    (want_stream ? SSL_POLL_EVENT_OSB : 0);
+	items[n].events = SSL_POLL_EVENT_EC | conn_events;
 	for (;;) {
 		/* A zero timeout only looks: the waiting is qget__wait's, so
 		 * that time limits and signals work as everywhere else. */
@@ -189,7 +283,7 @@ qget_conn_wait(qget_conn *c, qget_stream *const *streams, size_t n,
 		for (i = 0; i < n; i++)
 			if (items[i].revents != 0)
 				break;
-		if (i < n || (items[n].revents & SSL_POLL_EVENT_OSB))
+		if (i < n || (items[n].revents & conn_events))
 			break;
 		if (items[n].revents & SSL_POLL_EVENT_EC) {
 			rv = qget__ssl_fail(c, c->ssl, "read", err);
@@ -200,8 +294,12 @@ qget_conn_wait(qget_conn *c, qget_stream *const *streams, size_t n,
 	}
 	for (i = 0; i < n; i++)
 		ready[i] = items[i].revents != 0;
-	if (can_open != NULL)
-		*can_open = (items[n].revents & SSL_POLL_EVENT_OSB) != 0;
+	rev = items[n].revents;
+	if (got != NULL)
+		*got = ((rev & SSL_POLL_EVENT_OSB) ? QGET_WAIT_OPEN : 0) |
+		    ((rev & SSL_POLL_EVENT_OSU) ? QGET_WAIT_OPEN_UNI : 0) |
+		    ((rev & (SSL_POLL_EVENT_ISB | SSL_POLL_EVENT_ISU)) ?
+		    QGET_WAIT_INCOMING : 0);
 	rv = QGET_OK;
 out:
 	free(items);

@@ -7,12 +7,13 @@
 #include <unistd.h>
 
 #include "fetch.h"
+#include "h3.h"
 #include "http1.h"
+#include "jobs.h"
 #include "progress.h"
 #include "session.h"
 #include "writeout.h"
 
-#define READ_BUF (256 * 1024)
 #define CLOSE_TIMEOUT_MS 2000
 
 volatile sig_atomic_t tool_stop_signal;
@@ -24,8 +25,8 @@ log_line(void *arg, const char *line)
 	fprintf(stderr, "* %s\n", line);
 }
 
-static void
-verbose(const struct tool_opts *o, const char *fmt, ...)
+void
+tool_verbose(const struct tool_opts *o, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -46,8 +47,8 @@ tool_exit_code(qget_status st)
 	return qget_status_exit_code(st);
 }
 
-static double
-now_s(void)
+double
+tool_now(void)
 {
 	struct timespec ts;
 
@@ -57,8 +58,8 @@ now_s(void)
 
 /* The one place that prints a failure: "qget: (N) detail"; -w json
  * reports the same text. */
-static qget_status
-report(struct tool_stats *stats, struct progress *meter, qget_status st,
+qget_status
+tool_report(struct tool_stats *stats, struct progress *meter, qget_status st,
     const char *detail)
 {
 	progress_end(meter);
@@ -138,13 +139,13 @@ describe_conn(const struct tool_opts *o, qget_conn *conn)
 
 	if (!o->verbose || qget_conn_get_info(conn, &info) != QGET_OK)
 		return;
-	verbose(o, "ALPN: %s", info.alpn);
-	verbose(o, "protocol: %s, TLSv1.3 %s%s", info.version, info.cipher,
+	tool_verbose(o, "ALPN: %s", info.alpn);
+	tool_verbose(o, "protocol: %s, TLSv1.3 %s%s", info.version, info.cipher,
 	    info.resumed ? " (resumed)" : "");
-	verbose(o, "server certificate: subject %s", info.peer_subject);
-	verbose(o, "server certificate: issuer %s", info.peer_issuer);
-	verbose(o, "server certificate: verification %s", info.verify);
-	verbose(o, "handshake: %.1f ms", (double)info.handshake_us / 1000.0);
+	tool_verbose(o, "server certificate: subject %s", info.peer_subject);
+	tool_verbose(o, "server certificate: issuer %s", info.peer_issuer);
+	tool_verbose(o, "server certificate: verification %s", info.verify);
+	tool_verbose(o, "handshake: %.1f ms", (double)info.handshake_us / 1000.0);
 }
 
 /* Sends body bytes to the output, holding them to the Content-Length. */
@@ -164,34 +165,9 @@ emit_body(const struct http1_resp *r, struct tool_out *out,
 	return out_write(out, p, n, msg, msglen);
 }
 
-/* One path: its stream, its response parser, its output. */
-struct job {
-	const char *path;
-	qget_stream *st;
-	struct http1_resp *resp; /* 64 KiB: only while the job runs */
-	struct tool_out out;
-	int out_open;
-	uint64_t body;
-	char *outname; /* -O: DIR/name */
-};
-
-/* What every job shares. */
-struct run {
-	const struct tool_opts *o;
-	qget_conn *conn;
-	struct tool_stats *stats;
-	struct progress *meter;
-	unsigned char *buf;
-	int use_http1;
-	int several;   /* more than one path: name the path in messages */
-	uint64_t total; /* the meter's 100%: one path's Content-Length */
-	qget_status worst;
-	double t0;
-};
-
 /* A failed path: its message (prefixed with the path when there are
  * several), its output discarded, the run's worst outcome updated. */
-static void
+void
 job_fail(struct run *r, struct job *j, struct tool_stream_stats *ss,
     qget_status st, const char *detail)
 {
@@ -201,7 +177,7 @@ job_fail(struct run *r, struct job *j, struct tool_stream_stats *ss,
 		snprintf(line, sizeof(line), "%s: %s", j->path, detail);
 	else
 		snprintf(line, sizeof(line), "%s", detail);
-	report(r->stats, r->meter, st, line);
+	tool_report(r->stats, r->meter, st, line);
 	ss->exit_code = tool_exit_code(st);
 	snprintf(ss->error, sizeof(ss->error), "%s", r->stats->error);
 	if (tool_exit_code(st) > tool_exit_code(r->worst))
@@ -210,22 +186,13 @@ job_fail(struct run *r, struct job *j, struct tool_stream_stats *ss,
 		out_abort(&j->out);
 }
 
-/* Opens the job's stream and output and sends its request with FIN. */
-static qget_status
-job_start(struct run *r, struct job *j, struct tool_stream_stats *ss)
+qget_status
+job_open_out(struct run *r, struct job *j, struct tool_stream_stats *ss)
 {
-	char req[8192 + 512], msg[512];
 	const char *dest = r->o->output;
-	qget_conn_info info;
-	qget_error err;
+	char msg[512];
 	qget_status rv;
-	size_t reqlen;
 
-	if ((j->resp = malloc(sizeof(*j->resp))) == NULL) {
-		job_fail(r, j, ss, QGET_E_NOMEM, "out of memory");
-		return QGET_E_NOMEM;
-	}
-	http1_resp_init(j->resp);
 	if (r->o->output_dir != NULL) {
 		size_t len = strlen(r->o->output_dir) + strlen(j->path) + 2;
 
@@ -242,14 +209,41 @@ job_start(struct run *r, struct job *j, struct tool_stream_stats *ss)
 		return rv;
 	}
 	j->out_open = 1;
+	return QGET_OK;
+}
+
+/* Opens the job's stream and output and sends its request with FIN. */
+static qget_status
+job_start(struct run *r, struct job *j, struct tool_stream_stats *ss)
+{
+	char req[8192 + 512];
+	qget_conn_info info;
+	qget_error err;
+	qget_status rv;
+	size_t reqlen;
+
+	if ((j->resp = malloc(sizeof(*j->resp))) == NULL) {
+		job_fail(r, j, ss, QGET_E_NOMEM, "out of memory");
+		return QGET_E_NOMEM;
+	}
+	http1_resp_init(j->resp);
+	if ((rv = job_open_out(r, j, ss)) != QGET_OK)
+		return rv;
 	qget_conn_get_info(r->conn, &info);
+	if (strcmp(info.alpn, "hq-interop") == 0 &&
+	    (r->o->head || r->o->nheaders > 0)) {
+		job_fail(r, j, ss, QGET_E_USAGE, "hq-interop requests have no "
+		    "method and no headers (-I, -H)");
+		return QGET_E_USAGE;
+	}
 	reqlen = http1_build_request(req, sizeof(req), info.alpn, r->o->host,
-	    j->path);
+	    j->path, r->o->head ? "HEAD" : "GET", r->o->headers,
+	    r->o->nheaders);
 	if (reqlen == 0) {
 		job_fail(r, j, ss, QGET_E_USAGE, "request too long");
 		return QGET_E_USAGE;
 	}
-	verbose(r->o, "request: %.*s", (int)strcspn(req, "\r\n"), req);
+	tool_verbose(r->o, "request: %.*s", (int)strcspn(req, "\r\n"), req);
 	if ((rv = qget_stream_open(&j->st, r->conn, &err)) != QGET_OK ||
 	    (rv = qget_stream_write(j->st, req, reqlen, QGET_WRITE_FIN,
 		&err)) != QGET_OK) {
@@ -274,8 +268,9 @@ job_finish(struct run *r, struct job *j, struct tool_stream_stats *ss)
 			&j->body, msg, sizeof(msg))) != QGET_OK)
 			goto fail;
 	}
+	/* A response to HEAD announces the length of a body it never has. */
 	if (r->use_http1 && !resp->simple && resp->has_length &&
-	    j->body < resp->content_length) {
+	    !r->o->head && j->body < resp->content_length) {
 		snprintf(msg, sizeof(msg), "response truncated: the server "
 		    "ended the stream after %" PRIu64 " of %" PRIu64
 		    " body bytes (Content-Length)", j->body,
@@ -285,7 +280,7 @@ job_finish(struct run *r, struct job *j, struct tool_stream_stats *ss)
 	}
 	if ((rv = out_commit(&j->out, msg, sizeof(msg))) != QGET_OK)
 		goto fail;
-	verbose(r->o, "%s: received %" PRIu64 " bytes (%" PRIu64 " body)",
+	tool_verbose(r->o, "%s: received %" PRIu64 " bytes (%" PRIu64 " body)",
 	    j->path, qget_stream_bytes_read(j->st), j->body);
 	return QGET_OK;
 fail:
@@ -316,13 +311,13 @@ job_read(struct run *r, struct job *j, struct tool_stream_stats *ss,
 	}
 	if (n == 0) {
 		if (r->stats->time_fin < 0 || r->several)
-			r->stats->time_fin = now_s() - r->t0;
+			r->stats->time_fin = tool_now() - r->t0;
 		job_finish(r, j, ss);
 		*ended = 1;
 		return;
 	}
 	if (r->stats->time_first_byte < 0)
-		r->stats->time_first_byte = now_s() - r->t0;
+		r->stats->time_first_byte = tool_now() - r->t0;
 	if (r->use_http1 && !resp->decided) {
 		if ((rv = http1_feed(resp, r->buf, n, &used, msg,
 		    sizeof(msg))) != QGET_OK)
@@ -339,11 +334,23 @@ job_read(struct run *r, struct job *j, struct tool_stream_stats *ss,
 			goto fail;
 		if (!resp->simple) {
 			ss->http_status = resp->status;
-			verbose(r->o, "%s: response: HTTP/1.%d %d %s%s",
+			tool_verbose(r->o, "%s: response: HTTP/1.%d %d %s%s",
 			    j->path, resp->version_minor, resp->status,
 			    resp->reason, resp->has_length ? "" :
 			    " (no Content-Length)");
+			if (r->o->fail && resp->status >= 400) {
+				snprintf(msg, sizeof(msg), "the server "
+				    "answered %d %s", resp->status,
+				    resp->reason);
+				rv = QGET_E_HTTP_ERROR;
+				goto fail;
+			}
 		}
+	}
+	if (r->o->head && !resp->simple && n > used) {
+		snprintf(msg, sizeof(msg), "the response to HEAD has a body");
+		rv = QGET_E_PROTOCOL;
+		goto fail;
 	}
 	if ((rv = emit_body(resp, &j->out, r->buf + used, n - used, &j->body,
 	    msg, sizeof(msg))) != QGET_OK)
@@ -351,7 +358,7 @@ job_read(struct run *r, struct job *j, struct tool_stream_stats *ss,
 	*total_body += j->body - before;
 	if (!r->several && resp->decided && !resp->simple && resp->has_length)
 		r->total = resp->content_length;
-	progress_update(r->meter, now_s(), *total_body, r->total);
+	progress_update(r->meter, tool_now(), *total_body, r->total);
 	return;
 fail:
 	*total_body += j->body - before;
@@ -359,7 +366,7 @@ fail:
 	*ended = 1;
 }
 
-static void
+void
 job_clear(struct run *r, struct job *j, struct tool_stream_stats *ss)
 {
 	ss->bytes_body = j->body;
@@ -389,19 +396,19 @@ run_raw(struct run *r, struct tool_stream_stats *ss)
 	qget_status rv;
 
 	if ((rv = out_open(&out, r->o->output, msg, sizeof(msg))) != QGET_OK) {
-		report(r->stats, r->meter, rv, msg);
+		tool_report(r->stats, r->meter, rv, msg);
 		return rv;
 	}
 	if ((rv = qget_stream_open(&st, r->conn, &err)) != QGET_OK ||
 	    (rv = qget_stream_pump(st, STDIN_FILENO, out.fd, &err)) !=
 	    QGET_OK) {
-		report(r->stats, r->meter, rv, qget_error_str(&err));
+		tool_report(r->stats, r->meter, rv, qget_error_str(&err));
 		out_abort(&out);
 		goto out;
 	}
-	r->stats->time_fin = now_s() - r->t0;
+	r->stats->time_fin = tool_now() - r->t0;
 	if ((rv = out_commit(&out, msg, sizeof(msg))) != QGET_OK) {
-		report(r->stats, r->meter, rv, msg);
+		tool_report(r->stats, r->meter, rv, msg);
 		goto out;
 	}
 out:
@@ -474,13 +481,13 @@ run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 			nactive--;
 		}
 	}
-	progress_done(r->meter, now_s(), total_body, r->total);
+	progress_done(r->meter, tool_now(), total_body, r->total);
 	rv = QGET_OK;
 	goto out;
 fail:
 	/* The connection failed: every path not yet finished fails with it,
 	 * reported once. */
-	report(r->stats, r->meter, rv, qget_error_str(&err));
+	tool_report(r->stats, r->meter, rv, qget_error_str(&err));
 	if (tool_exit_code(rv) > tool_exit_code(r->worst))
 		r->worst = rv;
 	for (i = 0; i < nactive; i++) {
@@ -517,7 +524,7 @@ tool_fetch(const struct tool_opts *o)
 	qget_status rv;
 	char *const *paths = o->npaths > 0 ? o->paths : root_path;
 	int njobs = o->npaths > 0 ? o->npaths : 1, i;
-	double t0 = now_s();
+	double t0 = tool_now();
 
 	memset(&r, 0, sizeof(r));
 	memset(&stats, 0, sizeof(stats));
@@ -530,7 +537,7 @@ tool_fetch(const struct tool_opts *o)
 	if ((jobs = calloc((size_t)njobs, sizeof(*jobs))) == NULL ||
 	    (ss = calloc((size_t)njobs, sizeof(*ss))) == NULL ||
 	    (r.buf = malloc(READ_BUF)) == NULL) {
-		rv = report(&stats, &meter, QGET_E_NOMEM, "out of memory");
+		rv = tool_report(&stats, &meter, QGET_E_NOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < njobs; i++)
@@ -539,13 +546,13 @@ tool_fetch(const struct tool_opts *o)
 	stats.nstreams = (size_t)njobs;
 
 	if ((rv = make_config(o, &cfg)) != QGET_OK) {
-		rv = report(&stats, &meter, rv,
+		rv = tool_report(&stats, &meter, rv,
 		    "cannot configure the connection");
 		goto out;
 	}
 	if ((rv = qget_conn_open(&conn, o->host, o->port, cfg, &err)) !=
 	    QGET_OK) {
-		rv = report(&stats, &meter, rv, qget_error_str(&err));
+		rv = tool_report(&stats, &meter, rv, qget_error_str(&err));
 		for (i = 0; i < njobs; i++)
 			ss[i].exit_code = tool_exit_code(rv);
 		goto out;
@@ -574,7 +581,9 @@ tool_fetch(const struct tool_opts *o)
 		if ((rv = run_raw(&r, &ss[0])) != QGET_OK)
 			goto out;
 	} else {
-		if ((rv = run_jobs(&r, jobs, ss, njobs)) != QGET_OK)
+		if ((rv = strcmp(info.alpn, "h3") == 0 ?
+		    h3_run_jobs(&r, jobs, ss, njobs) :
+		    run_jobs(&r, jobs, ss, njobs)) != QGET_OK)
 			goto out;
 		rv = r.worst;
 	}
@@ -587,7 +596,7 @@ tool_fetch(const struct tool_opts *o)
 			tool_session_save(o->session_file, sess, len);
 			free(sess);
 		} else {
-			verbose(o, "the server sent no TLS session ticket");
+			tool_verbose(o, "the server sent no TLS session ticket");
 		}
 	}
 	/* The responses are complete and written: a close that goes wrong
@@ -595,17 +604,19 @@ tool_fetch(const struct tool_opts *o)
 	 * failed), so the server has our requests: no need to wait for its
 	 * ACK of them.  --raw data may still be in flight, so it flushes. */
 	if (qget_conn_close_ex(conn, o->raw ? 0 : QGET_CLOSE_NO_FLUSH,
-	    CLOSE_TIMEOUT_MS, &err) != QGET_OK)
-		verbose(o, "close: %s", qget_error_str(&err));
+	    strcmp(info.alpn, "h3") == 0 ? H3_NO_ERROR : 0, CLOSE_TIMEOUT_MS,
+	    &err) != QGET_OK)
+		tool_verbose(o, "close: %s", qget_error_str(&err));
 out:
 	progress_end(&meter);
 	/* Tell the server why we leave, rather than let it time out. */
 	if (rv == QGET_E_INTERRUPTED)
 		qget_conn_abort(conn, 0, "client interrupted");
+	h3_free(&r);
 	qget_conn_del(conn);
 	qget_config_del(cfg);
 	if (o->write_json) {
-		stats.time_total = now_s() - t0;
+		stats.time_total = tool_now() - t0;
 		stats.exit_code = tool_exit_code(rv);
 		write_stats(o, &stats);
 	}

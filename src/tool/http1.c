@@ -9,19 +9,34 @@
 
 size_t
 http1_build_request(char *buf, size_t cap, const char *alpn,
-    const char *host, const char *path)
+    const char *host, const char *path, const char *method,
+    const char *const *headers, int nheaders)
 {
+	size_t len;
 	int n;
 
 	if (strcmp(alpn, "hq-interop") == 0)
 		n = snprintf(buf, cap, "GET %s\r\n", path);
-	else if (strchr(host, ':') != NULL) /* IPv6 literal */
-		n = snprintf(buf, cap, "GET %s HTTP/1.0\r\nConnection: close"
-		    "\r\nHost: [%s]\r\n\r\n", path, host);
 	else
-		n = snprintf(buf, cap, "GET %s HTTP/1.0\r\nConnection: close"
-		    "\r\nHost: %s\r\n\r\n", path, host);
-	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+		n = snprintf(buf, cap, "%s %s HTTP/1.0\r\nConnection: close"
+		    "\r\nHost: %s%s%s\r\n", method, path,
+		    strchr(host, ':') != NULL ? "[" : "", host, /* IPv6 */
+		    strchr(host, ':') != NULL ? "]" : "");
+	if (n <= 0 || (size_t)n >= cap)
+		return 0;
+	if (strcmp(alpn, "hq-interop") == 0)
+		return (size_t)n;
+	len = (size_t)n;
+	for (int i = 0; i < nheaders; i++) {
+		n = snprintf(buf + len, cap - len, "%s\r\n", headers[i]);
+		if (n <= 0 || (size_t)n >= cap - len)
+			return 0;
+		len += (size_t)n;
+	}
+	if (cap - len < 3)
+		return 0;
+	memcpy(buf + len, "\r\n", 3);
+	return len + 2;
 }
 
 void

@@ -10,11 +10,14 @@
 
 /*
  * Builds the request qget sends for the negotiated ALPN: "hq-interop" gets
- * HTTP/0.9's "GET /path\r\n"; anything else gets the seed's HTTP/1.0
- * request.  Returns the length, or 0 when cap is too small.
+ * HTTP/0.9's "GET /path\r\n" (it has no method nor headers: the caller
+ * refuses those first); anything else gets the seed's HTTP/1.0 request
+ * with `method` and the already validated "Name: value" headers.
+ * Returns the length, or 0 when cap is too small.
  */
 size_t http1_build_request(char *buf, size_t cap, const char *alpn,
-    const char *host, const char *path);
+    const char *host, const char *path, const char *method,
+    const char *const *headers, int nheaders);
 
 /*
  * An HTTP/1.x response head, parsed incrementally.  A response that does

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <nghttp3/nghttp3.h>
+
 #include "fetch.h"
 #include "options.h"
 
@@ -45,8 +47,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (o.version) {
-		printf("qget %s (%s)\n", qget_version_str(),
-		    qget_openssl_version_str());
+		printf("qget %s (%s, nghttp3 %s)\n", qget_version_str(),
+		    qget_openssl_version_str(), nghttp3_version(0)->version_str);
 		return 0;
 	}
 	install_signals();

@@ -1,6 +1,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "options.h"
 
@@ -20,6 +21,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_PARALLEL,
 	OPT_RAW,
+	OPT_HTTP3,
 	OPT_VERSION,
 };
 
@@ -30,7 +32,11 @@ static const struct option long_opts[] = {
 	{ "capath", required_argument, NULL, OPT_CAPATH },
 	{ "ciphers", required_argument, NULL, OPT_CIPHERS },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "fail", no_argument, NULL, 'f' },
+	{ "head", no_argument, NULL, 'I' },
+	{ "header", required_argument, NULL, 'H' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "http3", no_argument, NULL, OPT_HTTP3 },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "include", no_argument, NULL, 'i' },
 	{ "insecure", no_argument, NULL, 'k' },
@@ -58,17 +64,21 @@ tool_usage(FILE *f)
 {
 	fputs(
 "Usage: qget [options] HOST PORT [PATH...]\n"
+"       qget [options] https://HOST[:PORT]/PATH...\n"
 "Fetch PATH (default /) from a QUIC server: ALPN http/1.0 by default, as in\n"
-"OpenSSL's ossl-guide-quic-client-block(7); the body goes to stdout.\n"
-"Several paths are fetched over one connection, concurrently, into -O DIR.\n"
+"OpenSSL's ossl-guide-quic-client-block(7); with URLs (port 443 by default)\n"
+"h3 (HTTP/3) first, then http/1.0.  The body goes to stdout.  Several paths\n"
+"(or URLs of one server) go over one connection, concurrently, into -O DIR.\n"
 "With --raw: qget [options] --raw HOST PORT sends stdin on one stream and\n"
 "prints what the peer sends, both at once, like nc.\n"
 "\n"
 "Options:\n"
 "  -4, --ipv4               use IPv4 addresses only\n"
 "  -6, --ipv6               use IPv6 addresses only\n"
-"      --alpn LIST          ALPN protocols to offer, comma-separated\n"
-"                           (default http/1.0; hq-interop is also spoken)\n"
+"      --alpn LIST          ALPN protocols to offer, comma-separated, in order\n"
+"                           of preference (default http/1.0, or h3,http/1.0\n"
+"                           with URLs; h3 and hq-interop are also spoken)\n"
+"      --http3              the same as --alpn h3\n"
 "      --cacert FILE        trust the CA certificates in this PEM file\n"
 "      --capath DIR         trust the CA certificates in this hashed directory\n"
 "      --ciphers LIST       TLS 1.3 cipher suites to offer, colon-separated\n"
@@ -88,7 +98,12 @@ tool_usage(FILE *f)
 "      --keylog FILE        append TLS secrets to FILE (also SSLKEYLOGFILE)\n"
 "      --session-file FILE  resume the TLS session saved in FILE, and save\n"
 "                           the new one there after a success\n"
-"  -i, --include            also print the response head\n"
+"  -i, --include            also print the response head (for h3 in HTTP/1.1\n"
+"                           style: \"HTTP/3 200\", then \"name: value\" lines)\n"
+"  -I, --head               send HEAD (not GET) and print the response head\n"
+"  -H, --header 'N: V'      add a request header (http/1.0, h3; up to 64)\n"
+"  -f, --fail               a response status of 400 or more fails (exit 11)\n"
+"                           and nothing of its body is written\n"
 "      --progress=yes|no    the progress meter on a terminal (default yes;\n"
 "                           never with -s or when stderr is not a tty)\n"
 "  -w, --write-out json     after the transfer, print one JSON object with\n"
@@ -109,6 +124,7 @@ tool_usage(FILE *f)
 "  8  connection closed by the peer, or idle timeout during transfer\n"
 "  9  --connect-timeout or --max-time reached\n"
 " 10  local output failed (file, disk full, broken pipe)\n"
+" 11  with --fail: the server answered with a status of 400 or more\n"
 "130, 143  interrupted by SIGINT, SIGTERM\n", f);
 }
 
@@ -261,20 +277,189 @@ bad(char *msg, size_t len, const char *fmt, const char *arg)
 	return QGET_E_USAGE;
 }
 
+/* Names qget sets itself, or that HTTP/3 forbids (RFC 9114, 4.2). */
+static const char *const own_headers[] = {
+	"host", "connection", "content-length", "transfer-encoding",
+	"keep-alive", "proxy-connection", "upgrade", "te",
+};
+
+static int
+is_tchar(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || (c != '\0' &&
+	    strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+int
+tool_check_header(const char *h, char *msg, size_t msglen)
+{
+	const unsigned char *p = (const unsigned char *)h;
+	size_t nlen = 0;
+
+	if (*p == ':') {
+		snprintf(msg, msglen, "-H: '%.100s': pseudo-headers are qget's "
+		    "to set", h);
+		return -1;
+	}
+	while (is_tchar(p[nlen]))
+		nlen++;
+	if (nlen == 0 || p[nlen] != ':') {
+		snprintf(msg, msglen, "-H: '%.100s' is not 'Name: value'", h);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(own_headers) / sizeof(own_headers[0]);
+	    i++) {
+		if (strlen(own_headers[i]) == nlen &&
+		    strncasecmp(h, own_headers[i], nlen) == 0) {
+			snprintf(msg, msglen, "-H: qget sets or refuses the "
+			    "'%.*s' header itself", (int)nlen, h);
+			return -1;
+		}
+	}
+	for (p += nlen + 1; *p != '\0'; p++) {
+		/* CR and LF would end the header and inject others. */
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+			snprintf(msg, msglen, "-H: the value of '%.*s' holds a "
+			    "control character (CR, LF, ...)", (int)nlen, h);
+			return -1;
+		}
+	}
+	if (strlen(h) > 8000) {
+		snprintf(msg, msglen, "%s", "-H: header longer than 8000 bytes");
+		return -1;
+	}
+	return 0;
+}
+
+static char root_path[] = "/";
+
+qget_status
+tool_parse_url(char *url, char *host, size_t hostcap, char port[6],
+    char **path, char *msg, size_t msglen)
+{
+	char *auth, *end, *hash, *hp, *pp = NULL;
+	size_t hlen, plen;
+
+	if (strncasecmp(url, "https://", 8) != 0) {
+		if (strncasecmp(url, "http://", 7) == 0)
+			return bad(msg, msglen, "'%.200s': QUIC is always TLS; "
+			    "use https://", url);
+		return bad(msg, msglen, "'%.200s' is not an https:// URL",
+		    url);
+	}
+	if ((hash = strchr(url, '#')) != NULL)
+		*hash = '\0';
+	auth = url + 8;
+	end = auth + strcspn(auth, "/?");
+	if (memchr(auth, '@', (size_t)(end - auth)) != NULL)
+		return bad(msg, msglen, "'%.200s': user names in URLs are not "
+		    "supported", url);
+	if (*auth == '[') {
+		char *close = memchr(auth, ']', (size_t)(end - auth));
+
+		if (close == NULL)
+			return bad(msg, msglen, "'%.200s': unclosed '[' in the "
+			    "host", url);
+		hp = auth + 1;
+		hlen = (size_t)(close - hp);
+		if (memchr(hp, ':', hlen) == NULL ||
+		    strspn(hp, "0123456789abcdefABCDEF:.") < hlen)
+			return bad(msg, msglen, "'%.200s': brackets hold an IPv6 "
+			    "address", url);
+		if (close + 1 < end) {
+			if (close[1] != ':')
+				return bad(msg, msglen, "'%.200s': bad host",
+				    url);
+			pp = close + 2;
+		}
+	} else {
+		char *colon = memchr(auth, ':', (size_t)(end - auth));
+
+		hp = auth;
+		hlen = (size_t)((colon != NULL ? colon : end) - auth);
+		if (colon != NULL)
+			pp = colon + 1;
+		if (memchr(hp, '[', hlen) != NULL ||
+		    memchr(hp, ']', hlen) != NULL)
+			return bad(msg, msglen, "'%.200s': bad host", url);
+	}
+	if (hlen == 0 || hlen >= hostcap)
+		return bad(msg, msglen, "'%.200s': bad host", url);
+	for (size_t i = 0; i < hlen; i++)
+		if ((unsigned char)hp[i] <= 0x20 || hp[i] == 0x7f)
+			return bad(msg, msglen, "'%.200s': bad host", url);
+	memcpy(host, hp, hlen);
+	host[hlen] = '\0';
+	if (pp != NULL) {
+		plen = (size_t)(end - pp);
+		if (plen == 0 || plen > 5)
+			return bad(msg, msglen, "'%.200s': bad port", url);
+		memcpy(port, pp, plen);
+		port[plen] = '\0';
+		if (tool_parse_port(port))
+			return bad(msg, msglen, "'%.200s': bad port", url);
+	} else {
+		memcpy(port, "443", 4);
+	}
+	if (*end == '\0')
+		*path = root_path;
+	else if (*end == '/')
+		*path = end;
+	else
+		return bad(msg, msglen, "'%.200s': a query needs a path before "
+		    "it ('/?...')", url);
+	return QGET_OK;
+}
+
+static qget_status check_targets(struct tool_opts *o, char *msg,
+    size_t msglen);
+
+/* qget [options] URL...: every URL names the same server, so that all
+ * go over one connection; argv's entries become their paths. */
+static qget_status
+parse_urls(int argc, char **argv, struct tool_opts *o, int alpn_set,
+    char *msg, size_t msglen)
+{
+	char host[sizeof(o->host)], port[6], *path;
+
+	for (int i = optind; i < argc; i++) {
+		if (tool_parse_url(argv[i], host, sizeof(host), port, &path,
+		    msg, msglen) != QGET_OK)
+			return QGET_E_USAGE;
+		if (i == optind) {
+			memcpy(o->host, host, sizeof(host));
+			memcpy(o->url_port, port, sizeof(port));
+		} else if (strcmp(host, o->host) != 0 ||
+		    strcmp(port, o->url_port) != 0) {
+			return bad(msg, msglen, "'%.200s': every URL must name "
+			    "the same server (one connection)", argv[i]);
+		}
+		argv[i] = path;
+	}
+	o->url = 1;
+	o->port = o->url_port;
+	o->paths = argv + optind;
+	o->npaths = argc - optind;
+	if (!alpn_set)
+		o->alpn = "h3,http/1.0";
+	return check_targets(o, msg, msglen);
+}
+
 qget_status
 tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
     size_t msglen)
 {
 	const char *host;
 	size_t hlen;
-	int c;
+	int c, alpn_set = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->alpn = "http/1.0";
 	msg[0] = '\0';
 	optind = 0; /* GNU: full re-initialisation */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:46hikm:o:O:svw:", long_opts,
+	while ((c = getopt_long(argc, argv, "+:46fhH:iIkm:o:O:svw:", long_opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case '4':
@@ -293,6 +478,21 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 				    "comma-separated list of 1..255-byte names",
 				    optarg);
 			o->alpn = optarg;
+			alpn_set = 1;
+			break;
+		case OPT_HTTP3:
+			o->alpn = "h3";
+			alpn_set = 1;
+			break;
+		case 'f': o->fail = 1; break;
+		case 'I': o->head = 1; o->include = 1; break;
+		case 'H':
+			if (o->nheaders == TOOL_MAX_HEADERS)
+				return bad(msg, msglen, "-H: more than %s headers",
+				    "64");
+			if (tool_check_header(optarg, msg, msglen))
+				return QGET_E_USAGE;
+			o->headers[o->nheaders++] = optarg;
 			break;
 		case OPT_CACERT: o->cacert = optarg; break;
 		case OPT_CIPHERS:
@@ -394,6 +594,8 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 	if (o->stats_file != NULL && !o->write_json)
 		return bad(msg, msglen, "%s", "--stats needs -w json");
 
+	if (optind < argc && strstr(argv[optind], "://") != NULL)
+		return parse_urls(argc, argv, o, alpn_set, msg, msglen);
 	if (argc - optind < 2)
 		return bad(msg, msglen, "%s", "HOST and PORT are required");
 	host = argv[optind];
@@ -413,6 +615,14 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 		return bad(msg, msglen, "bad port '%s' (1-65535)", o->port);
 	o->paths = argv + optind + 2;
 	o->npaths = argc - optind - 2;
+	return check_targets(o, msg, msglen);
+}
+
+/* What the paths and the output options must agree on, however the
+ * target was given. */
+static qget_status
+check_targets(struct tool_opts *o, char *msg, size_t msglen)
+{
 	o->path = o->npaths > 0 ? o->paths[0] : "/";
 	for (int i = 0; i < o->npaths; i++)
 		if (!path_ok(o->paths[i]))
@@ -426,9 +636,10 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 		return bad(msg, msglen, "%s", "several paths need -O DIR");
 	if (o->output != NULL && o->output_dir != NULL)
 		return bad(msg, msglen, "%s", "-o and -O exclude each other");
-	if (o->raw && (o->npaths > 0 || o->output_dir != NULL || o->include))
-		return bad(msg, msglen, "%s", "--raw takes no PATH, -O or -i: "
-		    "stdin is the request");
+	if (o->raw && (o->npaths > 0 || o->output_dir != NULL || o->include ||
+	    o->nheaders > 0 || o->fail || o->url))
+		return bad(msg, msglen, "%s", "--raw takes no PATH, URL, -O, -i, "
+		    "-I, -H or -f: stdin is the request");
 	if (o->output_dir != NULL)
 		return check_names(o, msg, msglen);
 	return QGET_OK;

@@ -6,6 +6,8 @@
 
 #include "qget.h"
 
+#define TOOL_MAX_HEADERS 64
+
 struct tool_opts {
 	qget_family family;
 	const char *alpn;
@@ -31,12 +33,36 @@ struct tool_opts {
 	int version;
 	char host[256];              /* without IPv6 brackets */
 	const char *port;
+	char url_port[6];            /* the port of a URL */
 	const char *path;            /* the first path */
 	char **paths;                /* every path, in argv */
 	int npaths;
 	const char *output_dir;      /* -O */
 	unsigned parallel;           /* --parallel; 0: what the server allows */
+	int head;                    /* -I: HEAD, print the head */
+	int fail;                    /* -f: a status >= 400 fails (exit 11) */
+	int url;                     /* the target came as https:// URLs */
+	const char *headers[TOOL_MAX_HEADERS]; /* -H, validated "Name: value" */
+	int nheaders;
 };
+
+/*
+ * Splits "https://host[:port][/path][?query][#fragment]" (bracketed IPv6
+ * literals, port 443 by default).  `url` is modified: the fragment is cut
+ * off.  host gets the name without brackets, port the decimal port, *path
+ * points into url ("/..." ) or at "/" when the URL has none.  Returns
+ * QGET_OK or QGET_E_USAGE with a reason in msg.
+ */
+qget_status tool_parse_url(char *url, char *host, size_t hostcap,
+    char port[6], char **path, char *msg, size_t msglen);
+
+/*
+ * Checks a -H argument: "Name: value", Name an HTTP token that is not a
+ * pseudo-header nor one qget sets itself (Host, Connection, ...), value
+ * without CR, LF or other control characters but tab.  Returns 0 or -1
+ * with a reason in msg.
+ */
+int tool_check_header(const char *h, char *msg, size_t msglen);
 
 /* The file name -O gives a path's response: its last segment.  Returns
  * NULL when the path has none ("/", "/dir/", "/.."). */

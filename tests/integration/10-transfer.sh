@@ -170,3 +170,22 @@ q -w xml localhost "$P4" /one
 expect "-w with an unknown format: exit 2" 2 'not a known format'
 q --stats "$T/x" localhost "$P4" /one
 expect "--stats without -w json: exit 2" 2 'needs -w json'
+
+# -I, -f over http/1.0; -I and -H have no place in hq-interop.
+q "${CA[@]}" -I 127.0.0.1 "$P4" /b1m
+expect "-I: exit 0 (no body is not a truncation)" 0
+if head -n 1 "$T/out" | grep -q '^HTTP/1.0 200' && grep -aq $'^Content-Length: 1048576\r$' "$T/out" &&
+	[ "$(stat -c %s "$T/out")" -lt 300 ]; then
+	pass "-I: the head, no body"
+else
+	fail "-I: the head, no body" "$(head -c 100 "$T/out")"
+fi
+q "${CA[@]}" -f 127.0.0.1 "$P4" /nothing-here
+expect "-f: 404 exits 11" 11 'answered 404 Not Found'
+if [ -s "$T/out" ]; then fail "-f: nothing written for a 404" "$(head -c 60 "$T/out")"; else pass "-f: nothing written for a 404"; fi
+q "${CA[@]}" 127.0.0.1 "$P4" /nothing-here
+expect "without -f: 404 exits 0" 0
+q "${CA[@]}" --alpn hq-interop -I 127.0.0.1 "$P4" /one
+expect "hq-interop with -I: exit 2" 2 'no method and no headers'
+q "${CA[@]}" --alpn hq-interop -H 'X-A: 1' 127.0.0.1 "$P4" /one
+expect "hq-interop with -H: exit 2" 2 'no method and no headers'

@@ -50,6 +50,14 @@ printf 'GET /echo/me HTTP/1.0\r\nConnection: close\r\nHost: localhost\r\n\r\n' >
 same "openssl demo server: qget prints exactly the request it sent" "$T/expected" "$T/out"
 stop "$PEER_PID"
 
+# The echo shows the request byte for byte: -I's method, -H's headers.
+peer_start || { fail "openssl demo server: start" "$(cat "$T/peer.log")"; exit 0; }
+q --cacert "$CERTS/ca.pem" -I -H 'X-Trace: a b' -H 'Accept:*/*' localhost "$PEER_PORT" /h
+expect "openssl demo server: -I -H: exit 0" 0
+printf 'HEAD /h HTTP/1.0\r\nConnection: close\r\nHost: localhost\r\nX-Trace: a b\r\nAccept:*/*\r\n\r\n' >"$T/expected"
+same "openssl demo server: -I -H: HEAD with the headers, as given" "$T/expected" "$T/out"
+stop "$PEER_PID"
+
 peer_start || { fail "openssl demo server: start" "$(cat "$T/peer.log")"; exit 0; }
 "$top/$BUILD/examples/fetch" localhost "$PEER_PORT" "$CERTS/ca.pem" >"$T/out" 2>"$T/err"
 RC=$?

@@ -47,9 +47,6 @@ build_peer() { # BINARY SOURCE
 
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
-have_ipv6() {
-	python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' 2>/dev/null
-}
 
 head -c 52428800 /dev/urandom >"$R/big"
 : >"$R/empty"

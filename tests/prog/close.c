@@ -38,7 +38,7 @@ main(int argc, char **argv)
 	if (err.status != QGET_OK)
 		goto out;
 	qget_conn_close_ex(conn, (unsigned int)strtoul(argv[5], NULL, 0), 0,
-	    &err);
+	    0, &err);
 	printf("%zu %s\n", total, qget_status_name(err.status));
 out:
 	if (err.status != QGET_OK)

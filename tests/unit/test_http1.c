@@ -83,18 +83,37 @@ main(void)
 	size_t n;
 
 	n = http1_build_request(buf, sizeof(buf), "http/1.0", "example.org",
-	    "/x");
+	    "/x", "GET", NULL, 0);
 	CHECK("request: http/1.0 is the seed's request", n > 0 &&
 	    strcmp(buf, "GET /x HTTP/1.0\r\nConnection: close\r\n"
 	    "Host: example.org\r\n\r\n") == 0);
-	n = http1_build_request(buf, sizeof(buf), "http/1.0", "::1", "/");
+	n = http1_build_request(buf, sizeof(buf), "http/1.0", "::1", "/",
+	    "GET", NULL, 0);
 	CHECK("request: IPv6 Host is bracketed", n > 0 &&
 	    strstr(buf, "Host: [::1]\r\n") != NULL);
-	n = http1_build_request(buf, sizeof(buf), "hq-interop", "h", "/f");
+	n = http1_build_request(buf, sizeof(buf), "hq-interop", "h", "/f",
+	    "GET", NULL, 0);
 	CHECK("request: hq-interop is HTTP/0.9", n == 8 &&
 	    strcmp(buf, "GET /f\r\n") == 0);
 	CHECK("request: too small a buffer",
-	    http1_build_request(buf, 10, "http/1.0", "h", "/") == 0);
+	    http1_build_request(buf, 10, "http/1.0", "h", "/", "GET", NULL,
+	    0) == 0);
+	{
+		const char *hdrs[] = { "X-A: 1", "Accept: */*" };
+
+		n = http1_build_request(buf, sizeof(buf), "http/1.0", "h",
+		    "/y", "HEAD", hdrs, 2);
+		CHECK("request: HEAD with -H headers, in order, then CRLF",
+		    n == strlen(buf) && strcmp(buf, "HEAD /y HTTP/1.0\r\n"
+		    "Connection: close\r\nHost: h\r\nX-A: 1\r\n"
+		    "Accept: */*\r\n\r\n") == 0);
+		/* Exactly as long as needed, then one byte short. */
+		CHECK("request: the final CRLF must fit",
+		    http1_build_request(buf, n + 1, "http/1.0", "h", "/y",
+		    "HEAD", hdrs, 2) == n &&
+		    http1_build_request(buf, n, "http/1.0", "h", "/y",
+		    "HEAD", hdrs, 2) == 0);
+	}
 
 	both("head: ok", "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello", &r);
 	CHECK("head: status 200, length 5, body",

@@ -135,5 +135,121 @@ main(void)
 	CHECK("args: parsing twice gives the same result",
 	    P("-6", "h", "2") == QGET_OK && P("-6", "h", "2") == QGET_OK &&
 	    o.family == QGET_FAMILY_IPV6);
+
+	/* URLs. */
+	{
+		char host[256], port[6], *path;
+		char u1[] = "https://example.org/a/b?q=1#frag";
+		char u2[] = "https://[::1]:4433";
+		char u3[] = "HTTPS://h:8443/";
+
+		CHECK("url: host, default port 443, path, fragment cut",
+		    tool_parse_url(u1, host, sizeof(host), port, &path, msg,
+		    sizeof(msg)) == QGET_OK && strcmp(host, "example.org") == 0 &&
+		    strcmp(port, "443") == 0 && strcmp(path, "/a/b?q=1") == 0);
+		CHECK("url: bracketed IPv6 with port, no path means /",
+		    tool_parse_url(u2, host, sizeof(host), port, &path, msg,
+		    sizeof(msg)) == QGET_OK && strcmp(host, "::1") == 0 &&
+		    strcmp(port, "4433") == 0 && strcmp(path, "/") == 0);
+		CHECK("url: the scheme is case-insensitive",
+		    tool_parse_url(u3, host, sizeof(host), port, &path, msg,
+		    sizeof(msg)) == QGET_OK && strcmp(port, "8443") == 0);
+	}
+	CHECK("url: http:// refused, https:// suggested",
+	    P("http://h/") == QGET_E_USAGE && strstr(msg, "https://"));
+	CHECK("url: ftp:// refused", P("ftp://h/") == QGET_E_USAGE);
+	CHECK("url: user name refused", P("https://u:p@h/") == QGET_E_USAGE);
+	CHECK("url: empty port refused", P("https://h:/") == QGET_E_USAGE);
+	CHECK("url: port 0 refused", P("https://h:0/") == QGET_E_USAGE);
+	CHECK("url: port 65536 refused", P("https://h:65536/") == QGET_E_USAGE);
+	CHECK("url: junk port refused", P("https://h:44a/") == QGET_E_USAGE);
+	CHECK("url: empty host refused", P("https:///x") == QGET_E_USAGE &&
+	    P("https://:1/x") == QGET_E_USAGE);
+	CHECK("url: unclosed bracket refused", P("https://[::1/x") ==
+	    QGET_E_USAGE);
+	CHECK("url: brackets without IPv6 refused", P("https://[h]/") ==
+	    QGET_E_USAGE && P("https://[[:1]/") == QGET_E_USAGE &&
+	    P("https://[::1%eth0]/") == QGET_E_USAGE);
+	CHECK("url: junk after the bracket refused", P("https://[::1]x/") ==
+	    QGET_E_USAGE);
+	CHECK("url: a query without a path refused", P("https://h?x") ==
+	    QGET_E_USAGE);
+	CHECK("url: space in the path refused", P("https://h/a b") ==
+	    QGET_E_USAGE);
+	CHECK("url: h3 then http/1.0 offered, port and path taken",
+	    P("https://h:4433/x") == QGET_OK && o.url &&
+	    strcmp(o.alpn, "h3,http/1.0") == 0 && strcmp(o.host, "h") == 0 &&
+	    strcmp(o.port, "4433") == 0 && o.npaths == 1 &&
+	    strcmp(o.path, "/x") == 0);
+	CHECK("url: --alpn wins over the URL default",
+	    P("--alpn", "http/1.0", "https://h/x") == QGET_OK &&
+	    strcmp(o.alpn, "http/1.0") == 0 && strcmp(o.port, "443") == 0);
+	CHECK("url: --http3 is --alpn h3", P("--http3", "https://h/") ==
+	    QGET_OK && strcmp(o.alpn, "h3") == 0);
+	CHECK("url: several URLs of one server need -O",
+	    P("https://h/a", "https://h/b") == QGET_E_USAGE &&
+	    P("-O", "d", "https://h/a", "https://h/b") == QGET_OK &&
+	    o.npaths == 2 && strcmp(o.paths[1], "/b") == 0);
+	CHECK("url: URLs of two servers refused",
+	    P("-O", "d", "https://h/a", "https://g/b") == QGET_E_USAGE &&
+	    strstr(msg, "same server"));
+	CHECK("url: same host, other port refused",
+	    P("-O", "d", "https://h/a", "https://h:444/b") == QGET_E_USAGE);
+	CHECK("url: a plain path after a URL refused",
+	    P("-O", "d", "https://h/a", "/b") == QGET_E_USAGE);
+
+	/* -H, -I, -f. */
+	CHECK("header: Name: value taken",
+	    P("-H", "X-Trace: a b", "-H", "accept:*/*", "h", "1") == QGET_OK &&
+	    o.nheaders == 2 && strcmp(o.headers[1], "accept:*/*") == 0);
+	CHECK("header: CR refused", P("-H", "X-A: a\rB: c", "h", "1") ==
+	    QGET_E_USAGE);
+	CHECK("header: LF refused", P("-H", "X-A: a\nB: c", "h", "1") ==
+	    QGET_E_USAGE);
+	CHECK("header: tab allowed", P("-H", "X-A:\ta", "h", "1") == QGET_OK);
+	CHECK("header: pseudo-header refused", P("-H", ":path: /x", "h",
+	    "1") == QGET_E_USAGE && strstr(msg, "pseudo"));
+	CHECK("header: no colon refused", P("-H", "X-A", "h", "1") ==
+	    QGET_E_USAGE);
+	CHECK("header: space in the name refused", P("-H", "X A: 1", "h",
+	    "1") == QGET_E_USAGE);
+	CHECK("header: empty name refused", P("-H", ": 1", "h", "1") ==
+	    QGET_E_USAGE);
+	CHECK("header: Host and Connection are qget's",
+	    P("-H", "host: x", "h", "1") == QGET_E_USAGE &&
+	    P("-H", "Connection: keep-alive", "h", "1") == QGET_E_USAGE &&
+	    P("-H", "Transfer-Encoding: chunked", "h", "1") == QGET_E_USAGE);
+	CHECK("header: a prefix of an own name is fine",
+	    P("-H", "Hostname: x", "h", "1") == QGET_OK);
+	{
+		char *argv[140];
+		int argc = 0;
+
+		argv[argc++] = "qget";
+		for (int i = 0; i < 65; i++) {
+			argv[argc++] = "-H";
+			argv[argc++] = "X-A: 1";
+		}
+		argv[argc++] = "h";
+		argv[argc++] = "1";
+		argv[argc] = NULL;
+		CHECK("header: 65 -H refused", tool_parse_args(argc, argv, &o,
+		    msg, sizeof(msg)) == QGET_E_USAGE);
+		argc -= 4;
+		argv[argc++] = "h";
+		argv[argc++] = "1";
+		argv[argc] = NULL;
+		CHECK("header: 64 -H taken", tool_parse_args(argc, argv, &o,
+		    msg, sizeof(msg)) == QGET_OK && o.nheaders == 64);
+	}
+	CHECK("-I: HEAD, and the head is printed", P("-I", "h", "1") ==
+	    QGET_OK && o.head && o.include);
+	CHECK("-f and --fail", P("-f", "h", "1") == QGET_OK && o.fail &&
+	    P("--fail", "h", "1") == QGET_OK && o.fail);
+	CHECK("--raw refuses -H, -I, -f and URLs",
+	    P("--raw", "-H", "X-A: 1", "h", "1") == QGET_E_USAGE &&
+	    P("--raw", "-I", "h", "1") == QGET_E_USAGE &&
+	    P("--raw", "-f", "h", "1") == QGET_E_USAGE &&
+	    P("--raw", "https://h/") == QGET_E_USAGE);
 	return CHECK_DONE();
 }

@@ -19,7 +19,7 @@ main(void)
 		{ QGET_E_VERIFY, 5 }, { QGET_E_ALPN, 6 },
 		{ QGET_E_STREAM_RESET, 7 }, { QGET_E_TRUNCATED, 7 },
 		{ QGET_E_CONN_CLOSED, 8 }, { QGET_E_IDLE_TIMEOUT, 8 },
-		{ QGET_E_TIMEOUT, 9 }, { QGET_E_OUTPUT, 10 },
+		{ QGET_E_TIMEOUT, 9 }, { QGET_E_OUTPUT, 10 }, { QGET_E_HTTP_ERROR, 11 },
 		{ QGET_E_INTERRUPTED, 130 },
 	};
 	char name[96];
