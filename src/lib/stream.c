@@ -7,6 +7,16 @@
 
 #include "internal.h"
 
+/* Is the connection closing or closed?  (SSL_get_conn_close_info()
+ * writes its answer: it needs a real buffer even for a yes or no.) */
+static int
+conn_closed(qget_conn *c)
+{
+	SSL_CONN_CLOSE_INFO ci;
+
+	return SSL_get_conn_close_info(c->ssl, &ci, sizeof(ci));
+}
+
 qget_status
 qget_stream_open(qget_stream **out, qget_conn *c, qget_error *err)
 {
@@ -35,7 +45,7 @@ qget_stream_open_ex(qget_stream **out, qget_conn *c, unsigned flags,
 	 * stream limit is reached; wait for MAX_STREAMS credit then. */
 	while ((s->ssl = SSL_new_stream(c->ssl,
 	    uni ? SSL_STREAM_FLAG_UNI : 0)) == NULL) {
-		if (SSL_get_conn_close_info(c->ssl, NULL, 0) ||
+		if (conn_closed(c) ||
 		    !SSL_get_value_uint(c->ssl, SSL_VALUE_CLASS_GENERIC,
 			uni ? SSL_VALUE_QUIC_STREAM_UNI_LOCAL_AVAIL :
 			SSL_VALUE_QUIC_STREAM_BIDI_LOCAL_AVAIL, &avail) ||
@@ -157,7 +167,7 @@ qget_conn_accept_stream(qget_conn *c, qget_stream **out, qget_error *err)
 	if ((s->ssl = SSL_accept_stream(c->ssl,
 	    SSL_ACCEPT_STREAM_NO_BLOCK)) == NULL) {
 		/* Nothing queued is not a failure; a dead connection is. */
-		if (SSL_get_conn_close_info(c->ssl, NULL, 0)) {
+		if (conn_closed(c)) {
 			rv = qget__ssl_fail(c, c->ssl, "accept stream", err);
 			goto out;
 		}

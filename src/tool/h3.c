@@ -681,6 +681,8 @@ h3_run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 				pjob[k]->failed = 1;
 			}
 		}
+		if (h->fatal != QGET_OK)
+			break;
 		if ((got & QGET_WAIT_INCOMING) &&
 		    (rv = accept_streams(h, &err)) != QGET_OK)
 			goto fail;
