@@ -386,6 +386,30 @@ static void make_nv(nghttp3_nv *nv, const char *name, const char *value)
     nv->flags = NGHTTP3_NV_FLAG_NONE;
 }
 
+/*
+ * --bad-h3: bytes no HTTP/3 client may accept on a request stream, written
+ * past nghttp3: a DATA frame before any HEADERS (H3_FRAME_UNEXPECTED), or
+ * a HEADERS frame whose field section needs a dynamic table entry that
+ * was never sent, with a table capacity of 0 (QPACK_DECOMPRESSION_FAILED).
+ */
+static void stream_respond_bad(struct h3_stream *s)
+{
+    static const unsigned char frame[] = { 0x00, 0x03, 'b', 'a', 'd' };
+    static const unsigned char qpack[] = { 0x01, 0x03, 0x05, 0x00, 0x80 };
+    const unsigned char *p = g_opts.bad_h3 == BAD_H3_FRAME ? frame : qpack;
+    size_t len = g_opts.bad_h3 == BAD_H3_FRAME ? sizeof(frame) :
+                 sizeof(qpack), n = 0;
+
+    s->hc->requests++;
+    s->responded = 1;
+    serve_vlog("conn %lu stream %" PRId64 ": answering with a broken %s",
+               s->hc->id, s->id,
+               g_opts.bad_h3 == BAD_H3_FRAME ? "frame" : "QPACK block");
+    if (!SSL_write_ex(s->ssl, p, len, &n) || n != len
+        || !SSL_stream_conclude(s->ssl, 0))
+        serve_log_ssl_errors("--bad-h3: write failed");
+}
+
 /* The whole request is in: answer it. */
 static int stream_respond(struct h3_stream *s)
 {
@@ -400,6 +424,10 @@ static int stream_respond(struct h3_stream *s)
     uint64_t size = 0;
     int status, rv;
 
+    if (g_opts.bad_h3 != BAD_H3_NONE) {
+        stream_respond_bad(s);
+        return 0;
+    }
     status = http3_parse_request(s->req_method, s->req_method_len,
                                  s->req_path, s->req_path_len, &req);
     if (s->req_path_long && status == 200)

@@ -41,6 +41,7 @@ enum {
     OPT_TRUNCATE_AFTER,
     OPT_GOAWAY_AFTER,
     OPT_RAW_RESPONSE,
+    OPT_BAD_H3,
     OPT_VERSION
 };
 
@@ -65,6 +66,7 @@ static const struct option long_opts[] = {
     { "truncate-after", required_argument, NULL, OPT_TRUNCATE_AFTER },
     { "goaway-after", required_argument, NULL, OPT_GOAWAY_AFTER },
     { "raw-response", no_argument, NULL, OPT_RAW_RESPONSE },
+    { "bad-h3", required_argument, NULL, OPT_BAD_H3 },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -105,6 +107,9 @@ static void usage(FILE *f)
         "      --truncate-after N   (http/1.0, h3) send N body bytes, then FIN\n"
         "      --goaway-after N     (h3) send GOAWAY after N requests on a\n"
         "                           connection; later requests are rejected\n"
+        "      --bad-h3 frame|qpack (h3) answer every request with a DATA\n"
+        "                           frame before any HEADERS (frame), or\n"
+        "                           HEADERS that QPACK cannot decode (qpack)\n"
         "      --raw-response       (http/1.0) send each file as the whole\n"
         "                           response, with no head of our own (not\n"
         "                           with h3: drops it from the default ALPNs)\n");
@@ -238,6 +243,17 @@ static int parse_args(int argc, char **argv)
         case OPT_NO_ALPN: g_opts.no_alpn = 1; break;
         case OPT_NO_RETRY: g_opts.no_retry = 1; break;
         case OPT_RAW_RESPONSE: g_opts.raw_response = 1; break;
+        case OPT_BAD_H3:
+            if (strcmp(optarg, "frame") == 0) {
+                g_opts.bad_h3 = BAD_H3_FRAME;
+            } else if (strcmp(optarg, "qpack") == 0) {
+                g_opts.bad_h3 = BAD_H3_QPACK;
+            } else {
+                fprintf(stderr, SERVE_NAME ": --bad-h3: '%s' is not "
+                        "frame or qpack\n", optarg);
+                return 2;
+            }
+            break;
         case OPT_CLOSE_REASON: g_opts.close_reason = optarg; break;
         case OPT_IDLE_TIMEOUT:
         case OPT_RESET_AFTER:

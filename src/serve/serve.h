@@ -52,7 +52,11 @@ struct serve_opts {
     uint64_t truncate_after;
     uint64_t goaway_after; /* h3: GOAWAY after N requests on a connection */
     int raw_response;
+    int bad_h3; /* h3: answer with a broken frame (BAD_H3_*) */
 };
+
+/* --bad-h3: what a broken HTTP/3 response is made of. */
+enum { BAD_H3_NONE, BAD_H3_FRAME, BAD_H3_QPACK };
 
 /* The fault a response gets (the smallest threshold its body reaches). */
 enum fault { FAULT_NONE, FAULT_RESET, FAULT_CLOSE, FAULT_STALL, FAULT_FREEZE };

@@ -265,6 +265,25 @@ part2() {
 	expect "h3: body cut short of content-length: exit 7" 7 'truncated'
 	stop "$SERVER_PID"
 
+	# A broken response: a clear failure naming the error, no crash, no
+	# file; the connection is closed with the code nghttp3 infers.
+	serve h3bf --bad-h3 frame -v || return
+	q "${CA[@]}" -o "$T/dl/x" "https://localhost:$PORT/one"
+	expect "h3: a DATA frame before HEADERS: exit 1, named" 1 \
+		'HTTP/3 error in the server.s data: .*H3_FRAME_UNEXPECTED \(0x105\)'
+	no_leftovers "h3: broken frame: no file left" "$T/dl"
+	sleep 0.2
+	if grep -q 'closed by peer, application error 0x105' "$T/h3bf.log"; then
+		pass "h3: broken frame: qget closed with H3_FRAME_UNEXPECTED"
+	else
+		fail "h3: broken frame: qget closed with H3_FRAME_UNEXPECTED" "$(grep closed "$T/h3bf.log")"
+	fi
+	stop "$SERVER_PID"
+	serve h3bq --bad-h3 qpack || return
+	q "${CA[@]}" "https://localhost:$PORT/one"
+	expect "h3: an undecodable QPACK block: exit 1, named" 1 'QPACK_DECOMPRESSION_FAILED \(0x200\)'
+	stop "$SERVER_PID"
+
 	# GOAWAY after two requests: those two are saved, the rest refused.
 	serve h3g --goaway-after 2 -v || return
 	mkdir -p "$T/g"
