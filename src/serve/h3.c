@@ -584,22 +584,8 @@ static nghttp3_ssize conn_feed(struct h3_conn *hc, int64_t id,
 /* Logs why a stream operation failed and returns the peer's code. */
 static uint64_t stream_log_failure(struct h3_stream *s, const char *op)
 {
-    uint64_t code = 0;
-    const char *what = "stream failed";
-
-    if (SSL_get_stream_read_state(s->ssl) == SSL_STREAM_STATE_RESET_REMOTE
-        && SSL_get_stream_read_error_code(s->ssl, &code) == 1)
-        what = "reset by peer";
-    else if (SSL_get_stream_write_state(s->ssl) == SSL_STREAM_STATE_RESET_REMOTE
-             && SSL_get_stream_write_error_code(s->ssl, &code) == 1)
-        what = "STOP_SENDING from peer";
-    else if (SSL_get_stream_read_state(s->ssl) == SSL_STREAM_STATE_CONN_CLOSED)
-        what = "connection closed";
-    serve_vlog("conn %lu stream %" PRId64 ": %s while %s (code 0x%" PRIx64
-               ", %" PRIu64 " body bytes sent)",
-               s->hc->id, s->id, what, op, code, s->body_sent);
-    ERR_clear_error();
-    return code;
+    return serve_log_stream_failure(s->ssl, s->hc->id, (uint64_t)s->id, op,
+                                    s->body_sent);
 }
 
 static int stream_read(struct h3_stream *s)

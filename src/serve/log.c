@@ -4,6 +4,7 @@
  */
 #include "serve.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,4 +71,26 @@ void serve_log_ssl_errors(const char *msg)
         ERR_error_string_n(e, buf, sizeof(buf));
         serve_log("%s: %s", msg, buf);
     }
+}
+
+uint64_t serve_log_stream_failure(SSL *ssl, unsigned long conn_id,
+                                  uint64_t stream_id, const char *op,
+                                  uint64_t body_sent)
+{
+    uint64_t code = 0;
+    const char *what = "stream failed";
+
+    if (SSL_get_stream_read_state(ssl) == SSL_STREAM_STATE_RESET_REMOTE
+        && SSL_get_stream_read_error_code(ssl, &code) == 1)
+        what = "reset by peer";
+    else if (SSL_get_stream_write_state(ssl) == SSL_STREAM_STATE_RESET_REMOTE
+             && SSL_get_stream_write_error_code(ssl, &code) == 1)
+        what = "STOP_SENDING from peer";
+    else if (SSL_get_stream_read_state(ssl) == SSL_STREAM_STATE_CONN_CLOSED)
+        what = "connection closed";
+    serve_vlog("conn %lu stream %" PRIu64 ": %s while %s (code 0x%" PRIx64
+               ", %" PRIu64 " body bytes sent)",
+               conn_id, stream_id, what, op, code, body_sent);
+    ERR_clear_error();
+    return code;
 }

@@ -184,21 +184,7 @@ static void stream_reset(struct stream *s, uint64_t code)
 /* Logs why a stream operation failed (peer reset, connection gone...). */
 static void stream_log_failure(struct stream *s, const char *op)
 {
-    uint64_t code = 0;
-    const char *what = "stream failed";
-
-    if (SSL_get_stream_read_state(s->ssl) == SSL_STREAM_STATE_RESET_REMOTE
-        && SSL_get_stream_read_error_code(s->ssl, &code) == 1)
-        what = "reset by peer";
-    else if (SSL_get_stream_write_state(s->ssl) == SSL_STREAM_STATE_RESET_REMOTE
-             && SSL_get_stream_write_error_code(s->ssl, &code) == 1)
-        what = "STOP_SENDING from peer";
-    else if (SSL_get_stream_read_state(s->ssl) == SSL_STREAM_STATE_CONN_CLOSED)
-        what = "connection closed";
-    serve_vlog("conn %lu stream %" PRIu64 ": %s while %s (code 0x%" PRIx64
-               ", %" PRIu64 " body bytes sent)",
-               s->conn->id, s->id, what, op, code, s->body_sent);
-    ERR_clear_error();
+    serve_log_stream_failure(s->ssl, s->conn->id, s->id, op, s->body_sent);
 }
 
 /* Picks the fault with the smallest threshold that the body can reach. */

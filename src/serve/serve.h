@@ -80,6 +80,12 @@ void serve_vlog(const char *fmt, ...)   /* only with --verbose */
 void serve_log_ssl_errors(const char *msg);
 /* The reason of the oldest queued OpenSSL error, or a fallback. */
 const char *serve_ssl_reason(void);
+/* Logs (with -v) why a stream failed while doing op: the peer's reset or
+ * STOP_SENDING with its code, or the connection's end.  Returns the code
+ * (0 when none), clears the error queue. */
+uint64_t serve_log_stream_failure(SSL *ssl, unsigned long conn_id,
+                                  uint64_t stream_id, const char *op,
+                                  uint64_t body_sent);
 
 /* setup.c */
 SSL_CTX *serve_make_ctx(void);                  /* NULL: error logged */

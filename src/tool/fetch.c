@@ -178,6 +178,7 @@ job_fail(struct run *r, struct job *j, struct tool_stream_stats *ss,
 	else
 		snprintf(line, sizeof(line), "%s", detail);
 	tool_report(r->stats, r->meter, st, line);
+	j->failed = 1;
 	ss->exit_code = tool_exit_code(st);
 	snprintf(ss->error, sizeof(ss->error), "%s", r->stats->error);
 	if (tool_exit_code(st) > tool_exit_code(r->worst))
@@ -367,6 +368,28 @@ fail:
 }
 
 void
+jobs_fail_all(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
+    const int *active, int nactive, int next, int njobs, qget_status rv,
+    const char *detail)
+{
+	tool_report(r->stats, r->meter, rv, detail);
+	if (tool_exit_code(rv) > tool_exit_code(r->worst))
+		r->worst = rv;
+	for (int i = 0; i < nactive; i++) {
+		struct job *j = &jobs[active[i]];
+
+		/* A path that had failed on its own keeps its own code. */
+		if (!j->failed)
+			ss[active[i]].exit_code = tool_exit_code(rv);
+		if (j->out_open)
+			out_abort(&j->out);
+		job_clear(r, j, &ss[active[i]]);
+	}
+	for (; next < njobs; next++)
+		ss[next].exit_code = tool_exit_code(rv);
+}
+
+void
 job_clear(struct run *r, struct job *j, struct tool_stream_stats *ss)
 {
 	ss->bytes_body = j->body;
@@ -485,21 +508,8 @@ run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 	rv = QGET_OK;
 	goto out;
 fail:
-	/* The connection failed: every path not yet finished fails with it,
-	 * reported once. */
-	tool_report(r->stats, r->meter, rv, qget_error_str(&err));
-	if (tool_exit_code(rv) > tool_exit_code(r->worst))
-		r->worst = rv;
-	for (i = 0; i < nactive; i++) {
-		struct job *j = &jobs[active[i]];
-
-		ss[active[i]].exit_code = tool_exit_code(rv);
-		if (j->out_open)
-			out_abort(&j->out);
-		job_clear(r, j, &ss[active[i]]);
-	}
-	for (; next < njobs; next++)
-		ss[next].exit_code = tool_exit_code(rv);
+	jobs_fail_all(r, jobs, ss, active, nactive, next, njobs, rv,
+	    qget_error_str(&err));
 out:
 	r->stats->bytes_body = total_body;
 	free(active);

@@ -662,7 +662,9 @@ h3_run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 		    &err)) != QGET_OK)
 			goto fail;
 		can_open = (got & QGET_WAIT_OPEN) != 0;
-		/* Peers last, from the end, so that removals keep indexes. */
+		/* From the end: the server's own streams first (QPACK's
+		 * instructions before the fields that need them), and a
+		 * removal leaves the indexes still to visit alone. */
 		for (k = np; k-- > 0;) {
 			if (!ready[k])
 				continue;
@@ -738,22 +740,8 @@ fail:
 		snprintf(err.detail + len, sizeof(err.detail) - len, " [%s]",
 		    h3_error_name(err.code));
 	}
-	/* The connection failed: every path not yet finished fails with it,
-	 * reported once. */
-	tool_report(r->stats, r->meter, rv, qget_error_str(&err));
-	if (tool_exit_code(rv) > tool_exit_code(r->worst))
-		r->worst = rv;
-	for (i = 0; i < nactive; i++) {
-		struct job *j = &jobs[active[i]];
-
-		if (!j->failed)
-			ss[active[i]].exit_code = tool_exit_code(rv);
-		if (j->out_open)
-			out_abort(&j->out);
-		job_clear(r, j, &ss[active[i]]);
-	}
-	for (; next < njobs; next++)
-		ss[next].exit_code = tool_exit_code(rv);
+	jobs_fail_all(r, jobs, ss, active, nactive, next, njobs, rv,
+	    qget_error_str(&err));
 out:
 	r->stats->bytes_body = r->total_body;
 	free(active);

@@ -75,6 +75,15 @@ qget_status job_open_out(struct run *r, struct job *j,
 void job_fail(struct run *r, struct job *j, struct tool_stream_stats *ss,
     qget_status st, const char *detail);
 
+/*
+ * The connection failed: reported once with detail; every path still
+ * active (active[0..nactive)) or not started (next..njobs) fails with rv,
+ * but one that had failed on its own keeps its code.
+ */
+void jobs_fail_all(struct run *r, struct job *jobs,
+    struct tool_stream_stats *ss, const int *active, int nactive, int next,
+    int njobs, qget_status rv, const char *detail);
+
 /* Frees what the job held once it is over, counting its bytes. */
 void job_clear(struct run *r, struct job *j, struct tool_stream_stats *ss);
 
