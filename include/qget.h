@@ -321,6 +321,7 @@ qget_status qget_conn_wait(qget_conn *c, qget_stream *const *streams,
  * qget_conn_wait() for protocols with more than request streams (HTTP/3):
  * blocks until one of the n streams can be read or one of the conditions
  * in `want` holds, and reports those that hold in *got (may be NULL).
+ * Errors: those of qget_conn_wait().
  */
 qget_status qget_conn_wait_ex(qget_conn *c, qget_stream *const *streams,
     size_t n, unsigned char *ready, unsigned want, unsigned *got,
@@ -342,7 +343,8 @@ qget_status qget_stream_pump(qget_stream *s, int in_fd, int out_fd,
 /* qget_stream_open_ex() flag: a unidirectional (send-only) stream. */
 #define QGET_STREAM_UNI 0x1u
 
-/* qget_stream_open() with QGET_STREAM_* flags; waits for credit. */
+/* qget_stream_open() with QGET_STREAM_* flags; waits for credit of that
+ * kind.  Errors: those of qget_stream_open(). */
 qget_status qget_stream_open_ex(qget_stream **out, qget_conn *c,
     unsigned flags, qget_error *err);
 

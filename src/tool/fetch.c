@@ -217,7 +217,8 @@ job_open_out(struct run *r, struct job *j, struct tool_stream_stats *ss)
 static qget_status
 job_start(struct run *r, struct job *j, struct tool_stream_stats *ss)
 {
-	char req[8192 + 512];
+	/* A path (8000 bytes at most), -H's (8192), the rest. */
+	char req[8000 + TOOL_MAX_HEADER_BYTES + 512];
 	qget_conn_info info;
 	qget_error err;
 	qget_status rv;

@@ -267,43 +267,6 @@ on_stream_close(nghttp3_conn *conn, int64_t id, uint64_t code, void *ud,
 	return 0;
 }
 
-/* nghttp3 found the response malformed and wants the stream reset. */
-static int
-on_reset_stream(nghttp3_conn *conn, int64_t id, uint64_t code, void *ud,
-    void *sud)
-{
-	struct job *j = sud;
-	char ctext[64];
-
-	(void)conn;
-	(void)id;
-	if (j == NULL)
-		return 0;
-	code_text(ctext, sizeof(ctext), code);
-	fail_job(ud, j, QGET_E_PROTOCOL, "malformed response; resetting "
-	    "the stream with %s", ctext);
-	if (j->st != NULL)
-		qget_stream_reset(j->st, code, NULL);
-	return 0;
-}
-
-static int
-on_stop_sending(nghttp3_conn *conn, int64_t id, uint64_t code, void *ud,
-    void *sud)
-{
-	char ctext[64];
-	struct job *j = sud;
-
-	(void)conn;
-	(void)id;
-	if (j == NULL)
-		return 0;
-	code_text(ctext, sizeof(ctext), code);
-	/* Freeing the stream unread tells the server to stop sending. */
-	fail_job(ud, j, QGET_E_PROTOCOL, "malformed response (%s)", ctext);
-	return 0;
-}
-
 static int
 on_shutdown(nghttp3_conn *conn, int64_t id, void *ud)
 {
@@ -476,14 +439,16 @@ finish(struct h3 *h, struct job *j)
 	    " body)", j->path, qget_stream_bytes_read(j->st), j->body);
 }
 
-/* Sends one request on a new stream. */
+/* Sends one request on a new stream.  A failure of the path alone is
+ * reported and leaves j->failed; a failure returned is the connection's
+ * (the caller clears the job). */
 static qget_status
 start(struct h3 *h, struct job *j, qget_error *err)
 {
 	struct run *r = h->r;
 	struct h3_field f[H3_MAX_FIELDS];
 	nghttp3_nv nva[H3_MAX_FIELDS];
-	char store[16384];
+	char store[32768]; /* a path and -H's, 8 KiB each at most */
 	qget_status rv;
 	size_t nf;
 	int rc;
@@ -506,10 +471,9 @@ start(struct h3 *h, struct job *j, qget_error *err)
 		nva[i].valuelen = f[i].valuelen;
 		nva[i].flags = NGHTTP3_NV_FLAG_NONE;
 	}
-	if ((rv = qget_stream_open(&j->st, r->conn, err)) != QGET_OK) {
-		fail_job(h, j, rv, "%s", qget_error_str(err));
-		return rv == QGET_E_STREAM_RESET ? QGET_OK : rv;
-	}
+	/* The connection's failure: the caller reports it, once. */
+	if ((rv = qget_stream_open(&j->st, r->conn, err)) != QGET_OK)
+		return rv;
 	tool_verbose(r->o, "request: %s %s (HTTP/3, stream %" PRIu64 ")",
 	    r->o->head ? "HEAD" : "GET", j->path, qget_stream_id(j->st));
 	/* No body: nghttp3 ends the stream after the HEADERS frame. */
@@ -533,8 +497,10 @@ setup(struct h3 *h, qget_error *err)
 	cb.recv_data = on_recv_data;
 	cb.end_stream = on_end_stream;
 	cb.stream_close = on_stream_close;
-	cb.reset_stream = on_reset_stream;
-	cb.stop_sending = on_stop_sending;
+	/* No reset_stream or stop_sending: a client's nghttp3 asks for
+	 * neither on a request stream (a malformed response is a connection
+	 * error to it), and the server's streams of unknown types are read
+	 * and dropped, which RFC 9114, 6.2.3 allows. */
 	cb.shutdown = on_shutdown;
 	nghttp3_settings_default(&settings);
 	if ((rc = nghttp3_conn_client_new(&h->conn, &cb, &settings, NULL,
@@ -583,6 +549,36 @@ static int
 done(const struct job *j)
 {
 	return j->ended || j->failed;
+}
+
+/*
+ * Ends the paths that are over: a complete response is checked and its
+ * file kept, a failed one dropped; both leave active[].  A path past the
+ * server's GOAWAY fails first.  After a fatal error nghttp3 may only be
+ * freed, so it is not told of the streams then.
+ */
+static void
+settle(struct h3 *h, int *active, int *nactive)
+{
+	for (int i = *nactive - 1; i >= 0; i--) {
+		struct job *j = &h->jobs[active[i]];
+		int64_t id = (int64_t)qget_stream_id(j->st);
+
+		if (!done(j) && h->goaway_id >= 0 && id >= h->goaway_id)
+			fail_job(h, j, QGET_E_CONN_CLOSED, "not processed: "
+			    "the server is going away (GOAWAY)");
+		if (!done(j))
+			continue;
+		if (j->ended && !j->failed)
+			finish(h, j);
+		if (h->fatal == QGET_OK)
+			nghttp3_conn_close_stream(h->conn, id, j->failed ?
+			    NGHTTP3_H3_REQUEST_CANCELLED : NGHTTP3_H3_NO_ERROR);
+		job_clear(h->r, j, stats_of(h, j));
+		memmove(&active[i], &active[i + 1],
+		    (size_t)(*nactive - i - 1) * sizeof(*active));
+		(*nactive)--;
+	}
 }
 
 qget_status
@@ -634,8 +630,13 @@ h3_run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 			continue;
 		}
 		if (next < njobs && (unsigned)nactive < limit && can_open) {
-			if ((rv = start(h, &jobs[next], &err)) != QGET_OK)
+			if ((rv = start(h, &jobs[next], &err)) != QGET_OK) {
+				/* Its exit code comes with the others'. */
+				if (jobs[next].out_open)
+					out_abort(&jobs[next].out);
+				job_clear(r, &jobs[next], &ss[next]);
 				goto fail;
+			}
 			if (jobs[next].failed)
 				job_clear(r, &jobs[next], &ss[next]);
 			else
@@ -673,14 +674,13 @@ h3_run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 				break;
 			if (rv != QGET_OK)
 				goto fail;
+			/* A path that is gone has ended or failed: settle()
+			 * takes it; a server stream that is gone goes now. */
 			if (pjob[k] == NULL && gone) {
 				size_t p = k - (size_t)nactive;
 
 				qget_stream_del(h->peer[p]);
 				h->peer[p] = h->peer[--h->npeer];
-			} else if (pjob[k] != NULL && gone &&
-			    !pjob[k]->ended) {
-				pjob[k]->failed = 1;
 			}
 		}
 		if (h->fatal != QGET_OK)
@@ -688,36 +688,12 @@ h3_run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 		if ((got & QGET_WAIT_INCOMING) &&
 		    (rv = accept_streams(h, &err)) != QGET_OK)
 			goto fail;
-		for (i = nactive - 1; i >= 0; i--) {
-			struct job *j = &jobs[active[i]];
-			int64_t id = (int64_t)qget_stream_id(j->st);
-
-			if (!done(j) && h->goaway_id >= 0 && id >= h->goaway_id)
-				fail_job(h, j, QGET_E_CONN_CLOSED, "not "
-				    "processed: the server is going away "
-				    "(GOAWAY)");
-			if (!done(j))
-				continue;
-			if (j->ended && !j->failed)
-				finish(h, j);
-			nghttp3_conn_close_stream(h->conn, id, j->failed ?
-			    NGHTTP3_H3_REQUEST_CANCELLED : NGHTTP3_H3_NO_ERROR);
-			job_clear(r, j, &ss[active[i]]);
-			memmove(&active[i], &active[i + 1],
-			    (size_t)(nactive - i - 1) * sizeof(*active));
-			nactive--;
-		}
+		settle(h, active, &nactive);
 	}
 	if ((rv = h->fatal) != QGET_OK) {
-		int pending = next < njobs;
-
-		for (i = 0; i < nactive; i++)
-			pending |= !done(&jobs[active[i]]);
+		settle(h, active, &nactive);
 		/* Nothing else was lost with the connection. */
-		if (h->fatal_quiet && !pending) {
-			for (i = 0; i < nactive; i++)
-				job_clear(r, &jobs[active[i]], &ss[active[i]]);
-			nactive = 0;
+		if (h->fatal_quiet && nactive == 0 && next == njobs) {
 			rv = QGET_OK;
 			goto out;
 		}
@@ -727,6 +703,9 @@ h3_run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 	rv = QGET_OK;
 	goto out;
 fail:
+	/* What ended before the connection did is kept. */
+	if (h != NULL && active != NULL)
+		settle(h, active, &nactive);
 	if (h != NULL && h->fatal != QGET_OK) {
 		rv = h->fatal;
 		snprintf(err.detail, sizeof(err.detail), "%s", h->fatal_msg);

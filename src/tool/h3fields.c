@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "h3fields.h"
 
@@ -53,7 +54,13 @@ h3_request_fields(struct h3_field *f, char *store, size_t storecap,
 	    field(&f[nf++], &p, end, ":scheme", 7, "https", 5, 0) ||
 	    field(&f[nf++], &p, end, ":authority", 10, authority,
 	    (size_t)n, 0) ||
-	    field(&f[nf++], &p, end, ":path", 5, path, strlen(path), 0) ||
+	    field(&f[nf++], &p, end, ":path", 5, path, strlen(path), 0))
+		return 0;
+	/* -H User-Agent replaces ours, as in curl. */
+	for (int i = 0; i < nheaders; i++)
+		if (strncasecmp(headers[i], "user-agent:", 11) == 0)
+			ua[0] = '\0';
+	if (ua[0] != '\0' &&
 	    field(&f[nf++], &p, end, "user-agent", 10, ua, strlen(ua), 0))
 		return 0;
 	for (int i = 0; i < nheaders; i++) {

@@ -25,7 +25,8 @@ struct h3_field {
 
 /*
  * Builds a request's fields into f (H3_MAX_FIELDS entries): the four
- * pseudo-headers, user-agent, then each validated "Name: value" of
+ * pseudo-headers, user-agent (unless a -H names one), then each validated
+ * "Name: value" of
  * `headers` with its name lowercased (HTTP/3 wants lowercase) and its
  * value stripped of surrounding blanks; the copies live in `store`.
  * :authority is host (bracketed when it is an IPv6 literal), with ":port"

@@ -451,7 +451,7 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
     size_t msglen)
 {
 	const char *host;
-	size_t hlen;
+	size_t hlen, hbytes = 0;
 	int c, alpn_set = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -492,6 +492,12 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 				    "64");
 			if (tool_check_header(optarg, msg, msglen))
 				return QGET_E_USAGE;
+			/* What the request builders hold, checked now
+			 * rather than after connecting. */
+			hbytes += strlen(optarg) + 2;
+			if (hbytes > TOOL_MAX_HEADER_BYTES)
+				return bad(msg, msglen, "-H: the headers add up "
+				    "to more than %s bytes", "8192");
 			o->headers[o->nheaders++] = optarg;
 			break;
 		case OPT_CACERT: o->cacert = optarg; break;
@@ -636,6 +642,10 @@ check_targets(struct tool_opts *o, char *msg, size_t msglen)
 		return bad(msg, msglen, "%s", "several paths need -O DIR");
 	if (o->output != NULL && o->output_dir != NULL)
 		return bad(msg, msglen, "%s", "-o and -O exclude each other");
+	if (strcmp(o->alpn, "hq-interop") == 0 &&
+	    (o->head || o->nheaders > 0 || o->fail))
+		return bad(msg, msglen, "%s", "hq-interop requests have no "
+		    "method, no headers and no status (-I, -H, -f)");
 	if (o->raw && (o->npaths > 0 || o->output_dir != NULL || o->include ||
 	    o->nheaders > 0 || o->fail || o->url))
 		return bad(msg, msglen, "%s", "--raw takes no PATH, URL, -O, -i, "

@@ -7,6 +7,8 @@
 #include "qget.h"
 
 #define TOOL_MAX_HEADERS 64
+/* -H's bytes in all, each counted with its CRLF. */
+#define TOOL_MAX_HEADER_BYTES 8192
 
 struct tool_opts {
 	qget_family family;

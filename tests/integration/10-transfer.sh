@@ -186,6 +186,6 @@ if [ -s "$T/out" ]; then fail "-f: nothing written for a 404" "$(head -c 60 "$T/
 q "${CA[@]}" 127.0.0.1 "$P4" /nothing-here
 expect "without -f: 404 exits 0" 0
 q "${CA[@]}" --alpn hq-interop -I 127.0.0.1 "$P4" /one
-expect "hq-interop with -I: exit 2" 2 'no method and no headers'
+expect "hq-interop with -I: exit 2" 2 'no method'
 q "${CA[@]}" --alpn hq-interop -H 'X-A: 1' 127.0.0.1 "$P4" /one
-expect "hq-interop with -H: exit 2" 2 'no method and no headers'
+expect "hq-interop with -H: exit 2" 2 'no method'

@@ -39,6 +39,14 @@ main(void)
 	    n == 8 && is(&f[2], ":authority", "h:8443") &&
 	    is(&f[5], "x-trace", "a b") && is(&f[6], "accept", "*/*") &&
 	    is(&f[7], "x-empty", ""));
+	{
+		const char *own[] = { "User-Agent: mine/1" };
+
+		n = h3_request_fields(f, store, sizeof(store), "GET", "h",
+		    "443", "/", own, 1);
+		CHECK("fields: -H User-Agent replaces qget's own",
+		    n == 5 && is(&f[4], "user-agent", "mine/1"));
+	}
 	CHECK("fields: the caller's -H string is left alone",
 	    strcmp(hdrs[1], "ACCEPT:*/*") == 0);
 	CHECK("fields: a store too small gives 0",

@@ -242,6 +242,22 @@ main(void)
 		CHECK("header: 64 -H taken", tool_parse_args(argc, argv, &o,
 		    msg, sizeof(msg)) == QGET_OK && o.nheaders == 64);
 	}
+	{
+		static char big[5000];
+
+		memset(big, 'a', sizeof(big) - 1);
+		memcpy(big, "X-Big: ", 7);
+		CHECK("header: 8 KiB of -H in all, not more",
+		    P("-H", big, "h", "1") == QGET_OK &&
+		    P("-H", big, "-H", big, "h", "1") == QGET_E_USAGE &&
+		    strstr(msg, "8192") != NULL);
+	}
+	CHECK("hq-interop alone refuses -I, -H, -f",
+	    P("--alpn", "hq-interop", "-I", "h", "1") == QGET_E_USAGE &&
+	    P("--alpn", "hq-interop", "-H", "X-A: 1", "h", "1") ==
+	    QGET_E_USAGE &&
+	    P("--alpn", "hq-interop", "-f", "h", "1") == QGET_E_USAGE &&
+	    P("--alpn", "hq-interop,http/1.0", "-f", "h", "1") == QGET_OK);
 	CHECK("-I: HEAD, and the head is printed", P("-I", "h", "1") ==
 	    QGET_OK && o.head && o.include);
 	CHECK("-f and --fail", P("-f", "h", "1") == QGET_OK && o.fail &&
