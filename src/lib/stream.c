@@ -17,6 +17,25 @@ conn_closed(qget_conn *c)
 	return SSL_get_conn_close_info(c->ssl, &ci, sizeof(ci));
 }
 
+/* A stream handle around an OpenSSL stream object (freed on failure). */
+static qget_status
+wrap(qget_conn *c, SSL *ssl, qget_stream **out, qget_error *err)
+{
+	qget_stream *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		SSL_free(ssl);
+		return qget__fail(err, QGET_E_NOMEM, "out of memory");
+	}
+	s->conn = c;
+	s->ssl = ssl;
+	/* Partial writes let qget_stream_write() hand over what fits and
+	 * wait for the rest, instead of retrying with the same buffer. */
+	SSL_set_mode(s->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE);
+	*out = s;
+	return QGET_OK;
+}
+
 qget_status
 qget_stream_open(qget_stream **out, qget_conn *c, qget_error *err)
 {
@@ -28,44 +47,29 @@ qget_stream_open_ex(qget_stream **out, qget_conn *c, unsigned flags,
     qget_error *err)
 {
 	int uni = (flags & QGET_STREAM_UNI) != 0;
-	qget_stream *s = NULL;
 	qget_status rv;
 	uint64_t avail;
+	SSL *ssl;
 
 	qget__error_clear(err);
 	if (out == NULL || c == NULL || c->ssl == NULL)
 		return qget__fail(err, QGET_E_USAGE, "stream: no connection");
 	*out = NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
-		goto out;
-	}
-	s->conn = c;
 	/* In non-blocking mode SSL_new_stream fails at once when the peer's
 	 * stream limit is reached; wait for MAX_STREAMS credit then. */
-	while ((s->ssl = SSL_new_stream(c->ssl,
+	while ((ssl = SSL_new_stream(c->ssl,
 	    uni ? SSL_STREAM_FLAG_UNI : 0)) == NULL) {
 		if (conn_closed(c) ||
 		    !SSL_get_value_uint(c->ssl, SSL_VALUE_CLASS_GENERIC,
 			uni ? SSL_VALUE_QUIC_STREAM_UNI_LOCAL_AVAIL :
 			SSL_VALUE_QUIC_STREAM_BIDI_LOCAL_AVAIL, &avail) ||
-		    avail != 0) {
-			rv = qget__ssl_fail(c, c->ssl, "open stream", err);
-			goto out;
-		}
+		    avail != 0)
+			return qget__ssl_fail(c, c->ssl, "open stream", err);
 		ERR_clear_error();
 		if ((rv = qget__wait(c, c->deadline_us, err)) != QGET_OK)
-			goto out;
+			return rv;
 	}
-	/* Partial writes let qget_stream_write() hand over what fits and
-	 * wait for the rest, instead of retrying with the same buffer. */
-	SSL_set_mode(s->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE);
-	*out = s;
-	s = NULL;
-	rv = QGET_OK;
-out:
-	qget_stream_del(s);
-	return rv;
+	return wrap(c, ssl, out, err);
 }
 
 qget_status
@@ -152,36 +156,21 @@ out:
 qget_status
 qget_conn_accept_stream(qget_conn *c, qget_stream **out, qget_error *err)
 {
-	qget_stream *s = NULL;
-	qget_status rv;
+	SSL *ssl;
 
 	qget__error_clear(err);
 	if (out == NULL || c == NULL || c->ssl == NULL)
 		return qget__fail(err, QGET_E_USAGE, "accept: no connection");
 	*out = NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
-		goto out;
-	}
-	s->conn = c;
-	if ((s->ssl = SSL_accept_stream(c->ssl,
+	if ((ssl = SSL_accept_stream(c->ssl,
 	    SSL_ACCEPT_STREAM_NO_BLOCK)) == NULL) {
 		/* Nothing queued is not a failure; a dead connection is. */
-		if (conn_closed(c)) {
-			rv = qget__ssl_fail(c, c->ssl, "accept stream", err);
-			goto out;
-		}
+		if (conn_closed(c))
+			return qget__ssl_fail(c, c->ssl, "accept stream", err);
 		ERR_clear_error();
-		rv = QGET_OK;
-		goto out;
+		return QGET_OK;
 	}
-	SSL_set_mode(s->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE);
-	*out = s;
-	s = NULL;
-	rv = QGET_OK;
-out:
-	qget_stream_del(s);
-	return rv;
+	return wrap(c, ssl, out, err);
 }
 
 uint64_t

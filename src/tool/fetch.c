@@ -294,7 +294,7 @@ fail:
  * on, and sets *ended when it is over (FIN or failure). */
 static void
 job_read(struct run *r, struct job *j, struct tool_stream_stats *ss,
-    uint64_t *total_body, int *ended)
+    int *ended)
 {
 	struct http1_resp *resp = j->resp;
 	char msg[512];
@@ -357,13 +357,13 @@ job_read(struct run *r, struct job *j, struct tool_stream_stats *ss,
 	if ((rv = emit_body(resp, &j->out, r->buf + used, n - used, &j->body,
 	    msg, sizeof(msg))) != QGET_OK)
 		goto fail;
-	*total_body += j->body - before;
+	r->total_body += j->body - before;
 	if (!r->several && resp->decided && !resp->simple && resp->has_length)
 		r->total = resp->content_length;
-	progress_update(r->meter, tool_now(), *total_body, r->total);
+	progress_update(r->meter, tool_now(), r->total_body, r->total);
 	return;
 fail:
-	*total_body += j->body - before;
+	r->total_body += j->body - before;
 	job_fail(r, j, ss, rv, msg);
 	*ended = 1;
 }
@@ -462,7 +462,6 @@ run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 	unsigned char *ready = NULL;
 	int *active = NULL, nactive = 0, next = 0, can_open = 1, ended, i;
 	unsigned limit = r->o->parallel ? r->o->parallel : (unsigned)njobs;
-	uint64_t total_body = 0;
 	qget_error err;
 	qget_status rv = QGET_OK;
 
@@ -496,7 +495,7 @@ run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 			if (!ready[i])
 				continue;
 			job_read(r, &jobs[active[i]], &ss[active[i]],
-			    &total_body, &ended);
+			    &ended);
 			if (!ended)
 				continue;
 			job_clear(r, &jobs[active[i]], &ss[active[i]]);
@@ -505,14 +504,14 @@ run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 			nactive--;
 		}
 	}
-	progress_done(r->meter, tool_now(), total_body, r->total);
+	progress_done(r->meter, tool_now(), r->total_body, r->total);
 	rv = QGET_OK;
 	goto out;
 fail:
 	jobs_fail_all(r, jobs, ss, active, nactive, next, njobs, rv,
 	    qget_error_str(&err));
 out:
-	r->stats->bytes_body = total_body;
+	r->stats->bytes_body = r->total_body;
 	free(active);
 	free(active_st);
 	free(ready);
