@@ -92,9 +92,7 @@ if [ -z "$built" ]; then
 	. "$(dirname "$0")/apt-source.sh"
 	dl=$cache/dl
 	mkdir -p "$dl"
-	apt_private_setup "$cache/apt-nghttp3" \
-		'deb-src http://deb.debian.org/debian stable main' \
-		'deb-src http://deb.debian.org/debian stable-backports main'
+	apt_private_setup "$cache/apt-nghttp3" stable stable-backports
 	say "no nghttp3 >= $MIN_VERSION here: fetching Debian's nghttp3 source (about 0.4 MB)"
 	apt_private update >&2 ||
 		die "could not reach Debian's archive to fetch the nghttp3 source ('apt-get update' failed)"
@@ -124,6 +122,9 @@ if [ -z "$built" ]; then
 	dest=$cache/nghttp3-$up
 	rm -rf "$dest" && mkdir -p "$dest/src"
 	say "unpacking nghttp3 $up"
+	# apt checked the tarball against the .dsc's hashes; say what we build.
+	sha256sum "$tarball" | cut -d' ' -f1 >"$dest/.source-sha256"
+	say "source $(basename "$tarball") sha256 $(cat "$dest/.source-sha256")"
 	tar -xf "$tarball" -C "$dest/src" --strip-components=1
 	say "building nghttp3 $up into $dest (static library only)"
 	start=$(date +%s)
@@ -154,4 +155,6 @@ if [ -z "$built" ]; then
 	built=$dest
 fi
 
+[ -f "$built/.source-sha256" ] &&
+	say "nghttp3 $(header_version "$built/include") from $built (source sha256 $(cat "$built/.source-sha256"))"
 emit "-I$built/include" "$built/lib/libnghttp3.a" "$(header_version "$built/include")"

@@ -12,6 +12,14 @@
 set -euo pipefail
 
 MIN_VERSION=3.5
+# Part of the cache's folder name: a build configured otherwise (an
+# OPENSSLDIR inside the cache, before) is not reused.
+TAG=-sysdir
+# Where the platform keeps OpenSSL's configuration and trust store:
+# Debian's own OpenSSL is built with this OPENSSLDIR (certs -> /etc/ssl/certs,
+# openssl.cnf -> /etc/ssl/openssl.cnf), so SSL_CTX_set_default_verify_paths()
+# finds the CAs that update-ca-certificates installs.
+OPENSSLDIR=${QGET_OPENSSLDIR:-/usr/lib/ssl}
 cache=${QGET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qget}
 
 say() { printf 'openssl-dep: %s\n' "$*" >&2; }
@@ -34,7 +42,7 @@ emit() { # prefix-or-empty cflags libs srcdir
 # even when the library itself comes from the system.
 newest_cached() {
 	local d
-	for d in $(ls -d "$cache"/openssl-3.* 2>/dev/null | sort -rV); do
+	for d in $(ls -d "$cache"/openssl-3.*"$TAG" 2>/dev/null | sort -rV); do
 		[ -f "$d/.built" ] && { echo "$d"; return; }
 	done
 }
@@ -68,7 +76,7 @@ if [ -z "$built" ]; then
 	# shellcheck source=scripts/apt-source.sh
 	. "$(dirname "$0")/apt-source.sh"
 	mkdir -p "$cache/dl"
-	apt_private_setup "$cache/apt" 'deb-src http://deb.debian.org/debian stable main'
+	apt_private_setup "$cache/apt" stable
 	say "no OpenSSL >= $MIN_VERSION here: fetching Debian stable's openssl source (about 53 MB)"
 	apt_private update >&2 ||
 		die "could not reach Debian's archive to fetch the openssl source ('apt-get update' failed)"
@@ -81,12 +89,16 @@ if [ -z "$built" ]; then
 	3.[5-9]* | 3.[1-9][0-9]* | [4-9].*) ;;
 	*) die "Debian stable offers openssl $ver, older than $MIN_VERSION" ;;
 	esac
-	dest=$cache/openssl-$ver
+	dest=$cache/openssl-$ver$TAG
 	# Built where it stays: Configure bakes absolute paths into the tree,
 	# so it cannot be moved afterwards.  .built marks a finished build;
 	# anything without it is a leftover of an interrupted one.
 	rm -rf "$dest" && mkdir -p "$dest/src"
 	say "unpacking openssl $ver"
+	# apt checked the tarball against the .dsc's hashes, and the .dsc
+	# against the archive's signed index; say what exactly we build.
+	sha256sum "$tarball" | cut -d' ' -f1 >"$dest/.source-sha256"
+	say "source $(basename "$tarball") sha256 $(cat "$dest/.source-sha256")"
 	tar -xzf "$tarball" -C "$dest/src" --strip-components=1
 	say "building openssl $ver into $dest (static, no-shared; takes a few minutes)"
 	start=$(date +%s)
@@ -94,7 +106,7 @@ if [ -z "$built" ]; then
 	(
 		cd "$dest/src"
 		./Configure no-shared no-docs no-tests enable-unstable-qlog \
-			--prefix="$dest" --libdir=lib --openssldir="$dest/ssl" >"$log" 2>&1
+			--prefix="$dest" --libdir=lib --openssldir="$OPENSSLDIR" >"$log" 2>&1
 		make -j"$(nproc)" build_sw >>"$log" 2>&1 &
 		pid=$!
 		while kill -0 $pid 2>/dev/null; do
@@ -111,5 +123,7 @@ if [ -z "$built" ]; then
 	built=$dest
 fi
 
+[ -f "$built/.source-sha256" ] &&
+	say "openssl $(basename "$built") (source sha256 $(cat "$built/.source-sha256"), OPENSSLDIR $OPENSSLDIR)"
 emit "$built/bin/openssl" "-I$built/include" \
 	"$built/lib/libssl.a $built/lib/libcrypto.a -lpthread -ldl" "$built/src"
