@@ -555,6 +555,13 @@ tool_fetch(const struct tool_opts *o)
 	stats.streams = ss;
 	stats.nstreams = (size_t)njobs;
 
+	/* -o DIR is a usage error: said before connecting, not after. */
+	if ((rv = out_check(o->output, err.detail, sizeof(err.detail))) !=
+	    QGET_OK) {
+		rv = tool_report(&stats, &meter, rv, err.detail);
+		ss[0].exit_code = tool_exit_code(rv);
+		goto out;
+	}
 	if ((rv = make_config(o, &cfg)) != QGET_OK) {
 		rv = tool_report(&stats, &meter, rv,
 		    "cannot configure the connection");

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,47 +9,221 @@
 
 #include "output.h"
 
+/* As many links as Linux follows in one lookup (MAXSYMLINKS). */
+#define OUT_MAX_LINKS 40
+
 static qget_status
 out_fail(char *msg, size_t msglen, const char *what, const char *name)
 {
 	snprintf(msg, msglen, "%s %s: %s", what, name, strerror(errno));
-	return QGET_E_OUTPUT;
+	return errno == EINTR ? QGET_E_INTERRUPTED : QGET_E_OUTPUT;
+}
+
+static int
+is_stdout(const char *path)
+{
+	return path == NULL || strcmp(path, "-") == 0;
+}
+
+static int
+names_directory(const char *path)
+{
+	size_t len = strlen(path);
+
+	return len > 0 && path[len - 1] == '/';
+}
+
+/*
+ * Follows the symbolic links of path's last component to the name that
+ * really gets written, which may not exist yet (a dangling link).  The
+ * links are followed here rather than by open(2) because the temporary
+ * file must go beside the target, and the rename onto the target, or the
+ * link itself would be replaced by a regular file.  *st is that name's
+ * lstat(), with st_mode 0 when it does not exist.
+ */
+static qget_status
+resolve_target(const char *path, char **target, struct stat *st, char *msg,
+    size_t msglen)
+{
+	char link[PATH_MAX];
+	char *cur, *next = NULL;
+	qget_status rv = QGET_E_OUTPUT;
+	ssize_t n;
+	int hops;
+
+	*target = NULL;
+	if ((cur = strdup(path)) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		goto out;
+	}
+	for (hops = 0;; hops++) {
+		const char *slash;
+		size_t dirlen;
+
+		if (lstat(cur, st) == -1) {
+			if (errno != ENOENT) {
+				rv = out_fail(msg, msglen, "cannot write to",
+				    cur);
+				goto out;
+			}
+			memset(st, 0, sizeof(*st));
+			break;
+		}
+		if (!S_ISLNK(st->st_mode))
+			break;
+		if (hops == OUT_MAX_LINKS) {
+			errno = ELOOP;
+			rv = out_fail(msg, msglen, "cannot write to", path);
+			goto out;
+		}
+		if ((n = readlink(cur, link, sizeof(link) - 1)) == -1) {
+			rv = out_fail(msg, msglen, "cannot read link", cur);
+			goto out;
+		}
+		link[n] = '\0';
+		/* A relative link is relative to the link's directory. */
+		slash = strrchr(cur, '/');
+		dirlen = link[0] == '/' || slash == NULL ? 0 :
+		    (size_t)(slash - cur) + 1;
+		if ((next = malloc(dirlen + (size_t)n + 1)) == NULL) {
+			snprintf(msg, msglen, "out of memory");
+			goto out;
+		}
+		memcpy(next, cur, dirlen);
+		memcpy(next + dirlen, link, (size_t)n + 1);
+		free(cur);
+		cur = next;
+		next = NULL;
+	}
+	*target = cur;
+	cur = NULL;
+	rv = QGET_OK;
+out:
+	free(cur);
+	return rv;
 }
 
 qget_status
-out_open(struct tool_out *o, const char *path, char *msg, size_t msglen)
+out_check(const char *path, char *msg, size_t msglen)
 {
-	mode_t mask;
-	size_t len;
+	struct stat st;
 
-	memset(o, 0, sizeof(*o));
-	o->fd = STDOUT_FILENO;
-	if (path == NULL)
+	if (is_stdout(path))
 		return QGET_OK;
-	o->path = path;
-	len = strlen(path) + sizeof(".qget-XXXXXX");
+	/* stat() follows links: a link to a directory is a directory. */
+	if (names_directory(path) ||
+	    (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
+		snprintf(msg, msglen, "-o: '%s' is a directory; name a file "
+		    "in it, or use -O DIR", path);
+		return QGET_E_USAGE;
+	}
+	return QGET_OK;
+}
+
+/* A device or FIFO: written where it is, without O_TRUNC (which a FIFO
+ * ignores and a device may not), and never renamed over. */
+static qget_status
+open_in_place(struct tool_out *o, char *msg, size_t msglen)
+{
+	struct stat st;
+
+	/* O_NOFOLLOW and the fstat: what we open is what we looked at. */
+	o->fd = open(o->target, O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+	if (o->fd == -1)
+		return out_fail(msg, msglen, "cannot open", o->path);
+	if (fstat(o->fd, &st) == -1)
+		return out_fail(msg, msglen, "cannot write to", o->path);
+	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+		snprintf(msg, msglen, "cannot write to %s: it changed while "
+		    "being opened", o->path);
+		return QGET_E_OUTPUT;
+	}
+	o->in_place = 1;
+	return QGET_OK;
+}
+
+/* A new file, or one replacing a regular file: a temporary beside the
+ * target, given the mode (and owner) the final file must have. */
+static qget_status
+open_temporary(struct tool_out *o, const struct stat *old, char *msg,
+    size_t msglen)
+{
+	size_t len = strlen(o->target) + sizeof(".qget-XXXXXX");
+	mode_t mask, mode;
+
 	if ((o->tmp = malloc(len)) == NULL) {
 		snprintf(msg, msglen, "out of memory");
 		return QGET_E_OUTPUT;
 	}
-	snprintf(o->tmp, len, "%s.qget-XXXXXX", path);
-	if ((o->fd = mkstemp(o->tmp)) == -1) {
-		qget_status rv = out_fail(msg, msglen, "cannot create", o->tmp);
+	snprintf(o->tmp, len, "%s.qget-XXXXXX", o->target);
+	if ((o->fd = mkostemp(o->tmp, O_CLOEXEC)) == -1) {
+		qget_status rv = out_fail(msg, msglen, "cannot create",
+		    o->tmp);
 
 		free(o->tmp);
 		o->tmp = NULL;
 		return rv;
 	}
-	/* mkstemp makes 0600; the final file gets what creat() would. */
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(o->fd, 0666 & ~mask) == -1) {
-		qget_status rv = out_fail(msg, msglen, "cannot chmod", o->tmp);
-
-		out_abort(o);
-		return rv;
+	if (old->st_mode != 0) {
+		/* Root can give the file back to its owner.  Others keep the
+		 * group where they belong to it, and lose nothing when not:
+		 * the file becomes theirs, as after cp. */
+		if (geteuid() == 0) {
+			if (fchown(o->fd, old->st_uid, old->st_gid) == -1)
+				return out_fail(msg, msglen, "cannot chown",
+				    o->tmp);
+		} else if (old->st_gid != getegid()) {
+			(void)fchown(o->fd, (uid_t)-1, old->st_gid);
+		}
+		/* Set-ID bits belonged to the old program, not to what we
+		 * download. */
+		mode = old->st_mode & 0777;
+	} else {
+		/* mkstemp makes 0600; the file gets what creat() would. */
+		mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
 	}
+	if (fchmod(o->fd, mode) == -1)
+		return out_fail(msg, msglen, "cannot chmod", o->tmp);
 	return QGET_OK;
+}
+
+qget_status
+out_open(struct tool_out *o, const char *path, char *msg, size_t msglen)
+{
+	struct stat st;
+	qget_status rv;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = STDOUT_FILENO;
+	if (is_stdout(path))
+		return QGET_OK;
+	o->fd = -1;
+	o->path = path;
+	if (names_directory(path)) {
+		errno = EISDIR;
+		rv = out_fail(msg, msglen, "cannot write to", path);
+		goto out;
+	}
+	if ((rv = resolve_target(path, &o->target, &st, msg, msglen)) !=
+	    QGET_OK)
+		goto out;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		rv = out_fail(msg, msglen, "cannot write to", path);
+	} else if (st.st_mode == 0 || S_ISREG(st.st_mode)) {
+		rv = open_temporary(o, &st, msg, msglen);
+	} else {
+		rv = open_in_place(o, msg, msglen);
+	}
+out:
+	/* The callers skip out_close() when out_open() fails. */
+	if (rv != QGET_OK) {
+		out_abort(o);
+		out_close(o);
+	}
+	return rv;
 }
 
 qget_status
@@ -60,12 +235,11 @@ out_write(struct tool_out *o, const void *buf, size_t n, char *msg,
 	while (n > 0) {
 		ssize_t w = write(o->fd, p, n);
 
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
+		/* EINTR only comes from a stop signal (SIGINT, SIGTERM)
+		 * while a FIFO or pipe is full: retrying would ignore it. */
+		if (w < 0)
 			return out_fail(msg, msglen, "cannot write",
-			    o->path ? o->tmp : "to stdout");
-		}
+			    o->path ? o->path : "to stdout");
 		p += w;
 		n -= (size_t)w;
 		o->written += (uint64_t)w;
@@ -76,49 +250,63 @@ out_write(struct tool_out *o, const void *buf, size_t n, char *msg,
 qget_status
 out_commit(struct tool_out *o, char *msg, size_t msglen)
 {
+	qget_status rv;
 	int fd = o->fd;
 
 	if (o->path == NULL)
 		return QGET_OK;
 	o->fd = -1;
+	if (o->in_place) {
+		if (close(fd) == -1)
+			return out_fail(msg, msglen, "cannot write",
+			    o->path);
+		return QGET_OK;
+	}
 	/* Errors of delayed writes (NFS, quota) surface at fsync/close. */
 	if (fsync(fd) == -1 && errno != EINVAL) {
+		rv = out_fail(msg, msglen, "cannot write", o->path);
 		close(fd);
-		o->fd = -1;
-		out_abort(o);
-		return out_fail(msg, msglen, "cannot write", o->path);
+		goto out;
 	}
 	if (close(fd) == -1) {
-		out_abort(o);
-		return out_fail(msg, msglen, "cannot write", o->path);
+		rv = out_fail(msg, msglen, "cannot write", o->path);
+		goto out;
 	}
-	if (rename(o->tmp, o->path) == -1) {
-		qget_status rv = out_fail(msg, msglen, "cannot rename to",
-		    o->path);
-
-		out_abort(o);
-		return rv;
+	if (rename(o->tmp, o->target) == -1) {
+		rv = out_fail(msg, msglen, "cannot rename to", o->target);
+		goto out;
 	}
 	free(o->tmp);
 	o->tmp = NULL;
-	return QGET_OK;
+	rv = QGET_OK;
+out:
+	if (rv != QGET_OK)
+		out_abort(o);
+	return rv;
 }
 
 void
 out_abort(struct tool_out *o)
 {
-	if (o->path == NULL || o->tmp == NULL)
+	if (o->path == NULL)
 		return;
 	if (o->fd >= 0) {
 		close(o->fd);
 		o->fd = -1;
 	}
-	unlink(o->tmp);
+	if (o->tmp != NULL)
+		unlink(o->tmp);
 }
 
 void
 out_close(struct tool_out *o)
 {
+	if (o->path != NULL && o->fd >= 0) {
+		close(o->fd);
+		o->fd = -1;
+	}
 	free(o->tmp);
 	o->tmp = NULL;
+	free(o->target);
+	o->target = NULL;
 }
