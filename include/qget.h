@@ -141,8 +141,20 @@ void qget_config_del(qget_config *cfg);
 qget_status qget_config_set_alpn(qget_config *cfg, const char *list);
 /* QGET_FAMILY_ANY, _IPV4 or _IPV6; anything else is QGET_E_USAGE. */
 qget_status qget_config_set_family(qget_config *cfg, qget_family family);
-/* A PEM CA bundle file and/or a hashed CA directory (either may be NULL);
- * replaces the default store.  The files are read when connecting. */
+/*
+ * A PEM CA bundle file and/or a hashed CA directory (either may be NULL);
+ * replaces the default store.  The files are read when connecting; one
+ * that does not exist (or a file that is a directory, or a directory that
+ * is not) makes qget_conn_open() fail with QGET_E_USAGE.
+ *
+ * The default store, without this call, is the first of: the files that
+ * SSL_CERT_FILE and SSL_CERT_DIR name; OpenSSL's default (OPENSSLDIR's
+ * cert.pem and certs/; /usr/lib/ssl on Debian, i.e. /etc/ssl/certs); the
+ * platform's CA bundle (/etc/ssl/certs/ca-certificates.crt,
+ * /etc/pki/tls/certs/ca-bundle.crt, ..., as curl looks for it) and
+ * /etc/ssl/certs.  The log callback says which was loaded.  With none of
+ * them, qget_conn_open() fails with QGET_E_VERIFY.
+ */
 qget_status qget_config_set_ca(qget_config *cfg, const char *file,
     const char *dir);
 /* Non-zero turns certificate and host name verification off. */
@@ -173,7 +185,9 @@ qget_status qget_config_set_ciphers(qget_config *cfg, const char *list);
 qget_status qget_config_set_pinned_pubkey(qget_config *cfg, const char *pins);
 /* A TLS session to resume: bytes from qget_conn_get_session() of an
  * earlier connection (NULL or len 0: none).  Copied.  A session the
- * server no longer accepts only costs a full handshake. */
+ * server no longer accepts, or one bound to another host, port, ALPN or
+ * trust store (see qget_conn_get_session()), only costs a full
+ * handshake. */
 qget_status qget_config_set_session(qget_config *cfg,
     const unsigned char *der, size_t len);
 /* Progress lines go to `cb` (NULL: none). */
@@ -230,6 +244,21 @@ qget_status qget_conn_close(qget_conn *c, uint64_t timeout_ms,
  * seed tutorial's blocking SSL_shutdown() does. */
 #define QGET_CLOSE_LINGER 0x2u
 
+/*
+ * Application error codes qget closes connections with (RFC 9114 §8.1 for
+ * HTTP/3; http/1.0 and hq-interop define none, so qget uses 0 for "no
+ * error" and 1 for any failure there):
+ * - QGET_H3_NO_ERROR: a finished HTTP/3 connection, or one freed unclosed;
+ * - QGET_H3_INTERNAL_ERROR / QGET_APP_ERROR: a server that failed one of
+ *   our checks after the handshake (certificate or host name on a resumed
+ *   session, public key pin, no ALPN), with a reason saying which;
+ * - QGET_H3_REQUEST_CANCELLED: the qget tool, interrupted by a signal.
+ */
+#define QGET_APP_ERROR 0x1
+#define QGET_H3_NO_ERROR 0x100
+#define QGET_H3_INTERNAL_ERROR 0x102
+#define QGET_H3_REQUEST_CANCELLED 0x10c
+
 /* qget_conn_close() with QGET_CLOSE_* flags and the application error
  * code to close with (HTTP/3: H3_NO_ERROR, 0x100). */
 qget_status qget_conn_close_ex(qget_conn *c, unsigned int flags,
@@ -241,8 +270,9 @@ qget_status qget_conn_close_ex(qget_conn *c, unsigned int flags,
  */
 void qget_conn_abort(qget_conn *c, uint64_t app_code, const char *reason);
 
-/* Frees the connection (aborting it rapidly with code 0 if it is still
- * open).  Its streams must have been freed before.  NULL is allowed. */
+/* Frees the connection, aborting it rapidly if it is still open (code
+ * QGET_H3_NO_ERROR over HTTP/3, 0 otherwise).  Its streams must have been
+ * freed before.  NULL is allowed. */
 void qget_conn_del(qget_conn *c);
 
 typedef struct qget_conn_info {
@@ -265,7 +295,17 @@ qget_status qget_conn_get_info(qget_conn *c, qget_conn_info *out);
  * resume a later one with qget_config_set_session().  Tickets arrive after
  * the handshake, so call this late (after the response).  On QGET_OK *der
  * is malloc'ed (free() it) and *len is its size; QGET_E_FAILURE when the
- * server sent no ticket.
+ * server sent no ticket, QGET_E_USAGE for a connection that was not
+ * verified (insecure): resuming skips verification, so only a verified
+ * connection's session is handed out.
+ *
+ * The bytes are a text head binding the session to what it was verified
+ * for (host, port, ALPN, trust store, verification on), then OpenSSL's
+ * DER.  A session offered to a connection with another host, port or
+ * trust store, without its ALPN among those offered, or with verification
+ * off, is not used (the log says why): the handshake is a full one.
+ * Every handshake's result is checked, resumed or not (verify result and
+ * host name), so a session can never stand in for verification.
  */
 qget_status qget_conn_get_session(qget_conn *c, unsigned char **der,
     size_t *len);

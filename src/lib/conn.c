@@ -5,10 +5,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -17,6 +20,10 @@
 #include <openssl/x509v3.h>
 
 #include "internal.h"
+
+/* How long a refused server's handshake may take to settle before we
+ * close (see refuse()). */
+#define REFUSE_SETTLE_MS 100
 
 /* How long one address may take to answer when no idle timeout is set:
  * OpenSSL's default idle timeout. */
@@ -61,34 +68,17 @@ static qget_status
 make_ctx(qget_conn *c, qget_error *err)
 {
 	qget_status rv = QGET_E_FAILURE;
-	char text[256];
+	int fd = -1;
 
 	if ((c->ctx = SSL_CTX_new(OSSL_QUIC_client_method())) == NULL) {
 		rv = qget__fail(err, QGET_E_NOMEM, "SSL_CTX_new failed");
 		goto out;
 	}
-	if (c->cfg.insecure) {
-		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
-	} else {
-		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
-		if (c->cfg.cafile != NULL || c->cfg.capath != NULL) {
-			if (!SSL_CTX_load_verify_locations(c->ctx, c->cfg.cafile,
-			    c->cfg.capath)) {
-				ERR_error_string_n(ERR_peek_last_error(), text,
-				    sizeof(text));
-				ERR_clear_error();
-				rv = qget__fail(err, QGET_E_USAGE,
-				    "cannot load CA certificates from %s: %s",
-				    c->cfg.cafile ? c->cfg.cafile : c->cfg.capath,
-				    text);
-				goto out;
-			}
-		} else if (!SSL_CTX_set_default_verify_paths(c->ctx)) {
-			rv = qget__fail(err, QGET_E_FAILURE,
-			    "cannot load the default CA store");
-			goto out;
-		}
-	}
+	SSL_CTX_set_verify(c->ctx, c->cfg.insecure ? SSL_VERIFY_NONE :
+	    SSL_VERIFY_PEER, NULL);
+	if ((rv = qget__load_trust(c, err)) != QGET_OK)
+		goto out;
+	rv = QGET_E_FAILURE;
 	if (c->cfg.ciphers != NULL &&
 	    !SSL_CTX_set_ciphersuites(c->ctx, c->cfg.ciphers)) {
 		ERR_clear_error();
@@ -102,15 +92,23 @@ make_ctx(qget_conn *c, qget_error *err)
 	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(c->ctx, new_session_cb);
 	if (c->cfg.keylog != NULL) {
-		if ((c->keylog = fopen(c->cfg.keylog, "a")) == NULL) {
+		/* Secrets: readable by the owner only, appended to, and never
+		 * through a symlink that someone else planted. */
+		if ((fd = open(c->cfg.keylog, O_WRONLY | O_APPEND | O_CREAT |
+		    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1 ||
+		    (c->keylog = fdopen(fd, "a")) == NULL) {
 			rv = qget__fail(err, QGET_E_OUTPUT,
-			    "cannot open key log file %s", c->cfg.keylog);
+			    "cannot open key log file %s: %s", c->cfg.keylog,
+			    strerror(errno));
 			goto out;
 		}
+		fd = -1;
 		SSL_CTX_set_keylog_callback(c->ctx, keylog_cb);
 	}
 	rv = QGET_OK;
 out:
+	if (fd != -1)
+		close(fd);
 	return rv;
 }
 
@@ -204,6 +202,28 @@ record_peer(qget_conn *c)
 	c->verify = c->cfg.insecure ? "skipped (insecure)" : "ok";
 }
 
+/* We end a connection whose server failed a check of ours with an error
+ * code, not "no error": HTTP/3's H3_INTERNAL_ERROR, or 1 (protocols
+ * without codes of their own). */
+static void
+refuse(qget_conn *c, const char *reason)
+{
+	uint64_t until = qget__deadline_us(qget__now_us(), REFUSE_SETTLE_MS);
+	int i;
+
+	c->refuse = 1;
+	c->refuse_reason = reason;
+	/* Our handshake is done, but the server's may not be confirmed
+	 * yet: a CONNECTION_CLOSE sent now goes out in Handshake packets
+	 * only, as a bare APPLICATION_ERROR (RFC 9000 §10.2.3), which a
+	 * server that has dropped its Handshake keys never reads.  Letting
+	 * its HANDSHAKE_DONE in first (one round trip, bounded) puts our
+	 * close with its code and reason into a 1-RTT packet. */
+	for (i = 0; i < 4 && qget__now_us() < until; i++)
+		if (qget__wait(c, until, NULL) != QGET_OK)
+			break;
+}
+
 /* Drops the SSL object of a failed attempt (with its BIO and socket). */
 static void
 drop_attempt(qget_conn *c)
@@ -271,25 +291,38 @@ setup_ssl(qget_conn *c, const char *host, BIO *rbio, BIO *wbio,
 		    "cannot set the peer address");
 		goto out;
 	}
-	if (c->cfg.session_len > 0) {
-		const unsigned char *p = c->cfg.session;
-		SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p,
-		    (long)c->cfg.session_len);
-
-		/* An unusable session is no reason to fail: the handshake
-		 * is then simply a full one. */
-		if (sess == NULL || !SSL_set_session(c->ssl, sess))
-			qget__log(&c->cfg, "the saved TLS session is unusable; "
-			    "doing a full handshake");
-		SSL_SESSION_free(sess);
-		ERR_clear_error();
-	}
+	qget__session_offer(c);
 	rv = QGET_OK;
 out:
 	BIO_free(rbio);
 	if (wbio != rbio)
 		BIO_free(wbio);
 	return rv;
+}
+
+/*
+ * ICMP is unauthenticated (RFC 9000 §14.2: an endpoint must not end a
+ * connection on it alone).  During the handshake a port unreachable is
+ * the quick, useful answer "no QUIC server there", and nothing is at stake
+ * yet; after it, one forged datagram would end a healthy transfer (OpenSSL
+ * treats the socket's ECONNREFUSED as fatal), so the socket stops taking
+ * them: an unconnected UDP socket without IP_RECVERR is told of none, and
+ * a dead peer is found by the idle timeout instead.  Turning IP_RECVERR
+ * off purges the error queue; reading SO_ERROR clears what was pending.
+ */
+static void
+icmp_errors(int fd, int family, int on)
+{
+	int soerr;
+	socklen_t len = sizeof(soerr);
+
+	if (family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on,
+		    sizeof(on));
+	else
+		(void)setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+	if (!on)
+		(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
 }
 
 /* SSL_connect until done, the address's budget or `deadline_us`. */
@@ -308,7 +341,7 @@ handshake(qget_conn *c, uint64_t deadline_us, qget_error *err)
 	 * limit. */
 	budget_ms = c->cfg.idle_timeout_ms ? c->cfg.idle_timeout_ms :
 	    DEFAULT_HANDSHAKE_MS;
-	addr_deadline = start + budget_ms * 1000u;
+	addr_deadline = qget__deadline_us(start, budget_ms);
 	if (deadline_us != 0 && deadline_us < addr_deadline)
 		addr_deadline = deadline_us;
 	while ((ret = SSL_connect(c->ssl)) != 1) {
@@ -328,15 +361,25 @@ handshake(qget_conn *c, uint64_t deadline_us, qget_error *err)
 	}
 	c->handshake_us = qget__now_us() - start;
 	c->in_handshake = 0;
-	if ((rv = check_pins(c, err)) != QGET_OK)
-		goto out;
+	if (c->fd >= 0)
+		icmp_errors(c->fd, c->family, 0);
 	record_peer(c);
+	if ((rv = qget__verify_peer(c, err)) != QGET_OK) {
+		refuse(c, "server certificate rejected");
+		goto out;
+	}
+	if ((rv = check_pins(c, err)) != QGET_OK) {
+		refuse(c, "server public key matches no pin");
+		goto out;
+	}
 	if (c->alpn[0] == '\0') {
+		refuse(c, "no application protocol selected");
 		rv = qget__fail(err, QGET_E_ALPN,
 		    "handshake with %s: the server selected no application "
 		    "protocol", c->peer_addr);
 		goto out;
 	}
+	c->verified = !c->cfg.insecure;
 	qget__log(&c->cfg, "connected to %s", c->peer_addr);
 	rv = QGET_OK;
 out:
@@ -363,12 +406,16 @@ try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
 		    c->peer_addr, strerror(errno));
 		goto out;
 	}
-	/* Connected, so that the kernel reports ICMP errors to us. */
-	if (!BIO_connect(sock, addr, 0) || !BIO_socket_nbio(sock, 1)) {
-		rv = qget__fail(err, QGET_E_CONNECT, "connect to %s: %s",
+	/* Not connected: OpenSSL addresses each datagram itself.  ICMP
+	 * errors reach us only while we ask for them (IP_RECVERR), which is
+	 * during the handshake: see icmp_errors(). */
+	if (!BIO_socket_nbio(sock, 1)) {
+		rv = qget__fail(err, QGET_E_CONNECT, "socket for %s: %s",
 		    c->peer_addr, strerror(errno));
 		goto out;
 	}
+	c->family = BIO_ADDRINFO_family(ai);
+	icmp_errors(sock, c->family, 1);
 	/* Loopback and fast paths deliver bursts faster than one poll turn
 	 * drains the default 208 KiB: every drop costs a congestion-window
 	 * cut.  4 MiB (capped by net.core.rmem_max; best effort) measured 0
@@ -431,8 +478,8 @@ family_af(qget_family f)
 /* The part of opening shared with qget__conn_open_bio(): a connection
  * with a copy of cfg, its limits and its SSL_CTX. */
 static qget_status
-conn_new(qget_conn **out, const qget_config *cfg, uint64_t *deadline,
-    qget_error *err)
+conn_new(qget_conn **out, const char *host, const char *port,
+    const qget_config *cfg, uint64_t *deadline, qget_error *err)
 {
 	uint64_t start = qget__now_us();
 	qget_conn *c = NULL;
@@ -443,14 +490,16 @@ conn_new(qget_conn **out, const qget_config *cfg, uint64_t *deadline,
 		goto out;
 	}
 	c->fd = -1;
-	if ((rv = qget__config_copy(&c->cfg, cfg)) != QGET_OK) {
-		qget__fail(err, rv, "out of memory");
+	if ((rv = qget__config_copy(&c->cfg, cfg)) != QGET_OK ||
+	    (c->host = strdup(host)) == NULL ||
+	    (c->port = strdup(port)) == NULL) {
+		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
 		goto out;
 	}
 	if (cfg->max_time_ms != 0)
-		c->deadline_us = start + cfg->max_time_ms * 1000u;
+		c->deadline_us = qget__deadline_us(start, cfg->max_time_ms);
 	*deadline = cfg->connect_timeout_ms != 0 ?
-	    start + cfg->connect_timeout_ms * 1000u : 0;
+	    qget__deadline_us(start, cfg->connect_timeout_ms) : 0;
 	if (c->deadline_us != 0 && (*deadline == 0 ||
 	    c->deadline_us < *deadline))
 		*deadline = c->deadline_us;
@@ -482,7 +531,7 @@ qget_conn_open(qget_conn **out, const char *host, const char *port,
 		goto out;
 	}
 	*out = NULL;
-	if ((rv = conn_new(&c, cfg, &deadline, err)) != QGET_OK)
+	if ((rv = conn_new(&c, host, port, cfg, &deadline, err)) != QGET_OK)
 		goto out;
 
 	if (!BIO_lookup_ex(host, port, BIO_LOOKUP_CLIENT,
@@ -523,7 +572,13 @@ qget__conn_open_bio(qget_conn **out, const char *host, BIO *rbio,
 
 	qget__error_clear(err);
 	*out = NULL;
-	if ((rv = conn_new(&c, cfg, &deadline, err)) != QGET_OK) {
+	if (host == NULL || cfg == NULL) {
+		BIO_free(rbio);
+		BIO_free(wbio);
+		rv = qget__fail(err, QGET_E_USAGE, "host and config required");
+		goto out;
+	}
+	if ((rv = conn_new(&c, host, "", cfg, &deadline, err)) != QGET_OK) {
 		BIO_free(rbio);
 		BIO_free(wbio);
 		goto out;
@@ -560,7 +615,8 @@ qget_conn_close_ex(qget_conn *c, unsigned int flags, uint64_t app_code,
 	qget__error_clear(err);
 	if (c == NULL || c->ssl == NULL)
 		return qget__fail(err, QGET_E_USAGE, "close: no connection");
-	deadline = qget__now_us() + (timeout_ms ? timeout_ms : 2000) * 1000u;
+	deadline = qget__deadline_us(qget__now_us(),
+	    timeout_ms ? timeout_ms : 2000);
 	if (c->deadline_us != 0 && c->deadline_us < deadline)
 		deadline = c->deadline_us;
 	/*
@@ -626,9 +682,18 @@ qget_conn_del(qget_conn *c)
 {
 	if (c == NULL)
 		return;
-	/* A no-op for a connection that is already closing or closed. */
-	if (c->ssl != NULL && !c->in_handshake)
-		qget_conn_abort(c, 0, NULL);
+	/* A no-op for a connection that is already closing or closed.  A
+	 * connection we refused says so with an error code; one merely
+	 * dropped, with the protocol's "no error". */
+	if (c->ssl != NULL && !c->in_handshake) {
+		int h3 = strcmp(c->alpn, "h3") == 0;
+
+		if (c->refuse)
+			qget_conn_abort(c, h3 ? QGET_H3_INTERNAL_ERROR :
+			    QGET_APP_ERROR, c->refuse_reason);
+		else
+			qget_conn_abort(c, h3 ? QGET_H3_NO_ERROR : 0, NULL);
+	}
 	SSL_free(c->ssl);
 	SSL_SESSION_free(c->ticket);
 	SSL_CTX_free(c->ctx);
@@ -636,6 +701,9 @@ qget_conn_del(qget_conn *c)
 		fclose(c->keylog);
 	free(c->peer_subject);
 	free(c->peer_issuer);
+	free(c->host);
+	free(c->port);
+	free(c->trust);
 	qget__config_clear(&c->cfg);
 	free(c);
 }
@@ -661,23 +729,7 @@ qget_conn_get_info(qget_conn *c, qget_conn_info *out)
 qget_status
 qget_conn_get_session(qget_conn *c, unsigned char **der, size_t *len)
 {
-	unsigned char *buf = NULL, *p;
-	int n;
-
 	if (c == NULL || der == NULL || len == NULL)
 		return QGET_E_USAGE;
-	*der = NULL;
-	*len = 0;
-	if (c->ticket == NULL || (n = i2d_SSL_SESSION(c->ticket, NULL)) <= 0)
-		return QGET_E_FAILURE;
-	if ((buf = malloc((size_t)n)) == NULL)
-		return QGET_E_NOMEM;
-	p = buf;
-	if (i2d_SSL_SESSION(c->ticket, &p) != n) {
-		free(buf);
-		return QGET_E_FAILURE;
-	}
-	*der = buf;
-	*len = (size_t)n;
-	return QGET_OK;
+	return qget__session_save(c, der, len);
 }

@@ -165,7 +165,11 @@ qget__ssl_fail(qget_conn *c, SSL *s, const char *op, qget_error *err)
 		}
 	}
 
-	if (!c->cfg.insecure &&
+	/* Only a handshake that is failing can fail for its certificate: a
+	 * resumed session carries the verify result of the connection that
+	 * made it, which says nothing about a later failure. */
+	if (!c->cfg.insecure && c->in_handshake &&
+	    !SSL_session_reused(c->ssl) &&
 	    (vr = SSL_get_verify_result(c->ssl)) != X509_V_OK) {
 		rv = qget__fail(err, QGET_E_VERIFY,
 		    "%s: server certificate verification failed: %s", op,

@@ -44,6 +44,7 @@ struct qget_conn {
 	SSL_CTX *ctx;
 	SSL *ssl;
 	int fd;                 /* -1 with a pump instead of a socket */
+	int family;             /* the socket's address family */
 	qget__pump_fn pump;
 	void *pump_arg;
 	uint64_t deadline_us; /* monotonic; 0 when there is no time limit */
@@ -56,6 +57,14 @@ struct qget_conn {
 	char *peer_issuer;
 	const char *verify;
 	uint64_t handshake_us;
+	char *host;          /* as given: verified against, binds sessions */
+	char *port;
+	char *trust;         /* the trust store, as a session's binding says */
+	int verified;        /* the handshake passed every check */
+	/* When we end the connection ourselves after a failed check: the
+	 * application error code and reason the peer is told. */
+	int refuse;
+	const char *refuse_reason;
 };
 
 struct qget_stream {
@@ -107,6 +116,24 @@ qget_status qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err);
  * then *fd_ready is 1. */
 qget_status qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd,
     int *fd_ready, qget_error *err);
+
+/* trust.c: loads the trust store verification uses into c->ctx and
+ * records it (c->trust); QGET_E_USAGE for a --cacert/--capath that is not
+ * there. */
+qget_status qget__load_trust(qget_conn *c, qget_error *err);
+/* After every handshake that is not insecure: the verify result, and the
+ * certificate's match of the host, which a resumed session skips. */
+qget_status qget__verify_peer(qget_conn *c, qget_error *err);
+/* Offers cfg's saved session when it is bound to what c verifies. */
+void qget__session_offer(qget_conn *c);
+/* The newest ticket with its binding (QGET_E_USAGE when unverified). */
+qget_status qget__session_save(qget_conn *c, unsigned char **out,
+    size_t *outlen);
+
+/* a * b for durations, saturated instead of wrapping. */
+uint64_t qget__mul_sat(uint64_t a, uint64_t b);
+/* now + ms as a deadline in microseconds, saturated. */
+uint64_t qget__deadline_us(uint64_t now_us, uint64_t ms);
 
 /* printf to the config's log callback, if any. */
 void qget__log(const struct qget_config *cfg, const char *fmt, ...)

@@ -4,6 +4,7 @@
  * limits, signals and ICMP errors that OpenSSL's own blocking mode cannot.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,6 +21,20 @@ qget__now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t
+qget__mul_sat(uint64_t a, uint64_t b)
+{
+	return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+uint64_t
+qget__deadline_us(uint64_t now_us, uint64_t ms)
+{
+	uint64_t us = qget__mul_sat(ms, 1000u);
+
+	return us > UINT64_MAX - now_us ? UINT64_MAX : now_us + us;
 }
 
 static qget_status
@@ -72,7 +87,11 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 
 		if (now >= deadline_us)
 			return deadline_passed(c, deadline_us, err);
-		left = (deadline_us - now + 999) / 1000;
+		/* Deadlines may lie years ahead (UINT64_MAX saturated):
+		 * poll() takes an int. */
+		left = (deadline_us - now) / 1000 + 1;
+		if (left > INT_MAX)
+			left = INT_MAX;
 		if (timeout_ms < 0 || left < (uint64_t)timeout_ms)
 			timeout_ms = (int)left;
 	}
@@ -107,27 +126,21 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 		return QGET_OK;
 	}
 
-	/* On a connected UDP socket the kernel turns an ICMP port
-	 * unreachable into a pending ECONNREFUSED.  OpenSSL would end the
-	 * connection on it with a bare "network BIO I/O error"; taking it
-	 * first lets us say what happened: nobody listens there (during the
-	 * handshake), or the server went away (after it). */
 	if (fd >= 0 && fd_ready != NULL && pfd[1].revents != 0)
 		*fd_ready = 1;
-	if (pfd[0].revents & POLLERR) {
+	/* During the handshake (only: see icmp_errors() in conn.c) the
+	 * kernel turns an ICMP port unreachable into a pending ECONNREFUSED.
+	 * OpenSSL would end the attempt on it with a bare "network BIO I/O
+	 * error"; taking it first lets us say that nobody listens there. */
+	if (c->in_handshake && (pfd[0].revents & POLLERR)) {
 		int soerr = 0;
 		socklen_t len = sizeof(soerr);
 
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 &&
 		    soerr == ECONNREFUSED) {
-			if (c->in_handshake)
-				return qget__fail(err, QGET_E_CONNECT,
-				    "handshake: connection refused by %s (no "
-				    "QUIC server on that port)", c->peer_addr);
-			return qget__fail(err, QGET_E_CONN_CLOSED,
-			    "connection lost: %s became unreachable (ICMP "
-			    "port unreachable: the server stopped?)",
-			    c->peer_addr);
+			return qget__fail(err, QGET_E_CONNECT,
+			    "handshake: connection refused by %s (no QUIC "
+			    "server on that port)", c->peer_addr);
 		}
 	}
 	SSL_handle_events(c->ssl);
