@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -465,19 +466,23 @@ ns_write_file(const char *path, const char *text)
 {
 	char tmp[4096];
 	size_t len = strlen(text);
-	int fd = -1, ok = 0, n;
+	int fd = -1, ok = 0, created = 0, n;
 
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	/* A name nobody can guess, created with O_EXCL: a link planted in a
+	 * shared directory cannot make us write to another file. */
+	n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp)) {
 		ns_log("file name too long: %s", path);
 		goto out;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		ns_log("cannot create %s: %s", tmp, strerror(errno));
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		ns_log("cannot create a file beside %s: %s", path,
+		    strerror(errno));
 		goto out;
 	}
-	if (write(fd, text, len) != (ssize_t)len) {
+	created = 1;
+	/* mkstemp makes 0600; ports and counters are no secret. */
+	if (fchmod(fd, 0644) != 0 || write(fd, text, len) != (ssize_t)len) {
 		ns_log("cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -497,7 +502,7 @@ ns_write_file(const char *path, const char *text)
 out:
 	if (fd >= 0)
 		close(fd);
-	if (!ok)
+	if (!ok && created)
 		(void)unlink(tmp);
 	return ok;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <unistd.h>
 
@@ -182,29 +183,35 @@ out:
 int serve_write_port_file(const char *path, unsigned port)
 {
     char tmp[4096], line[16];
-    int fd = -1, ok = 0, n, len;
+    int fd = -1, ok = 0, created = 0, n, len;
 
-    n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    /* A name nobody can guess, created with O_EXCL: a link planted in a
+     * shared directory cannot make us write to another file. */
+    n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
     if (n < 0 || (size_t)n >= sizeof(tmp)) {
         serve_log("port file name too long: %s", path);
         goto out;
     }
     len = snprintf(line, sizeof(line), "%u\n", port);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
-        serve_log("cannot create %s: %s", tmp, strerror(errno));
+        serve_log("cannot create a file beside %s: %s", path,
+                  strerror(errno));
         goto out;
     }
-    if (write(fd, line, (size_t)len) != len) {
+    created = 1;
+    /* mkstemp makes 0600; the port is no secret, scripts of other users
+     * may read it. */
+    if (fchmod(fd, 0644) != 0 || write(fd, line, (size_t)len) != len) {
         serve_log("cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
-    if (close(fd) != 0) {
-        fd = -1;
-        serve_log("cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
+    n = close(fd);
     fd = -1;
+    if (n != 0) {
+        serve_log("cannot write %s: %s", tmp, strerror(errno));
+        goto out;
+    }
     /* rename() makes the file appear complete or not at all. */
     if (rename(tmp, path) != 0) {
         serve_log("cannot rename %s to %s: %s", tmp, path, strerror(errno));
@@ -215,7 +222,7 @@ int serve_write_port_file(const char *path, unsigned port)
 out:
     if (fd >= 0)
         close(fd);
-    if (!ok)
+    if (!ok && created)
         (void)unlink(tmp);
     return ok;
 }
