@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "fetch.h"
 #include "h3.h"
 #include "http1.h"
@@ -18,25 +19,47 @@
 
 volatile sig_atomic_t tool_stop_signal;
 
+/* The library's lines quote what the peer sent (its close reason, its
+ * certificate's names): escaped, so that a server cannot drive the
+ * terminal. */
 static void
 log_line(void *arg, const char *line)
 {
 	(void)arg;
-	fprintf(stderr, "* %s\n", line);
+	tool_escape_line(stderr, "* ", line, strlen(line));
 }
 
+/* The arguments may be the peer's (a reason phrase): the whole line is
+ * formatted first, then escaped. */
 void
 tool_verbose(const struct tool_opts *o, const char *fmt, ...)
 {
+	char stackbuf[1024], *line = stackbuf;
 	va_list ap;
+	int n;
 
 	if (!o->verbose)
 		return;
-	fputs("* ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(line, sizeof(stackbuf), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n < 0)
+		goto out;
+	if ((size_t)n >= sizeof(stackbuf)) {
+		/* A long path: format again in a buffer that fits it. */
+		if ((line = malloc((size_t)n + 1)) == NULL) {
+			line = stackbuf;
+			n = (int)sizeof(stackbuf) - 1;
+		} else {
+			va_start(ap, fmt);
+			vsnprintf(line, (size_t)n + 1, fmt, ap);
+			va_end(ap);
+		}
+	}
+	tool_escape_line(stderr, "* ", line, (size_t)n);
+out:
+	if (line != stackbuf)
+		free(line);
 }
 
 int
@@ -67,9 +90,14 @@ tool_report(struct tool_stats *stats, struct progress *meter, qget_status st,
 		snprintf(stats->error, sizeof(stats->error),
 		    "interrupted by %s",
 		    tool_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	else if (detail[0] != '\0')
+		/* Details quote the peer (reason phrases, close reasons):
+		 * escaped once here, for stderr and -w json alike. */
+		tool_escape(stats->error, sizeof(stats->error), detail,
+		    strlen(detail));
 	else
 		snprintf(stats->error, sizeof(stats->error), "%s",
-		    detail[0] != '\0' ? detail : qget_status_str(st));
+		    qget_status_str(st));
 	fprintf(stderr, "qget: (%d) %s\n", tool_exit_code(st), stats->error);
 	return st;
 }
