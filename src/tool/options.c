@@ -59,6 +59,12 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+const struct option *
+tool_long_options(void)
+{
+	return long_opts;
+}
+
 void
 tool_usage(FILE *f)
 {
@@ -277,6 +283,74 @@ bad(char *msg, size_t len, const char *fmt, const char *arg)
 	return QGET_E_USAGE;
 }
 
+#define NAME_CMP_MAX 64
+
+/* Levenshtein distance, for names of up to NAME_CMP_MAX bytes. */
+static size_t
+edit_distance(const char *a, size_t alen, const char *b)
+{
+	size_t row[NAME_CMP_MAX + 1], blen = strlen(b);
+
+	for (size_t j = 0; j <= blen; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= alen; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= blen; j++) {
+			size_t up = row[j], best = diag +
+			    (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[blen];
+}
+
+/*
+ * getopt_long takes any unique prefix of a long option: "--key FILE"
+ * would be --keylog, which appends TLS secrets to FILE.  So a long option
+ * must be spelt out; anything else is unknown, with the nearest name as a
+ * hint (an option it is a prefix of, else the closest by edit distance).
+ */
+static qget_status
+check_long_name(const char *arg, char *msg, size_t msglen)
+{
+	const char *name = arg + 2, *hint = NULL;
+	size_t len = strcspn(name, "="), best = (size_t)-1;
+
+	for (const struct option *o = long_opts; o->name != NULL; o++)
+		if (strlen(o->name) == len && memcmp(o->name, name, len) == 0)
+			return QGET_OK;
+	/* The table is sorted: the first prefix match is the shortest. */
+	for (const struct option *o = long_opts; o->name != NULL &&
+	    hint == NULL; o++)
+		if (len > 0 && strncmp(o->name, name, len) == 0)
+			hint = o->name;
+	for (const struct option *o = long_opts; o->name != NULL &&
+	    hint == NULL && len <= NAME_CMP_MAX; o++) {
+		size_t d = edit_distance(name, len, o->name);
+
+		/* A typo, not another word: at most a third of the name. */
+		if (d < best && d <= (len + 2) / 3) {
+			best = d;
+			hint = o->name;
+		}
+	}
+	if (hint != NULL)
+		snprintf(msg, msglen, "unknown option --%.*s; did you mean --%s?",
+		    (int)(len < 100 ? len : 100), name, hint);
+	else
+		snprintf(msg, msglen, "unknown option --%.*s",
+		    (int)(len < 100 ? len : 100), name);
+	return QGET_E_USAGE;
+}
+
 /* Names qget sets itself, or that HTTP/3 forbids (RFC 9114, 4.2). */
 static const char *const own_headers[] = {
 	"host", "connection", "content-length", "transfer-encoding",
@@ -459,8 +533,19 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 	msg[0] = '\0';
 	optind = 0; /* GNU: full re-initialisation */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:46fhH:iIkm:o:O:svw:", long_opts,
-	    NULL)) != -1) {
+	for (;;) {
+		/* The element getopt_long reads next, unless it is inside a
+		 * cluster of short options ("-vk"); optind 0 means 1. */
+		int at = optind > 0 ? optind : 1;
+		int is_long = at < argc && strncmp(argv[at], "--", 2) == 0 &&
+		    argv[at][2] != '\0';
+
+		if (is_long && check_long_name(argv[at], msg, msglen) !=
+		    QGET_OK)
+			return QGET_E_USAGE;
+		if ((c = getopt_long(argc, argv, "+:46fhH:iIkm:o:O:svw:",
+		    long_opts, NULL)) == -1)
+			break;
 		switch (c) {
 		case '4':
 		case '6':
@@ -582,17 +667,23 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 		case 'h': o->help = 1; return QGET_OK;
 		case OPT_VERSION: o->version = 1; return QGET_OK;
 		case ':':
-			return bad(msg, msglen, "option %s needs a value",
-			    argv[optind - 1]);
+			if (is_long)
+				return bad(msg, msglen, "option %s needs a value",
+				    argv[at]);
+			snprintf(msg, msglen, "option -%c needs a value",
+			    optopt);
+			return QGET_E_USAGE;
 		default:
-			if (optopt != 0) {
-				char opt[3] = { '-', (char)optopt, '\0' };
-
-				return bad(msg, msglen, "unknown option %s",
-				    opt);
+			/* Its name is exact (checked above): the only
+			 * fault left is a value it does not take. */
+			if (is_long) {
+				snprintf(msg, msglen, "option --%.*s takes no "
+				    "value", (int)strcspn(argv[at] + 2, "="),
+				    argv[at] + 2);
+				return QGET_E_USAGE;
 			}
-			return bad(msg, msglen, "unknown option %s",
-			    argv[optind - 1]);
+			snprintf(msg, msglen, "unknown option -%c", optopt);
+			return QGET_E_USAGE;
 		}
 	}
 	if (o->verbose && o->silent)

@@ -88,6 +88,11 @@ int tool_parse_seconds(const char *s, uint64_t *ms);
 /* Strict port: 1..65535 in decimal, nothing else.  Returns 0 or -1. */
 int tool_parse_port(const char *s);
 
+/* The long options, as getopt_long sees them, ending with a NULL name
+ * (for tests).  Each is taken only when spelt out in full. */
+struct option;
+const struct option *tool_long_options(void);
+
 #include <stdio.h>
 /* The --help text. */
 void tool_usage(FILE *f);

@@ -1,4 +1,5 @@
 /* Command line parsing: strict numbers, conflicts, positional checks. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
@@ -21,6 +22,25 @@ parse(struct tool_opts *o, char *msg, size_t len, ...)
 	va_end(ap);
 	argv[argc] = NULL;
 	return tool_parse_args(argc, argv, o, msg, len);
+}
+
+/* A value each option that needs one accepts. */
+static const char *
+value_for(const char *name)
+{
+	static const struct {
+		const char *name, *value;
+	} values[] = {
+		{ "alpn", "h3" }, { "ciphers", "TLS_AES_128_GCM_SHA256" },
+		{ "header", "X-A: 1" }, { "write-out", "json" },
+		{ "pinnedpubkey", "sha256//"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" },
+	};
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		if (strcmp(values[i].name, name) == 0)
+			return values[i].value;
+	return "1"; /* seconds, counts and file names */
 }
 
 #define P(...) parse(&o, msg, sizeof(msg), __VA_ARGS__, (char *)NULL)
@@ -124,8 +144,82 @@ main(void)
 	    QGET_E_USAGE && strstr(msg, "--nope") != NULL);
 	CHECK("args: unknown short option", P("-z", "h", "1") ==
 	    QGET_E_USAGE && strstr(msg, "-z") != NULL);
-	CHECK("args: missing value", P("h", "1", "-m") == QGET_E_USAGE ||
-	    P("-m") == QGET_E_USAGE);
+	/* Each alone: after HOST PORT "-m" would be a (bad) path, and the
+	 * case would pass for the wrong reason. */
+	CHECK("args: missing value (short)", P("-m") == QGET_E_USAGE &&
+	    strcmp(msg, "option -m needs a value") == 0);
+	CHECK("args: missing value (short, in a cluster)", P("-vm") ==
+	    QGET_E_USAGE && strcmp(msg, "option -m needs a value") == 0);
+	CHECK("args: missing value (long)", P("--keylog") == QGET_E_USAGE &&
+	    strcmp(msg, "option --keylog needs a value") == 0);
+	CHECK("args: missing value (abbreviated long) is unknown",
+	    P("--key") == QGET_E_USAGE && strstr(msg, "unknown option --key;"));
+
+	/* Long options are spelt out: getopt_long's prefixes would take
+	 * "--key mykey.pem" as --keylog and append secrets to the key. */
+	CHECK("args: --key refused, --keylog suggested",
+	    P("--key", "k.pem", "h", "1") == QGET_E_USAGE &&
+	    strcmp(msg, "unknown option --key; did you mean --keylog?") == 0);
+	CHECK("args: --key=FILE refused", P("--key=k.pem", "h", "1") ==
+	    QGET_E_USAGE && strstr(msg, "did you mean --keylog?"));
+	CHECK("args: --http refused, --http3 suggested", P("--http", "h",
+	    "1") == QGET_E_USAGE && strstr(msg, "did you mean --http3?"));
+	CHECK("args: --ins refused, --insecure suggested", P("--ins", "h",
+	    "1") == QGET_E_USAGE && strstr(msg, "did you mean --insecure?"));
+	CHECK("args: --verb refused", P("--verb", "h", "1") == QGET_E_USAGE &&
+	    strstr(msg, "--verbose"));
+	CHECK("args: a typo gets the nearest name", P("--insecrue", "h",
+	    "1") == QGET_E_USAGE && strstr(msg, "did you mean --insecure?"));
+	CHECK("args: no hint for a word that is not close",
+	    P("--frobnicate", "h", "1") == QGET_E_USAGE &&
+	    strcmp(msg, "unknown option --frobnicate") == 0);
+	CHECK("args: --keylog=FILE", P("--keylog=k", "h", "1") == QGET_OK &&
+	    strcmp(o.keylog, "k") == 0);
+	CHECK("args: --keylog FILE", P("--keylog", "k2", "h", "1") ==
+	    QGET_OK && strcmp(o.keylog, "k2") == 0);
+	CHECK("args: --max-time=2", P("--max-time=2", "h", "1") == QGET_OK &&
+	    o.max_time_ms == 2000);
+	CHECK("args: an option's value may look like a long option",
+	    P("-o", "--key", "h", "1") == QGET_OK &&
+	    strcmp(o.output, "--key") == 0 &&
+	    P("--output", "--ins", "h", "1") == QGET_OK &&
+	    strcmp(o.output, "--ins") == 0);
+	CHECK("args: after --, nothing is an option", P("--", "h", "1") ==
+	    QGET_OK && strcmp(o.host, "h") == 0);
+	CHECK("args: a flag given a value", P("--insecure=yes", "h", "1") ==
+	    QGET_E_USAGE && strcmp(msg, "option --insecure takes no value")
+	    == 0);
+	{
+		/* Every exact name in the table is still taken, with a value
+		 * the option accepts when it needs one. */
+		const struct option *t = tool_long_options();
+		int all = 1, n = 0;
+
+		for (; t->name != NULL; t++, n++) {
+			char opt[64];
+			char *argv[6];
+			int argc = 0;
+
+			snprintf(opt, sizeof(opt), "--%s", t->name);
+			argv[argc++] = "qget";
+			argv[argc++] = opt;
+			if (t->has_arg == required_argument)
+				argv[argc++] = (char *)value_for(t->name);
+			argv[argc++] = "h";
+			argv[argc++] = "1";
+			argv[argc] = NULL;
+			/* Only the name matters: a combination may be refused
+			 * later (--stats needs -w json), but never as an
+			 * unknown option. */
+			tool_parse_args(argc, argv, &o, msg, sizeof(msg));
+			if (strstr(msg, "unknown option") != NULL ||
+			    strstr(msg, "value") != NULL) {
+				printf("    %s: %s\n", opt, msg);
+				all = 0;
+			}
+		}
+		CHECK("args: every exact long option is taken", all && n > 20);
+	}
 	CHECK("args: bad ALPN list", P("--alpn", ",x", "h", "1") ==
 	    QGET_E_USAGE);
 	CHECK("args: options after operands are operands",
