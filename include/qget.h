@@ -107,8 +107,12 @@ typedef struct qget_error {
 	uint64_t code;
 	int is_transport; /* close: a transport (1) or application (0) code */
 	int is_local;     /* close: we closed (1) or the peer did (0) */
-	char reason[256]; /* close: the peer's reason phrase, may be empty */
-	char detail[512]; /* human-readable "operation: reason" */
+	/* close: the peer's reason phrase as sent (raw bytes: escape them
+	 * before printing), may be empty */
+	char reason[256];
+	/* human-readable "operation: reason"; what the peer sent in it is
+	 * escaped (control bytes and bytes >= 0x80 as \xNN) */
+	char detail[512];
 } qget_error;
 
 /* The status of `err`'s message plus its detail, for one line of output. */

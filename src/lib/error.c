@@ -76,6 +76,32 @@ transport_error_name(uint64_t code)
 	return "unknown transport error";
 }
 
+/* The peer's words, made safe for a terminal: control characters, DEL
+ * and bytes past ASCII as \xNN, so that a detail string never carries an
+ * escape sequence.  The backslash stays, as in the tool's escaping (which
+ * may run over this again without changing it). */
+static void
+escape_text(char *out, size_t cap, const char *in, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, w = 0;
+
+	for (i = 0; i < n && w + 5 <= cap; i++) {
+		unsigned char ch = (unsigned char)in[i];
+
+		if (ch >= 0x20 && ch < 0x7f) {
+			out[w++] = (char)ch;
+		} else {
+			out[w++] = '\\';
+			out[w++] = 'x';
+			out[w++] = hex[ch >> 4];
+			out[w++] = hex[ch & 0xf];
+		}
+	}
+	if (cap > 0)
+		out[w < cap ? w : cap - 1] = '\0';
+}
+
 /* "application error 42 (0x2a)" or "transport error PROTOCOL_VIOLATION
  * (0xa)" or "TLS alert no_application_protocol (0x178)", plus the reason. */
 static void
@@ -95,10 +121,13 @@ describe_close(const SSL_CONN_CLOSE_INFO *ci, char *buf, size_t len)
 	else
 		n = snprintf(buf, len, "transport error %s (0x%" PRIx64 ")",
 		    transport_error_name(ci->error_code), ci->error_code);
-	if (n > 0 && (size_t)n < len && ci->reason_len > 0)
-		snprintf(buf + n, len - (size_t)n, ", reason '%.*s'",
-		    (int)(ci->reason_len > 200 ? 200 : ci->reason_len),
-		    ci->reason);
+	if (n > 0 && (size_t)n < len && ci->reason_len > 0) {
+		char reason[4 * 200 + 1];
+
+		escape_text(reason, sizeof(reason), ci->reason,
+		    ci->reason_len > 200 ? 200 : ci->reason_len);
+		snprintf(buf + n, len - (size_t)n, ", reason '%s'", reason);
+	}
 }
 
 /* Drains the error queue: the last error's text into buf, and the errno of
