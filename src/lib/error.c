@@ -121,12 +121,18 @@ describe_close(const SSL_CONN_CLOSE_INFO *ci, char *buf, size_t len)
 	else
 		n = snprintf(buf, len, "transport error %s (0x%" PRIx64 ")",
 		    transport_error_name(ci->error_code), ci->error_code);
-	if (n > 0 && (size_t)n < len && ci->reason_len > 0) {
-		char reason[4 * 200 + 1];
+	if (n > 0 && (size_t)n + sizeof(", reason ''") < len &&
+	    ci->reason_len > 0) {
+		size_t used = (size_t)n;
 
-		escape_text(reason, sizeof(reason), ci->reason,
+		memcpy(buf + used, ", reason '", 10);
+		used += 10;
+		/* Room is left for the closing quote. */
+		escape_text(buf + used, len - used - 1, ci->reason,
 		    ci->reason_len > 200 ? 200 : ci->reason_len);
-		snprintf(buf + n, len - (size_t)n, ", reason '%s'", reason);
+		used += strlen(buf + used);
+		buf[used++] = '\'';
+		buf[used] = '\0';
 	}
 }
 
