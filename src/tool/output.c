@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "output.h"
 
@@ -33,17 +36,37 @@ names_directory(const char *path)
 	return len > 0 && path[len - 1] == '/';
 }
 
+/* Is the link cur one of /proc's (/dev/stdout is /proc/self/fd/1)?  Those
+ * name an open file, not a path: "pipe:[1234]" is no file name. */
+static int
+in_procfs(const char *cur)
+{
+	const char *slash = strrchr(cur, '/');
+	struct statfs sf;
+	char dir[PATH_MAX];
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)(slash - cur) + 2 > sizeof(dir))
+		return 0;
+	else
+		snprintf(dir, sizeof(dir), "%.*s/", (int)(slash - cur), cur);
+	return statfs(dir, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
 /*
  * Follows the symbolic links of path's last component to the name that
  * really gets written, which may not exist yet (a dangling link).  The
  * links are followed here rather than by open(2) because the temporary
  * file must go beside the target, and the rename onto the target, or the
  * link itself would be replaced by a regular file.  *st is that name's
- * lstat(), with st_mode 0 when it does not exist.
+ * lstat(), with st_mode 0 when it does not exist.  *proc is set when
+ * the walk stops at a link of /proc's (*target), which only open(2) can
+ * follow.
  */
 static qget_status
-resolve_target(const char *path, char **target, struct stat *st, char *msg,
-    size_t msglen)
+resolve_target(const char *path, char **target, struct stat *st, int *proc,
+    char *msg, size_t msglen)
 {
 	char link[PATH_MAX];
 	char *cur, *next = NULL;
@@ -52,6 +75,7 @@ resolve_target(const char *path, char **target, struct stat *st, char *msg,
 	int hops;
 
 	*target = NULL;
+	*proc = 0;
 	if ((cur = strdup(path)) == NULL) {
 		snprintf(msg, msglen, "out of memory");
 		goto out;
@@ -69,7 +93,7 @@ resolve_target(const char *path, char **target, struct stat *st, char *msg,
 			memset(st, 0, sizeof(*st));
 			break;
 		}
-		if (!S_ISLNK(st->st_mode))
+		if (!S_ISLNK(st->st_mode) || (*proc = in_procfs(cur)))
 			break;
 		if (hops == OUT_MAX_LINKS) {
 			errno = ELOOP;
@@ -142,6 +166,35 @@ open_in_place(struct tool_out *o, char *msg, size_t msglen)
 	return QGET_OK;
 }
 
+/*
+ * /dev/stdout, /dev/fd/N: what the descriptor is open on (a pipe, a
+ * terminal, a file), opened by the kernel and written in place, appended
+ * to so that a file a shell opened with >> keeps what it had.  Our own
+ * stdout is simply stdout, sharing its offset with -w json.
+ */
+static qget_status
+open_proc(struct tool_out *o, char *msg, size_t msglen)
+{
+	struct stat st, out;
+
+	o->fd = open(o->target, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
+	if (o->fd == -1)
+		return out_fail(msg, msglen, "cannot open", o->path);
+	if (fstat(o->fd, &st) == -1)
+		return out_fail(msg, msglen, "cannot write to", o->path);
+	if (fstat(STDOUT_FILENO, &out) == 0 && st.st_dev == out.st_dev &&
+	    st.st_ino == out.st_ino) {
+		close(o->fd);
+		free(o->target);
+		o->target = NULL;
+		o->fd = STDOUT_FILENO;
+		o->path = NULL;
+		return QGET_OK;
+	}
+	o->in_place = 1;
+	return QGET_OK;
+}
+
 /* A new file, or one replacing a regular file: a temporary beside the
  * target, given the mode (and owner) the final file must have. */
 static qget_status
@@ -194,6 +247,7 @@ out_open(struct tool_out *o, const char *path, char *msg, size_t msglen)
 {
 	struct stat st;
 	qget_status rv;
+	int proc;
 
 	memset(o, 0, sizeof(*o));
 	o->fd = STDOUT_FILENO;
@@ -206,10 +260,12 @@ out_open(struct tool_out *o, const char *path, char *msg, size_t msglen)
 		rv = out_fail(msg, msglen, "cannot write to", path);
 		goto out;
 	}
-	if ((rv = resolve_target(path, &o->target, &st, msg, msglen)) !=
-	    QGET_OK)
+	if ((rv = resolve_target(path, &o->target, &st, &proc, msg,
+	    msglen)) != QGET_OK)
 		goto out;
-	if (S_ISDIR(st.st_mode)) {
+	if (proc) {
+		rv = open_proc(o, msg, msglen);
+	} else if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
 		rv = out_fail(msg, msglen, "cannot write to", path);
 	} else if (st.st_mode == 0 || S_ISREG(st.st_mode)) {

@@ -18,7 +18,9 @@
  * its target, as open(2) with O_CREAT would.  Anything else that exists
  * (a character or block device, a FIFO) is opened and written in place,
  * since renaming over it would destroy it; a failure there cannot be
- * undone, only reported.
+ * undone, only reported.  So is what a link of /proc names (/dev/stdout,
+ * /dev/fd/N: a pipe has no path), appended to; qget's own stdout is
+ * just stdout.
  */
 struct tool_out {
 	int fd;

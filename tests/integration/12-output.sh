@@ -156,6 +156,29 @@ expect "-o -: exit 0" 0
 same "-o -: the body on stdout" "$R/body" "$T/out"
 only "-o -: no file named '-'" "$T/cwd"
 
+# /dev/fd/N and /proc/self/fd/N name an open file (for a pipe, no path at
+# all): written where the descriptor points, nothing created or renamed.
+# (Not /dev/stdout: a regression would replace the system's link.)
+"${QGET[@]}" "${CA[@]}" -o /dev/fd/1 127.0.0.1 "$GOOD" /body 2>"$T/err" | cat >"$T/piped"
+RC=${PIPESTATUS[0]}
+expect "-o /dev/fd/1 onto a pipe: exit 0" 0
+same "-o /dev/fd/1 onto a pipe: the body through the pipe" "$R/body" "$T/piped"
+q "${CA[@]}" -w json -o /proc/self/fd/1 127.0.0.1 "$GOOD" /body
+expect "-o /proc/self/fd/1 with -w json: exit 0" 0
+head -c 100000 "$T/out" >"$T/out.body"
+if same "-o /proc/self/fd/1: the body, then" "$R/body" "$T/out.body" >/dev/null &&
+	tail -c +100001 "$T/out" | grep -q '"exit_code":0'; then
+	pass "-o /proc/self/fd/1: the body, then the JSON, on stdout"
+else
+	fail "-o /proc/self/fd/1: the body, then the JSON, on stdout" "$(stat -c %s "$T/out") bytes"
+fi
+printf 'kept:' >"$T/appended"
+"${QGET[@]}" "${CA[@]}" -o /dev/fd/3 127.0.0.1 "$GOOD" /body 3>>"$T/appended" >"$T/out" 2>"$T/err"
+RC=$?
+expect "-o /dev/fd/3 onto a file opened with >>: exit 0" 0
+{ printf 'kept:'; cat "$R/body"; } >"$T/want"
+same "-o /dev/fd/3 onto >>: appended after what was there" "$T/want" "$T/appended"
+
 # A directory is refused before connecting: no 'trying' under -v.
 for dir in "$T/adir" "$T/adir/" "$T/nodir/"; do
 	q "${CA[@]}" -v -o "$dir" 127.0.0.1 "$GOOD" /body

@@ -80,6 +80,30 @@ put(const char *path, const char *text)
 	return rv;
 }
 
+/* /dev/fd/N names an open file (here a pipe, "pipe:[N]", no path): the
+ * kernel opens it, nothing is created beside it. */
+static void
+proc_links(void)
+{
+	char path[64], msg[256], back[8] = { 0 };
+	struct tool_out o;
+	int p[2];
+
+	if (pipe(p) == -1)
+		return;
+	snprintf(path, sizeof(path), "/dev/fd/%d", p[1]);
+	CHECK("output: open /dev/fd/N of a pipe",
+	    out_open(&o, path, msg, sizeof(msg)) == QGET_OK && o.in_place);
+	CHECK("output: write /dev/fd/N", out_write(&o, "pipe", 4, msg,
+	    sizeof(msg)) == QGET_OK && out_commit(&o, msg, sizeof(msg)) ==
+	    QGET_OK);
+	out_close(&o);
+	CHECK("output: the pipe got the bytes", read(p[0], back, 4) == 4 &&
+	    memcmp(back, "pipe", 4) == 0);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void
 special_targets(const char *dir)
 {
@@ -171,6 +195,7 @@ special_targets(const char *dir)
 	if (rd >= 0)
 		close(rd);
 	unlink(path);
+	proc_links();
 }
 
 int
