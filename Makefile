@@ -100,8 +100,10 @@ $(BUILD)/certs/.done: scripts/mkcerts.sh $(DEPS_MK)
 demo: all $(BUILD)/certs/.done
 	BUILD=$(BUILD) scripts/demo.sh
 
+# STRICT=1: any skipped case fails the run (see tests/run for the allowed
+# environmental exceptions and STRICT_ALLOW).
 test: all $(UNIT_BINS) $(TEST_PROGS) $(BUILD)/certs/.done
-	BUILD=$(BUILD) SANFLAGS="$(SANFLAGS)" \
+	BUILD=$(BUILD) SANFLAGS="$(SANFLAGS)" STRICT="$(STRICT)" \
 	    OPENSSL_SRC=$(OPENSSL_SRC) OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" \
 	    OPENSSL_LIBS="$(OPENSSL_LIBS)" NGHTTP3_CFLAGS="$(NGHTTP3_CFLAGS)" \
 	    NGHTTP3_LIBS="$(NGHTTP3_LIBS)" tests/run $(TESTS)
@@ -113,10 +115,10 @@ check: test
 test-asan:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
-	    QGET_SANITIZED=1 test
+	    QGET_SANITIZED=1 STRICT="$(STRICT)" test
 
 test-valgrind: all $(UNIT_BINS) $(TEST_PROGS) $(BUILD)/certs/.done
-	BUILD=$(BUILD) QGET_VALGRIND=1 OPENSSL_SRC=$(OPENSSL_SRC) \
+	BUILD=$(BUILD) QGET_VALGRIND=1 STRICT="$(STRICT)" OPENSSL_SRC=$(OPENSSL_SRC) \
 	    OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" OPENSSL_LIBS="$(OPENSSL_LIBS)" \
 	    NGHTTP3_CFLAGS="$(NGHTTP3_CFLAGS)" NGHTTP3_LIBS="$(NGHTTP3_LIBS)" \
 	    tests/run $(or $(TESTS),unit transfer failures close 75-h3)

@@ -1,6 +1,16 @@
 # Shared helpers for the integration scripts: start servers on loopback
 # with a free port, run qget, check exit codes, messages and bytes.
-# Each script sources this, runs cases, and prints PASS/FAIL/SKIP lines.
+# Each script sources this, runs cases, and prints PASS/FAIL/SKIP lines
+# (and RETRY lines: a case tried once more after a known fault of a peer,
+# see retry_ok).
+#
+# Every background process a script starts is registered with track (serve
+# does it itself) and checked when it ends, by stop or, for those still
+# running when the script exits, by the EXIT trap: its exit status must be
+# one it is allowed to end with, and its log must hold no sanitizer report.
+# Either failing prints a FAIL line naming the process, so a server's
+# AddressSanitizer, LeakSanitizer or UBSan report fails the run even when
+# every client-side check passed.
 set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
@@ -8,6 +18,7 @@ BUILD=${BUILD:-build}
 CERTS=$top/$BUILD/certs
 T=$(mktemp -d "${TMPDIR:-/tmp}/qget-test.XXXXXX")
 PIDS=()
+declare -A PROC_NAME=() PROC_LOG=() PROC_OK=()
 
 # qget, possibly under valgrind: a memcheck error becomes exit 99.
 QGET=("$top/$BUILD/qget")
@@ -16,11 +27,116 @@ if [ -n "${QGET_VALGRIND:-}" ]; then
 		--errors-for-leak-kinds=definite,indirect "$top/$BUILD/qget")
 fi
 
-cleanup() {
+# What a sanitizer prints when it reports (ASan, LSan, UBSan; the SUMMARY
+# line also covers a report whose first line was cut).
+SAN_RE='ERROR: [A-Za-z]*Sanitizer|runtime error:|SUMMARY: [A-Za-z]*Sanitizer'
+
+# san_report FILE: FILE holds a sanitizer report.
+san_report() {
+	[ -f "$1" ] && grep -qE "$SAN_RE" "$1"
+}
+
+# track PID NAME [LOG [STATUS...]]: PID is a background process this
+# script started, NAME says which (for FAIL lines), LOG is the file its
+# stdout and stderr go to ("" for none), and STATUS... are the exit
+# statuses it may end with when stopped (default: 0, what qget-serve and
+# qget-netsim return on SIGTERM, and 143, a program without a SIGTERM
+# handler; "any" accepts every status).  A PID put in PIDS by hand is
+# checked too, as "process PID", with the default statuses.
+track() {
+	local pid=$1 name=$2 log=${3:-}
+	shift 2
+	[ $# -gt 0 ] && shift
+	PIDS+=("$pid")
+	PROC_NAME[$pid]=$name
+	PROC_LOG[$pid]=$log
+	PROC_OK[$pid]=${*:-0 143}
+}
+
+tracked() { # PID
 	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] && return 0; done
+	return 1
+}
+
+forget() { # PID
+	local p keep=()
+	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+	unset "PROC_NAME[$1]" "PROC_LOG[$1]" "PROC_OK[$1]"
+}
+
+# proc_check PID RC [STATUS...]: the tracked process PID ended with RC.
+# Prints a FAIL line (and returns 1) if its log holds a sanitizer report or
+# RC is not among STATUS... (default: those given to track); forgets PID.
+proc_check() {
+	local pid=$1 rc=$2 name log ok bad=0
+	shift 2
+	name=${PROC_NAME[$pid]:-process $pid}
+	log=${PROC_LOG[$pid]:-}
+	if [ $# -gt 0 ]; then ok=$*; else ok=${PROC_OK[$pid]:-0 143}; fi
+	forget "$pid"
+	if [ -n "$log" ] && san_report "$log"; then
+		echo "FAIL $name: sanitizer report in its log ($(basename "$log"))"
+		grep -m 3 -E "$SAN_RE" "$log" | sed 's/^/    /'
+		bad=1
+	fi
+	case " $ok " in
+	*" any "* | *" $rc "*) ;;
+	*)
+		echo "FAIL $name: exited $rc (expected: ${ok// / or })"
+		[ -n "$log" ] && [ -s "$log" ] && tail -n 3 "$log" | sed 's/^/    log: /'
+		bad=1
+		;;
+	esac
+	return $bad
+}
+
+# stop PID [STATUS...]: SIGTERM, wait (10 s, then SIGKILL), then check the
+# process as proc_check does (STATUS... overrides what track was told).
+# Always returns 0: a problem is a FAIL line.
+stop() {
+	local pid=$1 rc i
+	shift
+	kill "$pid" 2>/dev/null
+	for i in $(seq 1 200); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		echo "FAIL ${PROC_NAME[$pid]:-process $pid}: still running 10 s after SIGTERM"
+	fi
+	wait "$pid" 2>/dev/null
+	rc=$?
+	tracked "$pid" && proc_check "$pid" "$rc" "$@"
+	return 0
+}
+
+# start_failed NAME WHY: a server or relay the following cases need did
+# not start.  A FAIL line, and the script will exit non-zero whatever it
+# does next (the EXIT trap sees to it), so cases skipped for want of the
+# server never pass silently: tests/run counts the script's exit as one
+# more failure.
+START_FAILED=
+start_failed() {
+	echo "FAIL $1: $2"
+	START_FAILED=1
+}
+
+# At exit: every process still running is stopped and checked, so a
+# server the script never stopped is checked as well; the FAIL lines
+# printed here still reach tests/run (they go to the script's stdout).
+cleanup() {
+	local p rc list=("${PIDS[@]}")
+	for p in "${list[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${list[@]}"; do
+		wait "$p" 2>/dev/null
+		rc=$?
+		proc_check "$p" "$rc"
+	done
 	rm -rf "$T"
+	if [ -n "$START_FAILED" ]; then exit 1; fi
 }
 trap cleanup EXIT
 
@@ -31,8 +147,31 @@ fail() {
 }
 skip() { echo "SKIP $1: $2"; }
 
+# Retries.  A case may be tried a second time only when its first attempt
+# failed of a known fault of the peer that the peer's own log shows (the
+# caller greps that log for the signature and quotes it as WHY); never on
+# qget's exit code alone.  Each case gets one retry at most (the second
+# attempt's result is final), and a script at most RETRY_MAX (2) in a run:
+# beyond that a retry is a FAIL.  tests/run counts RETRY lines apart.
+RETRIES=0
+RETRY_MAX=${RETRY_MAX:-2}
+# retry_ok NAME WHY: prints "RETRY NAME: WHY" and returns 0, or, when the
+# script has used up its retries, prints a FAIL line and returns 1.
+retry_ok() {
+	if [ "$RETRIES" -ge "$RETRY_MAX" ]; then
+		echo "FAIL $1: would need a retry ($2), but this script already used its $RETRY_MAX"
+		return 1
+	fi
+	RETRIES=$((RETRIES + 1))
+	echo "RETRY $1: $2"
+}
+
 # serve NAME [qget-serve args...]: starts a server on a free port of
-# 127.0.0.1 (unless --addr is given); sets PORT.  Its log: $T/NAME.log.
+# 127.0.0.1 (unless --addr is given); sets PORT and SERVER_PID.  Its log:
+# $T/NAME.log.  It must exit 0 when stopped.  If it does not start, that
+# is a FAIL line and serve returns 1: a script then exits 1 (serve ... ||
+# exit 1), which tests/run counts as one more failure, so the cases it
+# could not run do not vanish silently.
 serve() {
 	local name=$1 i
 	shift
@@ -40,8 +179,8 @@ serve() {
 	"$top/$BUILD/qget-serve" --cert "$CERTS/server.pem" --key "$CERTS/server.key" \
 		--root "$T/root" --port 0 --port-file "$T/$name.port" "$@" \
 		>"$T/$name.log" 2>&1 &
-	PIDS+=($!)
 	SERVER_PID=$!
+	track "$SERVER_PID" "qget-serve $name" "$T/$name.log" 0
 	for i in $(seq 1 100); do
 		[ -s "$T/$name.port" ] && break
 		kill -0 "$SERVER_PID" 2>/dev/null || break
@@ -49,16 +188,11 @@ serve() {
 	done
 	PORT=$(cat "$T/$name.port" 2>/dev/null)
 	if [ -z "$PORT" ]; then
-		echo "FAIL serve $name: qget-serve did not start"
+		start_failed "serve $name" "qget-serve did not start"
 		sed 's/^/    /' "$T/$name.log"
+		stop "$SERVER_PID" any
 		return 1
 	fi
-}
-
-stop() { # pid
-	kill "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
 }
 
 # q ARGS...: runs qget; stdout in $T/out, stderr in $T/err, exit code in RC.
@@ -68,8 +202,9 @@ q() {
 }
 
 # Sanitizer and valgrind reports fail any case, whatever the exit code.
+# clean_run [FILE]: FILE (default $T/err, qget's stderr) holds no report.
 clean_run() {
-	! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|Invalid (read|write)|definitely lost' "$T/err"
+	! grep -qE "$SAN_RE"'|Invalid (read|write)|definitely lost' "${1:-$T/err}"
 }
 
 # expect NAME CODE [ERE that stderr must match]
