@@ -176,21 +176,28 @@ describe_conn(const struct tool_opts *o, qget_conn *conn)
 	tool_verbose(o, "handshake: %.1f ms", (double)info.handshake_us / 1000.0);
 }
 
-/* Sends body bytes to the output, holding them to the Content-Length. */
+/* Sends body bytes to the output as http1_body frames them: held to the
+ * Content-Length, chunks decoded, none where the response has no body. */
 static qget_status
-emit_body(const struct http1_resp *r, struct tool_out *out,
+emit_body(struct http1_resp *r, struct tool_out *out,
     const unsigned char *p, size_t n, uint64_t *body, char *msg,
     size_t msglen)
 {
-	if (n == 0)
-		return QGET_OK;
-	if (!r->simple && r->has_length && *body + n > r->content_length) {
-		snprintf(msg, msglen, "response longer than its Content-Length "
-		    "of %" PRIu64 " bytes", r->content_length);
-		return QGET_E_PROTOCOL;
+	const unsigned char *data;
+	size_t used, len;
+	qget_status rv = QGET_OK;
+
+	while (n > 0 && rv == QGET_OK) {
+		if ((rv = http1_body(r, p, n, &used, &data, &len, msg,
+		    msglen)) != QGET_OK)
+			break;
+		p += used;
+		n -= used;
+		*body += len;
+		if (len > 0)
+			rv = out_write(out, data, len, msg, msglen);
 	}
-	*body += n;
-	return out_write(out, p, n, msg, msglen);
+	return rv;
 }
 
 /* A failed path: its message (prefixed with the path when there are
@@ -256,7 +263,7 @@ job_start(struct run *r, struct job *j, struct tool_stream_stats *ss)
 		job_fail(r, j, ss, QGET_E_NOMEM, "out of memory");
 		return QGET_E_NOMEM;
 	}
-	http1_resp_init(j->resp);
+	http1_resp_init(j->resp, r->o->head);
 	if ((rv = job_open_out(r, j, ss)) != QGET_OK)
 		return rv;
 	qget_conn_get_info(r->conn, &info);
@@ -298,16 +305,10 @@ job_finish(struct run *r, struct job *j, struct tool_stream_stats *ss)
 			&j->body, msg, sizeof(msg))) != QGET_OK)
 			goto fail;
 	}
-	/* A response to HEAD announces the length of a body it never has. */
-	if (r->use_http1 && !resp->simple && resp->has_length &&
-	    !r->o->head && j->body < resp->content_length) {
-		snprintf(msg, sizeof(msg), "response truncated: the server "
-		    "ended the stream after %" PRIu64 " of %" PRIu64
-		    " body bytes (Content-Length)", j->body,
-		    resp->content_length);
-		rv = QGET_E_TRUNCATED;
+	/* Short of its Content-Length, or of its last chunk. */
+	if (r->use_http1 && (rv = http1_body_end(resp, msg, sizeof(msg))) !=
+	    QGET_OK)
 		goto fail;
-	}
 	if ((rv = out_commit(&j->out, msg, sizeof(msg))) != QGET_OK)
 		goto fail;
 	tool_verbose(r->o, "%s: received %" PRIu64 " bytes (%" PRIu64 " body)",

@@ -8,71 +8,126 @@
 
 struct result {
 	qget_status rv;
-	int decided, simple, status, has_length;
+	int decided, simple, status, has_length, chunked, no_body;
 	uint64_t length;
 	size_t head_len;
-	unsigned char body[256];
+	unsigned char body[4096];
 	size_t body_len;
+	char msg[256];
 };
 
+/* Hands body bytes to http1_body as fetch.c's emit_body does, collecting
+ * the payload. */
+static qget_status
+take_body(struct http1_resp *r, const unsigned char *p, size_t n,
+    struct result *res)
+{
+	const unsigned char *data;
+	size_t used, len;
+	qget_status rv = QGET_OK;
+
+	while (n > 0) {
+		if ((rv = http1_body(r, p, n, &used, &data, &len, res->msg,
+		    sizeof(res->msg))) != QGET_OK)
+			break;
+		if (used == 0 || used > n || len > used ||
+		    res->body_len + len > sizeof(res->body)) {
+			rv = QGET_E_FAILURE; /* the API's promises broken */
+			break;
+		}
+		memcpy(res->body + res->body_len, data, len);
+		res->body_len += len;
+		p += used;
+		n -= used;
+	}
+	return rv;
+}
+
 /* Feeds `in` in chunks of `step` bytes (0: all at once), collecting the
- * body as the tool would. */
+ * body as the tool would, then ends it (FIN). */
 static void
-run(const char *in, size_t len, size_t step, struct result *res)
+run_req(const char *in, size_t len, size_t step, int head_request,
+    struct result *res)
 {
 	struct http1_resp *r = malloc(sizeof(*r));
-	char msg[256];
 	size_t off = 0, used, n;
 
 	memset(res, 0, sizeof(*res));
-	http1_resp_init(r);
+	http1_resp_init(r, head_request);
 	while (off < len) {
 		n = step == 0 || step > len - off ? len - off : step;
 		int was = r->decided;
-		res->rv = http1_feed(r, (const unsigned char *)in + off, n,
-		    &used, msg, sizeof(msg));
-		if (res->rv != QGET_OK)
+
+		used = 0;
+		if (!was && (res->rv = http1_feed(r,
+		    (const unsigned char *)in + off, n, &used, res->msg,
+		    sizeof(res->msg))) != QGET_OK)
 			goto out;
-		if (!was && r->decided && r->simple) {
-			memcpy(res->body + res->body_len, r->head, r->head_len);
-			res->body_len += r->head_len;
-		}
-		memcpy(res->body + res->body_len, in + off + used, n - used);
-		if (r->decided)
-			res->body_len += n - used;
+		if (!was && r->decided && r->simple &&
+		    (res->rv = take_body(r, r->head, r->head_len, res)) !=
+		    QGET_OK)
+			goto out;
+		if (r->decided && (res->rv = take_body(r,
+		    (const unsigned char *)in + off + used, n - used, res)) !=
+		    QGET_OK)
+			goto out;
 		off += n;
 	}
 	if (!r->decided) {
-		res->rv = http1_finish(r, msg, sizeof(msg));
-		if (res->rv == QGET_OK && r->simple) {
-			memcpy(res->body, r->head, r->head_len);
-			res->body_len = r->head_len;
-		}
+		if ((res->rv = http1_finish(r, res->msg, sizeof(res->msg))) !=
+		    QGET_OK)
+			goto out;
+		if ((res->rv = take_body(r, r->head, r->head_len, res)) !=
+		    QGET_OK)
+			goto out;
 	}
+	res->rv = http1_body_end(r, res->msg, sizeof(res->msg));
 out:
 	res->decided = r->decided;
 	res->simple = r->simple;
 	res->status = r->status;
 	res->has_length = r->has_length;
 	res->length = r->content_length;
+	res->chunked = r->chunked;
+	res->no_body = r->no_body;
 	res->head_len = r->head_len;
 	free(r);
 }
 
-/* Checks that whole and byte-by-byte feeding agree. */
+static void
+run(const char *in, size_t len, size_t step, struct result *res)
+{
+	run_req(in, len, step, 0, res);
+}
+
+/* Checks that whole, byte-by-byte and 7-byte feeding agree. */
+static void
+both_len(const char *name, const char *in, size_t len, int head_request,
+    struct result *res)
+{
+	struct result *other = malloc(sizeof(*other));
+	char label[160];
+
+	run_req(in, len, 0, head_request, res);
+	for (size_t step = 1; step <= 7; step += 6) {
+		run_req(in, len, step, head_request, other);
+		snprintf(label, sizeof(label), "%s (%zu by %zu agrees)", name,
+		    step, step);
+		/* After a failure the output is discarded: how much of the
+		 * body came before it depends on the chunking. */
+		CHECK(label, other->rv == res->rv &&
+		    other->simple == res->simple &&
+		    other->status == res->status && (res->rv != QGET_OK ||
+		    (other->body_len == res->body_len &&
+		    memcmp(other->body, res->body, res->body_len) == 0)));
+	}
+	free(other);
+}
+
 static void
 both(const char *name, const char *in, struct result *res)
 {
-	struct result bytewise;
-	char label[160];
-
-	run(in, strlen(in), 0, res);
-	run(in, strlen(in), 1, &bytewise);
-	snprintf(label, sizeof(label), "%s (byte by byte agrees)", name);
-	CHECK(label, bytewise.rv == res->rv && bytewise.simple == res->simple &&
-	    bytewise.status == res->status &&
-	    bytewise.body_len == res->body_len &&
-	    memcmp(bytewise.body, res->body, res->body_len) == 0);
+	both_len(name, in, strlen(in), 0, res);
 }
 
 int
@@ -132,13 +187,165 @@ main(void)
 	CHECK("simple: a response without status line is all body",
 	    r.rv == QGET_OK && r.simple && r.body_len == 18 &&
 	    memcmp(r.body, "GET / HTTP/1.0\r\n\r\n", 18) == 0);
-	both("simple: short", "HTT", &r);
-	CHECK("simple: 3 bytes that start like HTTP/ are body",
-	    r.rv == QGET_OK && r.simple && r.body_len == 3);
+	/* A status line cut short is a truncation, not a 3-byte body. */
+	both("truncated: HTT", "HTT", &r);
+	CHECK("truncated: HTT then FIN", r.rv == QGET_E_TRUNCATED &&
+	    r.body_len == 0);
+	both("truncated: H", "H", &r);
+	CHECK("truncated: H then FIN", r.rv == QGET_E_TRUNCATED);
+	both("truncated: HTTP/", "HTTP/", &r);
+	CHECK("truncated: HTTP/ then FIN", r.rv == QGET_E_TRUNCATED);
+	both("simple: HTX", "HTX", &r);
+	CHECK("simple: HTX is no prefix of HTTP/: a body", r.rv == QGET_OK &&
+	    r.simple && r.body_len == 3 && memcmp(r.body, "HTX", 3) == 0);
 	run("", 0, 0, &r);
 	CHECK("simple: empty response", r.rv == QGET_OK && r.simple &&
 	    r.body_len == 0);
-	both("simple: NUL first", "\0HTTP", &r);
+	/* Measured by length: strlen would make this the empty input. */
+	both_len("simple: NUL first", "\0HTTP", 5, 0, &r);
+	CHECK("simple: NUL first is a 5-byte body", r.rv == QGET_OK &&
+	    r.simple && r.body_len == 5 && memcmp(r.body, "\0HTTP", 5) == 0);
+
+	/* Responses that end with their head (RFC 9112, 6.3). */
+	both("no body: 304", "HTTP/1.1 304 Not Modified\r\n"
+	    "Content-Length: 10\r\n\r\n", &r);
+	CHECK("no body: a 304 with Content-Length: 10 is complete",
+	    r.rv == QGET_OK && r.no_body && r.body_len == 0);
+	both("no body: 204", "HTTP/1.0 204 No Content\r\n"
+	    "Content-Length: 5\r\n\r\n", &r);
+	CHECK("no body: a 204 with Content-Length: 5 is complete",
+	    r.rv == QGET_OK && r.no_body && r.body_len == 0);
+	{
+		static const char in[] = "HTTP/1.0 200 OK\r\n"
+		    "Content-Length: 10\r\n\r\n";
+
+		both_len("no body: HEAD", in, sizeof(in) - 1, 1, &r);
+		CHECK("no body: HEAD with Content-Length and no body",
+		    r.rv == QGET_OK && r.no_body && r.body_len == 0);
+		static const char ch[] = "HTTP/1.1 200 OK\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n";
+
+		both_len("no body: HEAD, chunked", ch, sizeof(ch) - 1, 1, &r);
+		CHECK("no body: HEAD of a chunked response needs no chunk",
+		    r.rv == QGET_OK && r.body_len == 0);
+		run(in, sizeof(in) - 1, 0, &r);
+		CHECK("the same head to GET: truncated", r.rv ==
+		    QGET_E_TRUNCATED);
+	}
+	both("no body: 304 followed by bytes", "HTTP/1.1 304 Not Modified\r\n"
+	    "\r\nxyz", &r);
+	CHECK("no body: bytes after a 304's head refused",
+	    r.rv == QGET_E_PROTOCOL && strstr(r.msg, "304"));
+	both("length: longer", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n"
+	    "\r\nabc", &r);
+	CHECK("length: a byte beyond Content-Length refused",
+	    r.rv == QGET_E_PROTOCOL);
+	both("length: no length", "HTTP/1.0 200 OK\r\n\r\nabc", &r);
+	CHECK("length: without one, the end of the stream ends the body",
+	    r.rv == QGET_OK && r.body_len == 3);
+
+	/* Transfer-Encoding: chunked, decoded. */
+	both("chunked: decoded", "HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n"
+	    "5\r\nhello\r\n"
+	    "1;name=\"v\"\r\n,\r\n"
+	    "0006 \r\n world\r\n"
+	    "0\r\nX-Trailer: t\r\n\r\n", &r);
+	CHECK("chunked: sizes, an extension, leading zeros, a trailer",
+	    r.rv == QGET_OK && r.chunked && r.body_len == 12 &&
+	    memcmp(r.body, "hello, world", 12) == 0);
+	both("chunked: upper-case hex, bare LF", "HTTP/1.1 200 OK\n"
+	    "transfer-encoding: Chunked\n\nA\n0123456789\n0\n\n", &r);
+	CHECK("chunked: upper-case hex and bare LF lines", r.rv == QGET_OK &&
+	    r.body_len == 10 && memcmp(r.body, "0123456789", 10) == 0);
+	both("chunked: empty", "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+	    "chunked\r\n\r\n0\r\n\r\n", &r);
+	CHECK("chunked: just the last chunk", r.rv == QGET_OK &&
+	    r.body_len == 0);
+
+	static const struct {
+		const char *name, *in;
+		qget_status want;
+	} chunk_bad[] = {
+		{ "no last chunk", "5\r\nhello\r\n", QGET_E_TRUNCATED },
+		{ "cut in a chunk", "5\r\nhel", QGET_E_TRUNCATED },
+		{ "cut in the size", "5", QGET_E_TRUNCATED },
+		{ "no final CRLF", "0\r\n", QGET_E_TRUNCATED },
+		{ "cut in a trailer", "0\r\nX: y", QGET_E_TRUNCATED },
+		{ "nothing at all", "", QGET_E_TRUNCATED },
+		{ "empty size", "\r\nhello\r\n0\r\n\r\n", QGET_E_PROTOCOL },
+		{ "0x prefix", "0x5\r\nhello\r\n0\r\n\r\n", QGET_E_PROTOCOL },
+		{ "sign", "+5\r\nhello\r\n0\r\n\r\n", QGET_E_PROTOCOL },
+		{ "space first", " 5\r\nhello\r\n0\r\n\r\n", QGET_E_PROTOCOL },
+		{ "junk after size", "5x\r\nhello\r\n0\r\n\r\n",
+		    QGET_E_PROTOCOL },
+		{ "digits after a blank", "5 5\r\nhello\r\n0\r\n\r\n",
+		    QGET_E_PROTOCOL },
+		{ "overflowing size", "10000000000000000\r\n", QGET_E_PROTOCOL },
+		{ "2^64 - 1 then cut", "ffffffffffffffff\r\nab", QGET_E_TRUNCATED },
+		{ "data longer than its size", "3\r\nhello\r\n0\r\n\r\n",
+		    QGET_E_PROTOCOL },
+		{ "CR without LF", "5\rhello\r\n0\r\n\r\n", QGET_E_PROTOCOL },
+		{ "bytes after the last chunk", "0\r\n\r\nmore",
+		    QGET_E_PROTOCOL },
+	};
+	for (size_t i = 0; i < sizeof(chunk_bad) / sizeof(chunk_bad[0]); i++) {
+		static const char headtext[] = "HTTP/1.1 200 OK\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n";
+		char in[256], label[128];
+		size_t hl = sizeof(headtext) - 1;
+		size_t len = hl + strlen(chunk_bad[i].in);
+
+		memcpy(in, headtext, hl);
+		memcpy(in + hl, chunk_bad[i].in, len - hl);
+		both_len(chunk_bad[i].name, in, len, 0, &r);
+		snprintf(label, sizeof(label), "chunked: %s refused",
+		    chunk_bad[i].name);
+		CHECK(label, r.rv == chunk_bad[i].want);
+	}
+	{
+		static const char in[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+		    "chunked\r\n\r\n5;a\0b\r\nhello\r\n0\r\n\r\n";
+
+		both_len("chunked: NUL in an extension", in, sizeof(in) - 1, 0,
+		    &r);
+		CHECK("chunked: NUL in an extension refused",
+		    r.rv == QGET_E_PROTOCOL);
+	}
+	{
+		/* A size line that never ends is cut off. */
+		size_t len = 8192;
+		char *big = malloc(len);
+
+		memcpy(big, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked"
+		    "\r\n\r\n5;", 50);
+		memset(big + 50, 'a', len - 50);
+		run(big, len, 0, &r);
+		CHECK("chunked: an endless extension refused",
+		    r.rv == QGET_E_PROTOCOL);
+		free(big);
+	}
+	both("chunked: with Content-Length", "HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+	    "5\r\nhello\r\n0\r\n\r\n", &r);
+	CHECK("chunked: with Content-Length refused (smuggling)",
+	    r.rv == QGET_E_PROTOCOL);
+	both("chunked: in HTTP/1.0", "HTTP/1.0 200 OK\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", &r);
+	CHECK("chunked: in an HTTP/1.0 response refused",
+	    r.rv == QGET_E_PROTOCOL);
+	both("transfer coding: gzip", "HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", &r);
+	CHECK("transfer coding: gzip refused, never saved encoded",
+	    r.rv == QGET_E_PROTOCOL && strstr(r.msg, "Transfer-Encoding"));
+	both("transfer coding: twice", "HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"
+	    "\r\n0\r\n\r\n", &r);
+	CHECK("transfer coding: two headers refused", r.rv == QGET_E_PROTOCOL);
+	both("reason: raw bytes kept", "HTTP/1.0 404 \x1b]0;x\x07\r\n\r\n",
+	    &r);
+	CHECK("reason: the parser keeps the peer's bytes (the sinks escape)",
+	    r.rv == QGET_OK && r.status == 404);
 	both("head: duplicate equal lengths",
 	    "HTTP/1.0 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok",
 	    &r);
@@ -174,6 +381,8 @@ main(void)
 		{ "folded header", "HTTP/1.0 200 OK\r\nA: b\r\n c\r\n\r\n",
 		    QGET_E_PROTOCOL },
 		{ "head cut by FIN", "HTTP/1.0 200 OK\r\nContent-", QGET_E_TRUNCATED },
+		{ "body cut by FIN", "HTTP/1.0 200 OK\r\nContent-Length: 9\r\n"
+		    "\r\nabc", QGET_E_TRUNCATED },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char label[128];
