@@ -7,7 +7,7 @@
 printf 'x' >"$T/root/one"
 # A 1 s idle timeout: a connection whose CONNECTION_CLOSE got lost would
 # end by idle timeout within the wait below, and show in the log.
-serve c -v --idle-timeout 1000 || exit 0
+serve c -v --idle-timeout 1000 || exit 1
 CA=(--cacert "$CERTS/ca.pem")
 prog=$top/$BUILD/tests/prog/close
 
@@ -48,7 +48,7 @@ stop "$SERVER_PID"
 # up as an idle timeout in that same log line format, or the check above
 # could not see a lost close.
 head -c 20000000 /dev/urandom >"$T/root/big"
-serve k -v --idle-timeout 1000 || exit 0
+serve k -v --idle-timeout 1000 || exit 1
 # Not under valgrind: this is about what the server sees, and a slow
 # start could be killed before its request is out.
 "$top/$BUILD/qget" "${CA[@]}" -o "$T/big.out" localhost "$PORT" /big >/dev/null 2>&1 &

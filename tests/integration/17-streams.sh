@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 printf 'hi\n' >"$T/root/one"
-serve s -v || exit 0
+serve s -v || exit 1
 prog=$top/$BUILD/tests/prog/streams
 "$prog" localhost "$PORT" "$CERTS/ca.pem" 0x77 >"$T/out" 2>"$T/err"
 RC=$?

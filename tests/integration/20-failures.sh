@@ -33,7 +33,7 @@ q "${CA[@]}" no-such-host.invalid 4433
 expect "unresolvable name: exit 3" 3 'cannot resolve no-such-host.invalid'
 
 # --- 4: nobody there ---
-serve gone || exit 0
+serve gone || exit 1
 stop "$SERVER_PID"
 q "${CA[@]}" 127.0.0.1 "$PORT"
 expect "port with no server (ICMP refused): exit 4" 4 'refused'
@@ -41,7 +41,7 @@ expect "port with no server (ICMP refused): exit 4" 4 'refused'
 python3 -c 'import socket,sys,time
 s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0))
 open(sys.argv[1],"w").write(str(s.getsockname()[1])); time.sleep(30)' "$T/hole.port" &
-PIDS+=($!)
+track $! "python3 silent UDP port"
 for i in $(seq 1 100); do [ -s "$T/hole.port" ] && break; sleep 0.05; done
 HOLE=$(cat "$T/hole.port")
 q "${CA[@]}" --idle-timeout 1 127.0.0.1 "$HOLE"
@@ -52,7 +52,7 @@ q "${CA[@]}" --connect-timeout 0.5 127.0.0.1 "$HOLE"
 expect "--connect-timeout against a silent port: exit 9" 9 'connect timeout'
 
 # --- 5: certificates ---
-serve good || exit 0
+serve good || exit 1
 GOOD=$PORT
 for c in rogue:'self-signed certificate in certificate chain' \
 	expired:'certificate has expired' notyet:'certificate is not yet valid' \
@@ -64,7 +64,7 @@ for c in rogue:'self-signed certificate in certificate chain' \
 	expect "$name certificate: exit 5 with X509's reason" 5 "$why"
 	stop "$SERVER_PID"
 done
-serve other --cert "$CERTS/other.pem" --key "$CERTS/other.key" || exit 0
+serve other --cert "$CERTS/other.pem" --key "$CERTS/other.key" || exit 1
 q "${CA[@]}" localhost "$PORT" /small
 expect "certificate for another name: exit 5" 5 'hostname mismatch'
 q "${CA[@]}" 127.0.0.1 "$PORT" /small
@@ -80,7 +80,7 @@ q --cacert "$T/nonexistent.pem" localhost "$GOOD" /small
 expect "unreadable --cacert: exit 2" 2 'cannot load CA'
 
 # --- 6: ALPN ---
-serve noalpn --no-alpn || exit 0
+serve noalpn --no-alpn || exit 1
 q "${CA[@]}" localhost "$PORT" /small
 expect "server accepts no ALPN: exit 6" 6 'none of our application protocols'
 q "${CA[@]}" --alpn h9,foo localhost "$GOOD" /small
@@ -88,13 +88,13 @@ expect "we offer only unknown ALPNs: exit 6" 6 'none of our application protocol
 
 # --- 7: reset, truncation ---
 mkdir -p "$T/dl"
-serve reset --reset-after 100000 --reset-code 66 || exit 0
+serve reset --reset-after 100000 --reset-code 66 || exit 1
 q "${CA[@]}" localhost "$PORT" /big
 expect "stream reset after 100000 bytes: exit 7 with the code" 7 'reset.*code 66 '
 q "${CA[@]}" -o "$T/dl/f" localhost "$PORT" /big
 expect "reset with -o: exit 7" 7
 no_leftovers "reset with -o: no partial file" "$T/dl"
-serve trunc --truncate-after 1000 || exit 0
+serve trunc --truncate-after 1000 || exit 1
 q "${CA[@]}" localhost "$PORT" /big
 expect "body shorter than Content-Length: exit 7" 7 'truncated.*1000 of 300000'
 q "${CA[@]}" -o "$T/dl/f" localhost "$PORT" /big
@@ -102,7 +102,7 @@ expect "truncated with -o: exit 7" 7
 no_leftovers "truncated with -o: no partial file" "$T/dl"
 
 # --- 8: connection closed, idle timeout ---
-serve close --close-after 100000 --close-code 42 --close-reason 'going away' || exit 0
+serve close --close-after 100000 --close-code 42 --close-reason 'going away' || exit 1
 q "${CA[@]}" localhost "$PORT" /big
 expect "connection closed by the peer: exit 8 with code and reason" 8 \
 	"closed by the peer.*application error 42 .*going away"
@@ -110,7 +110,7 @@ q "${CA[@]}" -o "$T/dl/f" localhost "$PORT" /big
 expect "closed with -o: exit 8" 8
 no_leftovers "closed with -o: no partial file" "$T/dl"
 # A server that goes silent mid-transfer, as if its host vanished.
-serve freeze --freeze-after 100000 || exit 0
+serve freeze --freeze-after 100000 || exit 1
 q "${CA[@]}" --idle-timeout 1 -o "$T/dl/f" localhost "$PORT" /big
 expect "vanished server, --idle-timeout 1: exit 8" 8 'timed out idle'
 no_leftovers "idle timeout with -o: no partial file" "$T/dl"
@@ -119,14 +119,14 @@ stop "$SERVER_PID"
 # --- 9: time limit ---
 # This server stalls the stream but keeps the connection alive (it
 # answers PINGs), so only the time limit ends the wait.
-serve stall --stall-after 100000 || exit 0
+serve stall --stall-after 100000 || exit 1
 q "${CA[@]}" -m 1 -o "$T/dl/f" localhost "$PORT" /big
 expect "stalled stream, -m 1: exit 9" 9 'maximum time of 1.000 s'
 no_leftovers "-m with -o: no partial file" "$T/dl"
 
 # --- 130, 143: interrupted; the server hears an application close ---
 for sig in INT TERM; do
-	serve "sig$sig" -v --stall-after 100000 || exit 0
+	serve "sig$sig" -v --stall-after 100000 || exit 1
 	"${QGET[@]}" "${CA[@]}" -o "$T/dl/f" localhost "$PORT" /big 2>"$T/err" &
 	qpid=$!
 	for i in $(seq 1 100); do
@@ -163,7 +163,7 @@ expect "stdout closed early (| head -c 10): exit 10" 10 'Broken pipe'
 
 # --- 1: other failure: a malformed response head ---
 printf 'HTTP/1.0 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello' >"$R/conflict"
-serve raw --raw-response || exit 0
+serve raw --raw-response || exit 1
 q "${CA[@]}" localhost "$PORT" /conflict
 expect "conflicting Content-Length: exit 1" 1 'conflicting Content-Length'
 printf 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhello' >"$R/long"

@@ -18,7 +18,7 @@ if [ ! -x "$peer" ] || [ "$peer" -ot "$src/demos/guide/quic-server-block.c" ]; t
 	if ! cc -O2 $OPENSSL_CFLAGS "$src/demos/guide/quic-server-block.c" \
 		$OPENSSL_LIBS -o "$peer" 2>"$T/cc.log"; then
 		fail "openssl demo server: build" "$(tail -n 3 "$T/cc.log")"
-		exit 0
+		exit 1
 	fi
 fi
 
@@ -33,17 +33,21 @@ peer_start() {
 	PEER_PORT=$(free_port)
 	"$peer" "$PEER_PORT" "$CERTS/server.pem" "$CERTS/server.key" >"$T/peer.log" 2>&1 &
 	PEER_PID=$!
-	PIDS+=("$PEER_PID")
+	# It has no SIGTERM handler: stopped, it must die of the signal (143);
+	# any other end (exit 1 after "error while accepting connection",
+	# "Unable to conclude stream") is a failure.
+	track "$PEER_PID" "openssl demo server (quic-server-block)" "$T/peer.log" 143
 	# Its "Waiting for connection" sits in a stdio buffer: watch for the
 	# bound socket instead.
 	for i in $(seq 1 100); do
 		ss -Huln "sport = :$PEER_PORT" | grep -q . && return 0
 		sleep 0.05
 	done
+	stop "$PEER_PID" any
 	return 1
 }
 
-peer_start || { fail "openssl demo server: start" "$(cat "$T/peer.log")"; exit 0; }
+peer_start || { start_failed "openssl demo server: start" "$(cat "$T/peer.log")"; exit 1; }
 q --cacert "$CERTS/ca.pem" localhost "$PEER_PORT" /echo/me
 expect "openssl demo server: exit 0" 0
 printf 'GET /echo/me HTTP/1.0\r\nConnection: close\r\nHost: localhost\r\n\r\n' >"$T/expected"
@@ -51,14 +55,14 @@ same "openssl demo server: qget prints exactly the request it sent" "$T/expected
 stop "$PEER_PID"
 
 # The echo shows the request byte for byte: -I's method, -H's headers.
-peer_start || { fail "openssl demo server: start" "$(cat "$T/peer.log")"; exit 0; }
+peer_start || { start_failed "openssl demo server: start" "$(cat "$T/peer.log")"; exit 1; }
 q --cacert "$CERTS/ca.pem" -I -H 'X-Trace: a b' -H 'Accept:*/*' localhost "$PEER_PORT" /h
 expect "openssl demo server: -I -H: exit 0" 0
 printf 'HEAD /h HTTP/1.0\r\nConnection: close\r\nHost: localhost\r\nX-Trace: a b\r\nAccept:*/*\r\n\r\n' >"$T/expected"
 same "openssl demo server: -I -H: HEAD with the headers, as given" "$T/expected" "$T/out"
 stop "$PEER_PID"
 
-peer_start || { fail "openssl demo server: start" "$(cat "$T/peer.log")"; exit 0; }
+peer_start || { start_failed "openssl demo server: start" "$(cat "$T/peer.log")"; exit 1; }
 "$top/$BUILD/examples/fetch" localhost "$PEER_PORT" "$CERTS/ca.pem" >"$T/out" 2>"$T/err"
 RC=$?
 expect "openssl demo server: example program exit 0" 0
@@ -70,7 +74,7 @@ stop "$PEER_PID"
 # random bytes must come back intact; that only finishes when qget reads
 # while it still writes (the server blocks on its echo otherwise).
 head -c $((10 * 1048576)) /dev/urandom >"$T/raw.in"
-peer_start || { fail "openssl demo server: start" "$(cat "$T/peer.log")"; exit 0; }
+peer_start || { start_failed "openssl demo server: start" "$(cat "$T/peer.log")"; exit 1; }
 "${QGET[@]}" --raw -m 60 --cacert "$CERTS/ca.pem" localhost "$PEER_PORT" \
 	<"$T/raw.in" >"$T/out" 2>"$T/err"
 RC=$?
@@ -80,7 +84,7 @@ stop "$PEER_PID"
 
 # Full duplex: the echo of the first bytes arrives while stdin is still
 # open.
-peer_start || { fail "openssl demo server: start" "$(cat "$T/peer.log")"; exit 0; }
+peer_start || { start_failed "openssl demo server: start" "$(cat "$T/peer.log")"; exit 1; }
 rm -f "$T/out"
 ( printf 'first '; sleep 3; printf 'second' ) |
 	"${QGET[@]}" --raw -m 30 --cacert "$CERTS/ca.pem" localhost "$PEER_PORT" \

@@ -77,14 +77,15 @@ srv_start() {
 		FILEPREFIX=$R "$srv" "$SRV_PORT" "$CERTS/server.pem" "$CERTS/server.key" \
 			>"$T/srv.log" 2>&1 &
 		SRV_PID=$!
-		PIDS+=("$SRV_PID")
+		# No SIGTERM handler: stopped, it dies of the signal (143).
+		track "$SRV_PID" "openssl hq-interop server" "$T/srv.log" 143
 		for i in $(seq 1 100); do
 			# "Waiting for connection" sits in a stdio buffer.
 			ss -Huln "sport = :$SRV_PORT" | grep -q . && return 0
 			kill -0 "$SRV_PID" 2>/dev/null || break
 			sleep 0.05
 		done
-		stop "$SRV_PID" # lost the port to someone else: try another
+		stop "$SRV_PID" any # lost the port to someone else: try another
 	done
 	return 1
 }
@@ -97,7 +98,7 @@ part1() {
 		return
 	fi
 	if ! srv_start; then
-		fail "hq-interop: openssl server start" "$(tail -n 3 "$T/srv.log")"
+		start_failed "hq-interop: openssl server start" "$(tail -n 3 "$T/srv.log")"
 		return
 	fi
 	for f in $SMALL big; do

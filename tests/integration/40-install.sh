@@ -35,7 +35,7 @@ if cc ${SANFLAGS:-} -o "$T/fetch" examples/fetch.c $flags 2>"$T/err"; then
 else
 	fail "install: examples/fetch.c builds with pkg-config --static qget" "$flags"
 fi
-if "$prefix/bin/qget" --version >"$T/out" 2>"$T/err" && grep -q '^qget ' "$T/out"; then
+if "$prefix/bin/qget" --version >"$T/out" 2>"$T/err" && grep -q '^qget ' "$T/out" && clean_run; then
 	pass "install: the installed qget runs"
 else
 	fail "install: the installed qget runs" "$(cat "$T/out")"

@@ -10,7 +10,7 @@ for i in $(seq 1 1000); do head -c 1024 /dev/urandom >"$R/many/f$i"; done
 for i in 1 2 3; do head -c $((5 * 1048576)) /dev/urandom >"$R/big$i"; done
 head -c 300000 /dev/urandom >"$R/mid"
 CA=(--cacert "$CERTS/ca.pem")
-serve good || exit 0
+serve good || exit 1
 GOOD=$PORT
 
 # same_dir NAME SRC DST FILES...: every file byte-exact.
@@ -59,7 +59,7 @@ same_dir "--parallel 1: each byte-exact" "$R" "$T/o3" big1 mid
 
 # One stream reset: its path fails (named, with the code), the others are
 # saved, the exit code is the worst outcome.
-serve reset --reset-after 100000 --reset-code 77 || exit 0
+serve reset --reset-after 100000 --reset-code 77 || exit 1
 mkdir -p "$T/o4"
 q "${CA[@]}" -O "$T/o4" localhost "$PORT" /many/f1 /mid /many/f2 /many/f3
 expect "one reset among four: exit 7, the path named" 7 '/mid: read: stream reset .* code 77 '
@@ -73,3 +73,6 @@ fi
 mkdir -p "$T/o5"
 q "${CA[@]}" -O "$T/o5" localhost "$GOOD" /many/f1 /nonexistent/x /many/f2
 expect "a missing file is a 404 body, not a failure (exit 0)" 0
+printf '404 Not Found\n' >"$T/404.body"
+same "a missing file: its 404 body saved byte-exact" "$T/404.body" "$T/o5/x"
+same_dir "a missing file among others: the others byte-exact" "$R/many" "$T/o5" f1 f2
