@@ -10,9 +10,9 @@ D=$T/dl
 mkdir -p "$D" "$T/cwd" "$T/elsewhere" "$T/adir"
 head -c 100000 /dev/urandom >"$R/body"
 CA=(--cacert "$CERTS/ca.pem")
-serve out || exit 0
+serve out || exit 1
 GOOD=$PORT
-serve trunc --truncate-after 1000 || exit 0
+serve trunc --truncate-after 1000 || exit 1
 TRUNC=$PORT
 
 # only NAME DIR FILE...: DIR holds exactly FILE... (no temporary left).
@@ -52,13 +52,15 @@ fi
 fifo_case() { # NAME PORT
 	rm -f "$D/fifo" "$T/fifo.got"
 	mkfifo "$D/fifo"
-	timeout 30 cat "$D/fifo" >"$T/fifo.got" &
-	local reader=$!
-	PIDS+=("$reader")
+	timeout 15 cat "$D/fifo" >"$T/fifo.got" &
+	local reader=$! rc
+	track "$reader" "$1: FIFO reader" ""
 	q "${CA[@]}" -o "$D/fifo" 127.0.0.1 "$2" /body
 	# The old code replaced the FIFO: its reader would wait forever.
 	[ -p "$D/fifo" ] || kill "$reader" 2>/dev/null
-	wait "$reader" 2>/dev/null
+	wait "$reader"
+	rc=$?
+	proc_check "$reader" "$rc" 0 143
 	is -p "$1: still a FIFO" "$D/fifo"
 }
 fifo_case "-o onto a FIFO" "$GOOD"

@@ -19,7 +19,7 @@ ln -s "$O" "$R/dir-out"
 ln -s public "$R/inside"
 ln -s ../public "$R/sub/up"
 CA=(--cacert "$CERTS/ca.pem")
-serve root || exit 0
+serve root || exit 1
 
 # leaked NAME FILE...: no secret byte reached the client.
 leaked() {
@@ -61,7 +61,7 @@ for i in $(seq 1 40); do
 	cp "$O/secret" "$O/x$i"
 done
 ln -s "$O" "$R/s-alt"
-python3 - "$R/s" "$R/s-alt" <<'EOF' &
+python3 - "$R/s" "$R/s-alt" <<'EOF' >"$T/swapper.log" 2>&1 &
 import ctypes, os, sys
 libc = ctypes.CDLL(None, use_errno=True)
 a, b = (os.fsencode(p) for p in sys.argv[1:3])
@@ -71,7 +71,7 @@ while True:
         sys.exit("renameat2: " + os.strerror(ctypes.get_errno()))
 EOF
 SWAPPER=$!
-PIDS+=("$SWAPPER")
+track "$SWAPPER" "renameat2 swapper" "$T/swapper.log" 143
 paths=()
 for i in $(seq 1 40); do paths+=("/s/x$i"); done
 served=0
@@ -87,6 +87,7 @@ if kill -0 "$SWAPPER" 2>/dev/null; then
 	leaked "a link swapped in during the lookup: no secret byte (round $round, $served served from the root)" "$T/race"/*
 else
 	wait "$SWAPPER"
+	proc_check "$SWAPPER" $? any
 	skip "a link swapped in during the lookup" "renameat2(RENAME_EXCHANGE) is not available"
 fi
 
@@ -98,8 +99,8 @@ printf 'precious\n' >"$T/victim"
 	exec "$top/$BUILD/qget-serve" --cert "$CERTS/server.pem" --key "$CERTS/server.key" \
 		--root "$R" --port 0 --port-file "$T/pf.port"
 ) >"$T/pf.log" 2>&1 &
-PIDS+=("$!")
 PF_PID=$!
+track "$PF_PID" "qget-serve --port-file" "$T/pf.log" 0
 for i in $(seq 1 100); do [ -s "$T/pf.port" ] && break; sleep 0.05; done
 if [ "$(cat "$T/victim")" = precious ]; then pass "serve --port-file: a planted link's target is untouched"; else fail "serve --port-file: a planted link's target is untouched" "victim now holds: $(head -c 40 "$T/victim")"; fi
 if [ ! -L "$T/pf.port" ] && grep -qE '^[0-9]+$' "$T/pf.port" 2>/dev/null; then pass "serve --port-file: a regular file with the port"; else fail "serve --port-file: a regular file with the port" "$(ls -l "$T/pf.port" 2>&1)"; fi
@@ -113,8 +114,8 @@ printf 'precious\n' >"$T/victim"
 	exec "$top/$BUILD/qget-netsim" --listen 127.0.0.1:0 --to "127.0.0.1:$PORT" \
 		--duration 30 --port-file "$T/ns.port"
 ) >"$T/ns.log" 2>&1 &
-PIDS+=("$!")
 NS_PID=$!
+track "$NS_PID" "qget-netsim --port-file" "$T/ns.log" 0
 for i in $(seq 1 100); do [ -s "$T/ns.port" ] && break; sleep 0.05; done
 if [ "$(cat "$T/victim")" = precious ]; then pass "netsim --port-file: a planted link's target is untouched"; else fail "netsim --port-file: a planted link's target is untouched" "victim now holds: $(head -c 40 "$T/victim")"; fi
 if [ ! -L "$T/ns.port" ] && grep -qE '^[0-9]+$' "$T/ns.port" 2>/dev/null; then pass "netsim --port-file: a regular file with the port"; else fail "netsim --port-file: a regular file with the port" "$(ls -l "$T/ns.port" 2>&1)"; fi
