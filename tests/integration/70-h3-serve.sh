@@ -5,7 +5,8 @@
 # OpenSSL source against nghttp3 (scripts/nghttp3-dep.sh).  Usage:
 # ossl-nghttp3-demo HOST:PORT.  It fetches "/" (GET, one request, one
 # connection), prints the response's fields on stderr and the body on
-# stdout, exits 0 at the stream's end; it trusts the default store
+# stdout, exits 0 at the stream's end and 1 on any failure (so every
+# failure case requires exit 1); it trusts the default store
 # (SSL_CERT_FILE) and checks the name.  It never stops on a reset stream
 # (it waits for an end that never comes), hence the time limits: exit 124
 # means it waited.  qget-serve maps "/" to index.html, so the root's
@@ -125,17 +126,21 @@ prefix() {
 	fi
 }
 
-# at_most NAME FILE N: $T/out is the first bytes of FILE, N at most.  For
-# a reset or a close: the server acts once the client has acknowledged N
-# bytes, but a client may drop what it has not read yet (RFC 9000 lets it).
+# at_most NAME FILE N: $T/out is the first bytes of FILE, at least one and
+# N at most.  For a reset or a close: the server acts once the client has
+# acknowledged N bytes, but a client may drop what it has not read yet
+# (RFC 9000 lets it); for a freeze the server stops once N bytes are with
+# OpenSSL, sent or not.  (Seen: 12247 or 20000 bytes after a reset, 20000
+# after a close, 11731 or 12904 after a freeze, about the first flight.)
+# Nothing at all means the body never started: a failure.
 at_most() {
 	local n
 	n=$(stat -c %s "$T/out")
-	if [ "$n" -le "$3" ] && cmp -s -n "$n" "$T/out" "$2"; then
+	if [ "$n" -ge 1 ] && [ "$n" -le "$3" ] && cmp -s -n "$n" "$T/out" "$2"; then
 		pass "$1 ($n)"
 	else
 		: >"$T/err"
-		fail "$1" "got $n bytes, not a prefix of at most $3 of $(basename "$2")"
+		fail "$1" "got $n bytes, not a prefix of 1 to $3 bytes of $(basename "$2")"
 	fi
 }
 
@@ -161,7 +166,7 @@ printf 'secret\n' >"$T/secret"
 ln -s "$T/secret" "$R/link"
 mkdir -p "$R/sub"
 
-h3serve main "$R" || exit 0
+h3serve main "$R" || exit 1
 MAIN=$SERVER_PID
 
 h3 "localhost:$PORT"
@@ -232,7 +237,7 @@ logged "h3: 405: logged with its path" "$T/main.log" 'stream [0-9]+: POST /hello
 # A path without its "/" is malformed for nghttp3, which makes it an
 # error of the connection (H3_MESSAGE_ERROR, 0x10e).
 h3 3 "localhost:$PORT" GET nope
-if [ "$RC" -ne 0 ] && [ ! -s "$T/out" ]; then
+if [ "$RC" -eq 1 ] && [ ! -s "$T/out" ]; then
 	pass "h3: malformed request: the client gets no response (exit $RC)"
 else
 	fail "h3: malformed request: the client gets no response" "exit $RC, $(stat -c %s "$T/out") bytes"
@@ -270,7 +275,7 @@ elif h3serve v6 "$R" --addr ::1; then
 fi
 
 # ---- 50 MiB ------------------------------------------------------------
-h3serve big "$T/big" || exit 0
+h3serve big "$T/big" || exit 1
 h3 60 "localhost:$PORT"
 expect "h3: 50 MiB index: client exit 0" 0 &&
 	same "h3: 50 MiB index: SHA-256" "$T/big/index.html" "$T/out"
@@ -285,7 +290,7 @@ else
 fi
 stop "$SERVER_PID"
 
-h3serve empty "$T/empty" || exit 0
+h3serve empty "$T/empty" || exit 1
 h3 "localhost:$PORT"
 expect "h3: empty index: client exit 0" 0
 if field content-length 0 && [ ! -s "$T/out" ]; then
@@ -300,29 +305,29 @@ fault_root=$T/froot
 mkdir -p "$fault_root"
 cp "$R/b65537" "$fault_root/index.html"
 
-h3serve trunc "$fault_root" --truncate-after 1000 || exit 0
+h3serve trunc "$fault_root" --truncate-after 1000 || exit 1
 h3 5 "localhost:$PORT"
 prefix "h3: --truncate-after 1000: the client gets the first 1000 bytes" "$fault_root/index.html" 1000
-if [ "$RC" -ne 0 ] && [ "$RC" -ne 124 ] && field content-length 65537; then
-	pass "h3: --truncate-after: content-length 65537, the client fails at the FIN (exit $RC)"
+if [ "$RC" -eq 1 ] && field content-length 65537; then
+	pass "h3: --truncate-after: content-length 65537, the client fails at the FIN (exit 1)"
 else
 	fail "h3: --truncate-after: the client fails at the FIN" "exit $RC"
 fi
 logged "h3: --truncate-after: logged" "$T/trunc.log" '1000 body bytes sent, FIN \(truncated\)$'
 stop "$SERVER_PID"
 
-h3serve reset "$fault_root" --reset-after 20000 --reset-code 0x77 || exit 0
+h3serve reset "$fault_root" --reset-after 20000 --reset-code 0x77 || exit 1
 h3 2 "localhost:$PORT"
-at_most "h3: --reset-after 20000: the client gets at most the first 20000 bytes" "$fault_root/index.html" 20000
+at_most "h3: --reset-after 20000: the client gets some, at most the first 20000 bytes" "$fault_root/index.html" 20000
 logged "h3: --reset-after: the stream is reset" "$T/reset.log" \
 	'stream 0: GET / -> 200, 20000 body bytes sent, resetting stream$'
 stop "$SERVER_PID"
 
-h3serve close "$fault_root" --close-after 20000 --close-code 7 --close-reason bye || exit 0
+h3serve close "$fault_root" --close-after 20000 --close-code 7 --close-reason bye || exit 1
 h3 5 "localhost:$PORT"
-at_most "h3: --close-after 20000: the client gets at most the first 20000 bytes" "$fault_root/index.html" 20000
-if [ "$RC" -ne 0 ] && [ "$RC" -ne 124 ]; then
-	pass "h3: --close-after: the client stops at the close (exit $RC)"
+at_most "h3: --close-after 20000: the client gets some, at most the first 20000 bytes" "$fault_root/index.html" 20000
+if [ "$RC" -eq 1 ]; then
+	pass "h3: --close-after: the client stops at the close (exit 1)"
 else
 	fail "h3: --close-after: the client stops at the close" "exit $RC"
 fi
@@ -330,7 +335,7 @@ logged "h3: --close-after: closed with code and reason" "$T/close.log" \
 	'closed locally, application error 0x7, reason "bye"'
 stop "$SERVER_PID"
 
-h3serve stall "$fault_root" --stall-after 20000 || exit 0
+h3serve stall "$fault_root" --stall-after 20000 || exit 1
 h3 2 "localhost:$PORT"
 prefix "h3: --stall-after 20000: the client gets the first 20000 bytes, then waits" "$fault_root/index.html" 20000
 logged "h3: --stall-after: logged" "$T/stall.log" '20000 body bytes sent, stalled$'
@@ -342,14 +347,14 @@ else
 fi
 stop "$SERVER_PID"
 
-h3serve freeze "$fault_root" --freeze-after 20000 || exit 0
+h3serve freeze "$fault_root" --freeze-after 20000 || exit 1
 h3 2 "localhost:$PORT"
-at_most "h3: --freeze-after 20000: the client gets at most the first 20000 bytes" "$fault_root/index.html" 20000
+at_most "h3: --freeze-after 20000: the client gets some, at most the first 20000 bytes" "$fault_root/index.html" 20000
 logged "h3: --freeze-after: logged" "$T/freeze.log" '20000 body bytes sent, frozen$'
 stop "$SERVER_PID"
 
 # ---- GOAWAY ------------------------------------------------------------
-h3serve goaway0 "$fault_root" --goaway-after 0 || exit 0
+h3serve goaway0 "$fault_root" --goaway-after 0 || exit 1
 h3 2 "localhost:$PORT"
 if [ ! -s "$T/out" ] && ! field :status 200; then
 	pass "h3: --goaway-after 0: the request gets no response"
@@ -361,7 +366,7 @@ logged "h3: --goaway-after 0: the request is rejected (H3_REQUEST_REJECTED)" "$T
 	'stream 0: rejected after GOAWAY \(stream reset with code 0x10b\)'
 stop "$SERVER_PID"
 
-h3serve goaway1 "$fault_root" --goaway-after 1 || exit 0
+h3serve goaway1 "$fault_root" --goaway-after 1 || exit 1
 h3 "localhost:$PORT"
 expect "h3: --goaway-after 1: the first request is served" 0 &&
 	same "h3: --goaway-after 1: SHA-256" "$fault_root/index.html" "$T/out"
@@ -373,10 +378,10 @@ stop "$SERVER_PID"
 	--alpn h3 --raw-response >"$T/out" 2>"$T/err"
 RC=$?
 expect "h3: --raw-response with --alpn h3: exit 2" 2 'raw-response cannot be used with h3'
-serve raw --raw-response -v || exit 0
+serve raw --raw-response -v || exit 1
 h3 3 "localhost:$PORT"
-if [ "$RC" -ne 0 ] && [ ! -s "$T/out" ]; then
-	pass "h3: --raw-response: h3 is not offered (the client fails, exit $RC)"
+if [ "$RC" -eq 1 ] && [ ! -s "$T/out" ]; then
+	pass "h3: --raw-response: h3 is not offered (the client fails, exit 1)"
 else
 	fail "h3: --raw-response: h3 is not offered" "exit $RC"
 fi
@@ -385,7 +390,7 @@ stop "$SERVER_PID"
 # ---- the server outlived everything, cleanly -----------------------------
 for log in "$T"/*.log; do
 	case $log in */cc.log) continue ;; esac
-	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+	if san_report "$log"; then
 		: >"$T/err"
 		fail "h3: $(basename "$log" .log): sanitizer report" "$(grep -m1 -E 'Sanitizer|runtime error' "$log")"
 		bad_log=1
@@ -410,7 +415,8 @@ s.bind(("0.0.0.0", 0)); print(s.getsockname()[1])'
 	DPORT=$(free_port)
 	FILEPREFIX=$T/ds/ "$SRV" "$DPORT" "$CERTS/server.pem" "$CERTS/server.key" >"$T/dsrv.out" 2>&1 &
 	DPID=$!
-	PIDS+=("$DPID")
+	# No SIGTERM handler: stopped, it dies of the signal (143).
+	track "$DPID" "openssl h3 demo server" "$T/dsrv.out" 143
 	for _ in $(seq 1 100); do
 		ss -Huln "sport = :$DPORT" | grep -q . && break
 		sleep 0.05
