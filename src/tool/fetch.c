@@ -387,7 +387,8 @@ job_read(struct run *r, struct job *j, struct tool_stream_stats *ss,
 	    msg, sizeof(msg))) != QGET_OK)
 		goto fail;
 	r->total_body += j->body - before;
-	if (!r->several && resp->decided && !resp->simple && resp->has_length)
+	if (!r->several && resp->decided && !resp->simple &&
+	    resp->has_length && !resp->no_body)
 		r->total = resp->content_length;
 	progress_update(r->meter, tool_now(), r->total_body, r->total);
 	return;
@@ -634,16 +635,25 @@ tool_fetch(const struct tool_opts *o)
 		rv = r.worst;
 	}
 
-	if (o->session_file != NULL) {
+	/* As --help says: saved after a success only, and only from a
+	 * verified connection (the library refuses the others). */
+	if (o->session_file != NULL && rv == QGET_OK) {
 		unsigned char *sess;
 		size_t len;
+		qget_status st = qget_conn_get_session(conn, &sess, &len);
 
-		if (qget_conn_get_session(conn, &sess, &len) == QGET_OK) {
+		if (st == QGET_OK) {
 			tool_session_save(o->session_file, sess, len);
 			free(sess);
+		} else if (st == QGET_E_USAGE) {
+			tool_verbose(o, "not saving the TLS session: the "
+			    "server was not verified (--insecure)");
 		} else {
 			tool_verbose(o, "the server sent no TLS session ticket");
 		}
+	} else if (o->session_file != NULL) {
+		tool_verbose(o, "not saving the TLS session: the transfer "
+		    "failed");
 	}
 	/* The responses are complete and written: a close that goes wrong
 	 * now is worth a note, not a failure.  Every response ended (or
@@ -657,7 +667,13 @@ out:
 	progress_end(&meter);
 	/* Tell the server why we leave, rather than let it time out. */
 	if (rv == QGET_E_INTERRUPTED)
-		qget_conn_abort(conn, 0, "client interrupted");
+		qget_conn_abort(conn, strcmp(stats.alpn, "h3") == 0 ?
+		    QGET_H3_REQUEST_CANCELLED : QGET_APP_ERROR,
+		    "client interrupted");
+	else if (rv != QGET_OK && stats.connected)
+		qget_conn_abort(conn, strcmp(stats.alpn, "h3") == 0 ?
+		    QGET_H3_INTERNAL_ERROR : QGET_APP_ERROR,
+		    qget_status_str(rv));
 	h3_free(&r);
 	qget_conn_del(conn);
 	qget_config_del(cfg);
