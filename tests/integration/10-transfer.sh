@@ -133,15 +133,22 @@ fi
 q "${CA[@]}" -v --session-file "$S" 127.0.0.1 "$P4" /b65537
 expect "--session-file: second connection resumed" 0 'TLSv1.3 .*\(resumed\)'
 same "--session-file: resumed body" "$R/b65537" "$T/out"
-q "${CA[@]}" -v --session-file "$S" ::1 "$P6" /one
+cp "$S" "$S.6"
+q "${CA[@]}" -v --session-file "$S.6" ::1 "$P6" /one
 if [ "$RC" -eq 0 ] && ! grep -q '(resumed)' "$T/err"; then
 	pass "--session-file: another server (other ticket keys) does a full handshake"
 else
 	fail "--session-file: another server does a full handshake" "rc $RC"
 fi
+# The session is bound to 127.0.0.1 and its port: not even offered.
+grep -q 'not resuming the saved TLS session: it was made for another host' "$T/err" &&
+	pass "--session-file: the session is not offered to another host" ||
+	fail "--session-file: the session is not offered to another host" "$(grep -i session "$T/err")"
+q "${CA[@]}" -v --session-file "$S" 127.0.0.1 "$P4" /one
+expect "--session-file: the first server resumes again" 0 'TLSv1.3 .*\(resumed\)'
 head -c 300 /dev/urandom >"$S"
 q "${CA[@]}" -v --session-file "$S" 127.0.0.1 "$P4" /one
-expect "--session-file: a damaged file costs a full handshake only" 0 'session is unusable'
+expect "--session-file: a damaged file costs a full handshake only" 0 'not resuming the saved TLS session: it is not a qget session'
 
 # -w json: one valid JSON object after the body, with the documented
 # fields; --stats sends it to a file; a failure is reported in it too.
