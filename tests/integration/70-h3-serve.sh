@@ -412,18 +412,39 @@ s.bind(("0.0.0.0", 0)); print(s.getsockname()[1])'
 	}
 	mkdir -p "$T/ds"
 	head -c 3000 /dev/urandom >"$T/ds/index.html"
-	DPORT=$(free_port)
-	FILEPREFIX=$T/ds/ "$SRV" "$DPORT" "$CERTS/server.pem" "$CERTS/server.key" >"$T/dsrv.out" 2>&1 &
-	DPID=$!
-	# No SIGTERM handler: stopped, it dies of the signal (143).
-	track "$DPID" "openssl h3 demo server" "$T/dsrv.out" 143
-	for _ in $(seq 1 100); do
-		ss -Huln "sport = :$DPORT" | grep -q . && break
-		sleep 0.05
+	# demo_server: a fresh demo server on a free port; sets DPORT, DPID.
+	demo_server() {
+		DPORT=$(free_port)
+		FILEPREFIX=$T/ds/ "$SRV" "$DPORT" "$CERTS/server.pem" "$CERTS/server.key" >"$T/dsrv.out" 2>&1 &
+		DPID=$!
+		# No SIGTERM handler: stopped, it dies of the signal (143).
+		track "$DPID" "openssl h3 demo server" "$T/dsrv.out" 143
+		for _ in $(seq 1 100); do
+			ss -Huln "sport = :$DPORT" | grep -q . && break
+			sleep 0.05
+		done
+	}
+	# The control: OpenSSL's demo client from OpenSSL's demo server, no
+	# code of ours in the exchange.  That pair is unreliable on its own:
+	# about half the time the server sends the head and never the body
+	# (its log: "hasnothing nothing WAIT"), and the client waits until
+	# killed.  So this says whether the pair can work at all with our
+	# build and certificates (at least one of five fresh servers), and
+	# prints how often it did; it is no measure of qget.
+	good=0
+	for i in 1 2 3 4 5; do
+		demo_server
+		h3 "localhost:$DPORT"
+		stop "$DPID"
+		if [ "$RC" -eq 0 ] && cmp -s "$T/ds/index.html" "$T/out"; then
+			good=$((good + 1))
+		fi
 	done
-	h3 "localhost:$DPORT"
-	expect "h3: openssl demo client <- openssl demo server: 3000 B: exit 0" 0 &&
-		same "h3: openssl demo client <- openssl demo server: 3000 B: SHA-256" "$T/ds/index.html" "$T/out"
-	stop "$DPID"
+	echo "    openssl demo client <- openssl demo server: $good of 5 complete"
+	if [ "$good" -gt 0 ]; then
+		pass "h3: openssl demo client <- openssl demo server: 3000 B byte-exact in $good of 5 (OpenSSL's pair alone)"
+	else
+		fail "h3: openssl demo client <- openssl demo server: 3000 B" "0 of 5 complete; last: exit $RC, $(wc -c <"$T/out") bytes"
+	fi
 fi
 exit 0
