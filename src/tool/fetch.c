@@ -378,11 +378,6 @@ job_read(struct run *r, struct job *j, struct tool_stream_stats *ss,
 			}
 		}
 	}
-	if (r->o->head && !resp->simple && n > used) {
-		snprintf(msg, sizeof(msg), "the response to HEAD has a body");
-		rv = QGET_E_PROTOCOL;
-		goto fail;
-	}
 	if ((rv = emit_body(resp, &j->out, r->buf + used, n - used, &j->body,
 	    msg, sizeof(msg))) != QGET_OK)
 		goto fail;

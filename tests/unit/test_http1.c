@@ -231,6 +231,13 @@ main(void)
 		run(in, sizeof(in) - 1, 0, &r);
 		CHECK("the same head to GET: truncated", r.rv ==
 		    QGET_E_TRUNCATED);
+		static const char hb[] = "HTTP/1.0 200 OK\r\n"
+		    "Content-Length: 3\r\n\r\nabc";
+
+		both_len("no body: HEAD followed by bytes", hb, sizeof(hb) - 1,
+		    1, &r);
+		CHECK("no body: bytes after the head of a HEAD refused",
+		    r.rv == QGET_E_PROTOCOL && strstr(r.msg, "HEAD"));
 	}
 	both("no body: 304 followed by bytes", "HTTP/1.1 304 Not Modified\r\n"
 	    "\r\nxyz", &r);
