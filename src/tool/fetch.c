@@ -13,6 +13,7 @@
 #include "http1.h"
 #include "jobs.h"
 #include "progress.h"
+#include "session.h"
 #include "writeout.h"
 
 #define CLOSE_TIMEOUT_MS 2000
