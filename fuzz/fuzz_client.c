@@ -87,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    QGET_OK && n > 0)
 			;
 	}
-	if ((unsigned)rv >= QGET_STATUS_COUNT ||
+	if (strcmp(qget_status_name(rv), "E_UNKNOWN") == 0 ||
 	    (rv != QGET_OK && (err.status != rv || err.detail[0] == '\0')))
 		abort();
 	qget_stream_del(st);

@@ -127,6 +127,7 @@ qget_config_set_alpn(qget_config *cfg, const char *list)
 		return rv;
 	free(cfg->alpn_wire);
 	cfg->alpn_wire = wire;
+	cfg->alpn_set = 1;
 	cfg->alpn_len = len;
 	return QGET_OK;
 }

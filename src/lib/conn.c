@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@
 #include <openssl/x509v3.h>
 
 #include "internal.h"
+#include "req.h"
 
 /* How long a refused server's handshake may take to settle before we
  * close (see refuse()). */
@@ -694,6 +696,9 @@ qget_conn_del(qget_conn *c)
 		else
 			qget_conn_abort(c, h3 ? QGET_H3_NO_ERROR : 0, NULL);
 	}
+	/* The protocol's own streams go before the connection they are
+	 * on. */
+	qget__http_free(c);
 	SSL_free(c->ssl);
 	SSL_SESSION_free(c->ticket);
 	SSL_CTX_free(c->ctx);
@@ -711,18 +716,28 @@ qget_conn_del(qget_conn *c)
 qget_status
 qget_conn_get_info(qget_conn *c, qget_conn_info *out)
 {
-	if (c == NULL || c->ssl == NULL || out == NULL)
+	qget_conn_info info;
+	size_t size;
+
+	/* 1.0's struct ends at `resumed`; later fields are filled as far
+	 * as the caller's struct reaches. */
+	if (c == NULL || c->ssl == NULL || out == NULL ||
+	    out->size < offsetof(qget_conn_info, resumed) +
+	    sizeof(out->resumed))
 		return QGET_E_USAGE;
-	memset(out, 0, sizeof(*out));
-	out->peer_addr = c->peer_addr;
-	out->alpn = c->alpn;
-	out->version = SSL_get_version(c->ssl);
-	out->cipher = SSL_get_cipher_name(c->ssl);
-	out->peer_subject = c->peer_subject ? c->peer_subject : "";
-	out->peer_issuer = c->peer_issuer ? c->peer_issuer : "";
-	out->verify = c->verify ? c->verify : "";
-	out->handshake_us = c->handshake_us;
-	out->resumed = SSL_session_reused(c->ssl);
+	size = out->size < sizeof(info) ? out->size : sizeof(info);
+	memset(&info, 0, sizeof(info));
+	info.size = size;
+	info.peer_addr = c->peer_addr;
+	info.alpn = c->alpn;
+	info.version = SSL_get_version(c->ssl);
+	info.cipher = SSL_get_cipher_name(c->ssl);
+	info.peer_subject = c->peer_subject ? c->peer_subject : "";
+	info.peer_issuer = c->peer_issuer ? c->peer_issuer : "";
+	info.verify = c->verify ? c->verify : "";
+	info.handshake_us = c->handshake_us;
+	info.resumed = SSL_session_reused(c->ssl);
+	memcpy(out, &info, size);
 	return QGET_OK;
 }
 

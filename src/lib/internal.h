@@ -32,6 +32,7 @@ struct qget_config {
 	qget_log_cb log;
 	void *log_arg;
 	const volatile sig_atomic_t *cancel;
+	int alpn_set;             /* qget_config_set_alpn was called */
 };
 
 /* Feeds the connection's BIO when qget would otherwise wait on a socket
@@ -65,6 +66,7 @@ struct qget_conn {
 	 * application error code and reason the peer is told. */
 	int refuse;
 	const char *refuse_reason;
+	struct qget__http *http; /* the request layer (req.h), or NULL */
 };
 
 struct qget_stream {

@@ -4,38 +4,56 @@
 
 #include "internal.h"
 
-static const struct {
+struct status_row {
 	const char *name;
 	int exit_code;
 	const char *msg;
-} status_table[] = {
-#define QGET__STATUS_ROW(name, code, msg) { #name, code, msg },
-	QGET_STATUS_MAP(QGET__STATUS_ROW)
-#undef QGET__STATUS_ROW
 };
 
-static int
-status_valid(qget_status s)
+/* By number, not by position: the numbers are fixed (qget.h). */
+static const struct status_row *
+status_row(qget_status s)
 {
-	return (unsigned)s < (unsigned)QGET_STATUS_COUNT;
+	static const struct status_row rows[] = {
+#define QGET__STATUS_ROW(name, num, code, msg) [num] = { #name, code, msg },
+		QGET_STATUS_MAP(QGET__STATUS_ROW)
+#undef QGET__STATUS_ROW
+	};
+
+	if ((unsigned)s >= sizeof(rows) / sizeof(rows[0]) ||
+	    rows[s].name == NULL)
+		return NULL;
+	return &rows[s];
 }
 
 const char *
 qget_status_str(qget_status s)
 {
-	return status_valid(s) ? status_table[s].msg : "unknown status";
+	const struct status_row *row = status_row(s);
+
+	return row != NULL ? row->msg : "unknown status";
 }
 
 const char *
 qget_status_name(qget_status s)
 {
-	return status_valid(s) ? status_table[s].name : "E_UNKNOWN";
+	const struct status_row *row = status_row(s);
+
+	return row != NULL ? row->name : "E_UNKNOWN";
 }
 
 int
 qget_status_exit_code(qget_status s)
 {
-	return status_valid(s) ? status_table[s].exit_code : 1;
+	const struct status_row *row = status_row(s);
+
+	return row != NULL ? row->exit_code : 1;
+}
+
+unsigned long
+qget_version_num(void)
+{
+	return QGET_VERSION_NUM;
 }
 
 const char *

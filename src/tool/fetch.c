@@ -112,7 +112,7 @@ write_stats(const struct tool_opts *o, const struct tool_stats *stats)
 static void
 describe_conn(const struct tool_opts *o, qget_conn *conn)
 {
-	qget_conn_info info;
+	qget_conn_info info = { .size = sizeof(info) };
 
 	if (!o->verbose || qget_conn_get_info(conn, &info) != QGET_OK)
 		return;
@@ -203,7 +203,7 @@ job_start(struct run *r, struct job *j, struct tool_stream_stats *ss)
 {
 	/* A path (8000 bytes at most), -H's (8192), the rest. */
 	char req[8000 + TOOL_MAX_HEADER_BYTES + 512];
-	qget_conn_info info;
+	qget_conn_info info = { .size = sizeof(info) };
 	qget_error err;
 	qget_status rv;
 	size_t reqlen;
@@ -498,7 +498,7 @@ tool_fetch(const struct tool_opts *o)
 	static char *const root_path[] = { "/" };
 	qget_config *cfg = NULL;
 	qget_conn *conn = NULL;
-	qget_conn_info info;
+	qget_conn_info info = { .size = sizeof(info) };
 	struct job *jobs = NULL;
 	struct tool_stream_stats *ss = NULL;
 	struct tool_stats stats;
