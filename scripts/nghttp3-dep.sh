@@ -12,9 +12,16 @@
 #   4. the newest nghttp3 source package that Debian stable or
 #      stable-backports actually delivers, fetched with a private apt
 #      configuration (never /etc/apt) and built once, static, into that cache.
+#
+# The static library is linked into libqget.so, so it must be
+# position-independent: the cached build is compiled with -fPIC, and a
+# static library found elsewhere that is not is passed over for the shared one.
 set -euo pipefail
 
 MIN_VERSION=1.0
+# Part of the cache's folder name: a build from before -fPIC (which
+# libtool leaves out of a static-only build) is not reused.
+TAG=-pic
 cache=${QGET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qget}
 
 say() { printf 'nghttp3-dep: %s\n' "$*" >&2; }
@@ -37,6 +44,18 @@ header_version() { # include-dir
 	sed -n 's/^#define NGHTTP3_VERSION "\(.*\)"/\1/p' "$1/nghttp3/version.h" 2>/dev/null
 }
 
+# Whether a static library can go into a shared object: link all of it
+# into one.  (Code built for a PIE, Debian's default, is not enough: it
+# reaches global data PC-relative, which a shared object cannot.)
+is_pic() { # archive
+	local so rc=0
+	so=$(mktemp "${TMPDIR:-/tmp}/nghttp3-pic.XXXXXX")
+	"${CC:-cc}" -shared -o "$so" -Wl,--whole-archive "$1" \
+		-Wl,--no-whole-archive >/dev/null 2>&1 || rc=1
+	rm -f "$so"
+	return $rc
+}
+
 at_least_min() { # version
 	case "$1" in
 	0.* | "") return 1 ;;
@@ -50,7 +69,7 @@ if [ -n "${NGHTTP3_PREFIX:-}" ]; then
 	ver=$(header_version "$NGHTTP3_PREFIX/include")
 	at_least_min "$ver" || die "NGHTTP3_PREFIX=$NGHTTP3_PREFIX holds nghttp3 '$ver'"
 	lib=$NGHTTP3_PREFIX/lib; [ -d "$lib" ] || lib=$NGHTTP3_PREFIX/lib64
-	if [ -f "$lib/libnghttp3.a" ]; then
+	if [ -f "$lib/libnghttp3.a" ] && is_pic "$lib/libnghttp3.a"; then
 		libs=$lib/libnghttp3.a
 	else
 		libs="-L$lib -Wl,-rpath,$lib -lnghttp3"
@@ -64,10 +83,11 @@ if [ -z "${QGET_NO_SYSTEM_NGHTTP3:-}" ] &&
 	ver=$(pkg-config --modversion libnghttp3)
 	say "using system nghttp3 $ver"
 	lib=$(pkg-config --variable=libdir libnghttp3)
-	if [ -f "$lib/libnghttp3.a" ]; then
+	# A distribution's libnghttp3.a is often not position-independent.
+	if [ -f "$lib/libnghttp3.a" ] && is_pic "$lib/libnghttp3.a"; then
 		libs=$lib/libnghttp3.a
 	else
-		libs=$(pkg-config --libs --static libnghttp3)
+		libs=$(pkg-config --libs libnghttp3)
 	fi
 	emit "$(pkg-config --cflags libnghttp3)" "$libs" "$ver"
 	exit 0
@@ -75,7 +95,7 @@ fi
 
 newest_cached() {
 	local d
-	for d in $(ls -d "$cache"/nghttp3-* 2>/dev/null | sort -rV); do
+	for d in $(ls -d "$cache"/nghttp3-*"$TAG" 2>/dev/null | sort -rV); do
 		[ -f "$d/.built" ] && { echo "$d"; return; }
 	done
 }
@@ -119,28 +139,30 @@ if [ -z "$built" ]; then
 	done
 	[ -n "$tarball" ] ||
 		die "could not download any nghttp3 >= $MIN_VERSION source (tried: ${versions//$'\n'/ })"
-	dest=$cache/nghttp3-$up
+	dest=$cache/nghttp3-$up$TAG
 	rm -rf "$dest" && mkdir -p "$dest/src"
 	say "unpacking nghttp3 $up"
 	# apt checked the tarball against the .dsc's hashes; say what we build.
 	sha256sum "$tarball" | cut -d' ' -f1 >"$dest/.source-sha256"
 	say "source $(basename "$tarball") sha256 $(cat "$dest/.source-sha256")"
 	tar -xf "$tarball" -C "$dest/src" --strip-components=1
-	say "building nghttp3 $up into $dest (static library only)"
+	say "building nghttp3 $up into $dest (static library only, -fPIC)"
 	start=$(date +%s)
 	log=$dest/build.log
 	(
 		cd "$dest/src"
 		if [ -x configure ]; then
 			./configure --prefix="$dest" --libdir="$dest/lib" \
-				--enable-lib-only --disable-shared --enable-static >"$log" 2>&1
+				--enable-lib-only --disable-shared --enable-static \
+				--with-pic >"$log" 2>&1
 			make -j"$(nproc)" >>"$log" 2>&1
 			make install >>"$log" 2>&1
 		elif command -v cmake >/dev/null && [ -f CMakeLists.txt ]; then
 			cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 				-DCMAKE_INSTALL_PREFIX="$dest" -DCMAKE_INSTALL_LIBDIR=lib \
 				-DENABLE_LIB_ONLY=ON -DENABLE_STATIC_LIB=ON \
-				-DENABLE_SHARED_LIB=OFF >"$log" 2>&1
+				-DENABLE_SHARED_LIB=OFF \
+				-DCMAKE_POSITION_INDEPENDENT_CODE=ON >"$log" 2>&1
 			cmake --build build -j"$(nproc)" >>"$log" 2>&1
 			cmake --install build >>"$log" 2>&1
 		else
@@ -149,6 +171,8 @@ if [ -z "$built" ]; then
 		fi
 	) || { tail -n 30 "$log" >&2; die "building nghttp3 $up failed (log: $log)"; }
 	[ -f "$dest/lib/libnghttp3.a" ] || die "building nghttp3 $up made no lib/libnghttp3.a (log: $log)"
+	is_pic "$dest/lib/libnghttp3.a" ||
+		die "nghttp3 $up's lib/libnghttp3.a is not position-independent (log: $log)"
 	echo "$(($(date +%s) - start))" >"$dest/.build-seconds"
 	touch "$dest/.built"
 	say "nghttp3 $up built in $(cat "$dest/.build-seconds") s"

@@ -13,7 +13,9 @@ set -euo pipefail
 
 MIN_VERSION=3.5
 # Part of the cache's folder name: a build configured otherwise (an
-# OPENSSLDIR inside the cache, before) is not reused.
+# OPENSSLDIR inside the cache, before) is not reused.  (No -pic here:
+# Configure has always compiled libcrypto and libssl with -fPIC, no-shared
+# or not; newest_cached checks it all the same, since libqget.so needs it.)
 TAG=-sysdir
 # Where the platform keeps OpenSSL's configuration and trust store:
 # Debian's own OpenSSL is built with this OPENSSLDIR (certs -> /etc/ssl/certs,
@@ -36,6 +38,17 @@ emit() { # prefix-or-empty cflags libs srcdir
 	printf 'OPENSSL_LIBS := %s\n' "$3"
 	printf 'OPENSSL_SRC := %s\n' "$4"
 	printf 'OPENSSL_BIN := %s\n' "$1"
+}
+
+# Whether static libraries can go into a shared object (libqget.so):
+# link all of them into one.
+is_pic() { # archive...
+	local so rc=0
+	so=$(mktemp "${TMPDIR:-/tmp}/openssl-pic.XXXXXX")
+	"${CC:-cc}" -shared -o "$so" -Wl,--whole-archive "$@" \
+		-Wl,--no-whole-archive >/dev/null 2>&1 || rc=1
+	rm -f "$so"
+	return $rc
 }
 
 # The newest cached source tree, if any, so that interop peers can be built
@@ -67,6 +80,10 @@ if [ -z "${QGET_NO_SYSTEM_OPENSSL:-}" ] &&
 fi
 
 built=$(newest_cached)
+if [ -n "$built" ] && ! is_pic "$built/lib/libssl.a" "$built/lib/libcrypto.a"; then
+	say "the cached $(basename "$built") is not position-independent: building it again"
+	built=
+fi
 
 if [ -z "$built" ]; then
 	command -v apt-get >/dev/null || die "no OpenSSL >= $MIN_VERSION found and no apt-get to fetch its source"
@@ -100,12 +117,13 @@ if [ -z "$built" ]; then
 	sha256sum "$tarball" | cut -d' ' -f1 >"$dest/.source-sha256"
 	say "source $(basename "$tarball") sha256 $(cat "$dest/.source-sha256")"
 	tar -xzf "$tarball" -C "$dest/src" --strip-components=1
-	say "building openssl $ver into $dest (static, no-shared; takes a few minutes)"
+	say "building openssl $ver into $dest (static, no-shared, -fPIC; takes a few minutes)"
 	start=$(date +%s)
 	log=$dest/build.log
 	(
 		cd "$dest/src"
-		./Configure no-shared no-docs no-tests enable-unstable-qlog \
+		# -fPIC: libcrypto.a and libssl.a go into libqget.so.
+		./Configure no-shared no-docs no-tests enable-unstable-qlog -fPIC \
 			--prefix="$dest" --libdir=lib --openssldir="$OPENSSLDIR" >"$log" 2>&1
 		make -j"$(nproc)" build_sw >>"$log" 2>&1 &
 		pid=$!
@@ -117,6 +135,8 @@ if [ -z "$built" ]; then
 		wait $pid
 		make install_sw >>"$log" 2>&1
 	) || { tail -n 30 "$log" >&2; die "building openssl $ver failed (log: $log)"; }
+	is_pic "$dest/lib/libssl.a" "$dest/lib/libcrypto.a" ||
+		die "openssl $ver's static libraries are not position-independent (log: $log)"
 	echo "$(($(date +%s) - start))" >"$dest/.build-seconds"
 	touch "$dest/.built"
 	say "openssl $ver built in $(cat "$dest/.build-seconds") s"
