@@ -68,7 +68,7 @@ take_body(struct http1_resp *r, const uint8_t *p, size_t n,
 	while (n > 0) {
 		used = (size_t)-1;
 		memset(msg, 'x', sizeof(msg));
-		rv = http1_body(r, p, n, &used, &data, &len, msg, sizeof(msg));
+		rv = qget__http1_body(r, p, n, &used, &data, &len, msg, sizeof(msg));
 		if (rv != QGET_OK) {
 			ASSERT(rv == QGET_E_PROTOCOL);
 			check_msg(msg, sizeof(msg));
@@ -98,7 +98,7 @@ run(const uint8_t *in, size_t len, const uint8_t *sizes, size_t nsizes,
 	res->rv = QGET_OK;
 	res->body_len = 0;
 	res->feeds = 0;
-	http1_resp_init(r, head_request);
+	qget__http1_resp_init(r, head_request);
 	while (off < len) {
 		int was = r->decided;
 
@@ -109,7 +109,7 @@ run(const uint8_t *in, size_t len, const uint8_t *sizes, size_t nsizes,
 		if (!was) {
 			used = (size_t)-1;
 			memset(msg, 'x', sizeof(msg));
-			res->rv = http1_feed(r, in + off, n, &used, msg,
+			res->rv = qget__http1_feed(r, in + off, n, &used, msg,
 			    sizeof(msg));
 			res->feeds++;
 			ASSERT(used <= n);
@@ -134,7 +134,7 @@ run(const uint8_t *in, size_t len, const uint8_t *sizes, size_t nsizes,
 	}
 	if (!r->decided) {
 		memset(msg, 'x', sizeof(msg));
-		res->rv = http1_finish(r, msg, sizeof(msg));
+		res->rv = qget__http1_finish(r, msg, sizeof(msg));
 		if (res->rv == QGET_OK) {
 			ASSERT(r->decided && r->simple);
 			ASSERT(res->body_len == 0 && len == 0);
@@ -148,7 +148,7 @@ run(const uint8_t *in, size_t len, const uint8_t *sizes, size_t nsizes,
 		}
 	}
 	memset(msg, 'x', sizeof(msg));
-	res->rv = http1_body_end(r, msg, sizeof(msg));
+	res->rv = qget__http1_body_end(r, msg, sizeof(msg));
 	if (res->rv != QGET_OK) {
 		ASSERT(res->rv == QGET_E_TRUNCATED);
 		ASSERT(!r->simple && !r->no_body);

@@ -14,7 +14,7 @@
 #include <strings.h>
 
 #include "../src/tool/h3fields.h"
-#include "../src/tool/http1.h"
+#include "../src/lib/http1.h"
 #include "../src/tool/options.h"
 #include "fuzz.h"
 
@@ -38,7 +38,7 @@ check_request(const struct tool_opts *o)
 	struct h3_field f[H3_MAX_FIELDS];
 	size_t len, crlf = 0, n, ua = 1;
 
-	len = http1_build_request(req, sizeof(req), "http/1.0", o->host,
+	len = qget__http1_build_request(req, sizeof(req), "http/1.0", o->host,
 	    o->path, "GET", o->headers, o->nheaders);
 	ASSERT(len > 0);
 	/* The request line, Connection, Host, each -H, the empty line. */

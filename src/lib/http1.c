@@ -9,7 +9,7 @@
 #define PREFIX_LEN 5
 
 size_t
-http1_build_request(char *buf, size_t cap, const char *alpn,
+qget__http1_build_request(char *buf, size_t cap, const char *alpn,
     const char *host, const char *path, const char *method,
     const char *const *headers, int nheaders)
 {
@@ -41,7 +41,7 @@ http1_build_request(char *buf, size_t cap, const char *alpn,
 }
 
 void
-http1_resp_init(struct http1_resp *r, int head_request)
+qget__http1_resp_init(struct http1_resp *r, int head_request)
 {
 	memset(r, 0, sizeof(*r));
 	r->head_request = head_request;
@@ -215,7 +215,7 @@ head_end(const unsigned char *h, size_t len, size_t from)
 }
 
 qget_status
-http1_feed(struct http1_resp *r, const unsigned char *data, size_t n,
+qget__http1_feed(struct http1_resp *r, const unsigned char *data, size_t n,
     size_t *used, char *msg, size_t msglen)
 {
 	size_t take, scan_from, end;
@@ -263,7 +263,7 @@ http1_feed(struct http1_resp *r, const unsigned char *data, size_t n,
 }
 
 qget_status
-http1_finish(struct http1_resp *r, char *msg, size_t msglen)
+qget__http1_finish(struct http1_resp *r, char *msg, size_t msglen)
 {
 	if (r->decided)
 		return QGET_OK;
@@ -438,7 +438,7 @@ chunked_body(struct http1_resp *r, const unsigned char *in, size_t n,
 }
 
 qget_status
-http1_body(struct http1_resp *r, const unsigned char *in, size_t n,
+qget__http1_body(struct http1_resp *r, const unsigned char *in, size_t n,
     size_t *used, const unsigned char **data, size_t *len, char *msg,
     size_t msglen)
 {
@@ -474,7 +474,7 @@ out:
 }
 
 qget_status
-http1_body_end(struct http1_resp *r, char *msg, size_t msglen)
+qget__http1_body_end(struct http1_resp *r, char *msg, size_t msglen)
 {
 	if (!r->decided || r->simple || r->no_body)
 		return QGET_OK;

@@ -1,5 +1,5 @@
-#ifndef QGET_TOOL_HTTP1_H
-#define QGET_TOOL_HTTP1_H
+#ifndef QGET_HTTP1_H
+#define QGET_HTTP1_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -15,7 +15,7 @@
  * with `method` and the already validated "Name: value" headers.
  * Returns the length, or 0 when cap is too small.
  */
-size_t http1_build_request(char *buf, size_t cap, const char *alpn,
+size_t qget__http1_build_request(char *buf, size_t cap, const char *alpn,
     const char *host, const char *path, const char *method,
     const char *const *headers, int nheaders);
 
@@ -46,7 +46,7 @@ struct http1_resp {
 };
 
 /* head_request: the request was HEAD, so the response has no body. */
-void http1_resp_init(struct http1_resp *r, int head_request);
+void qget__http1_resp_init(struct http1_resp *r, int head_request);
 
 /*
  * Feeds the next `n` bytes of the response.  *used tells how many of them
@@ -59,7 +59,7 @@ void http1_resp_init(struct http1_resp *r, int head_request);
  * Transfer-Encoding other than chunked, or with Content-Length, or in an
  * HTTP/1.0 response).
  */
-qget_status http1_feed(struct http1_resp *r, const unsigned char *data,
+qget_status qget__http1_feed(struct http1_resp *r, const unsigned char *data,
     size_t n, size_t *used, char *msg, size_t msglen);
 
 /*
@@ -68,7 +68,7 @@ qget_status http1_feed(struct http1_resp *r, const unsigned char *data,
  * (otherwise it would be decided) and is QGET_E_TRUNCATED: a status line
  * cut short, not a body.
  */
-qget_status http1_finish(struct http1_resp *r, char *msg, size_t msglen);
+qget_status qget__http1_finish(struct http1_resp *r, char *msg, size_t msglen);
 
 /*
  * Takes body bytes in[0..n), in the order they arrived: what follows the
@@ -82,7 +82,7 @@ qget_status http1_finish(struct http1_resp *r, char *msg, size_t msglen);
  * the Content-Length or the last chunk, a body where none may be (HEAD,
  * 1xx, 204, 304), or bad chunked framing.
  */
-qget_status http1_body(struct http1_resp *r, const unsigned char *in,
+qget_status qget__http1_body(struct http1_resp *r, const unsigned char *in,
     size_t n, size_t *used, const unsigned char **data, size_t *len,
     char *msg, size_t msglen);
 
@@ -91,6 +91,6 @@ qget_status http1_body(struct http1_resp *r, const unsigned char *in,
  * complete, QGET_E_TRUNCATED with a reason in msg when fewer bytes than
  * the Content-Length arrived or a chunked body lacks its last chunk.
  */
-qget_status http1_body_end(struct http1_resp *r, char *msg, size_t msglen);
+qget_status qget__http1_body_end(struct http1_resp *r, char *msg, size_t msglen);
 
 #endif

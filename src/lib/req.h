@@ -100,7 +100,10 @@ struct qget_request {
 	/* Timing (qget__now_us). */
 	uint64_t t_send, t_sent, t_head, t_first, t_end;
 
-	void *drv;                  /* the driver's per-request state */
+	void *drv;                  /* the driver's per-request state:
+				       malloc'ed by it, freed by
+				       qget_request_del() after the
+				       last release() */
 };
 
 /* The most response header bytes a request keeps (names + values), and
@@ -127,7 +130,9 @@ struct qget__driver {
 	qget_status (*flush)(qget_conn *c, qget_error *err);
 	/* r's stream is readable and r->rbuf has room: read at most that
 	 * room's worth, decode into r->rbuf (qget__req_data), and end or
-	 * fail the request as the bytes say. */
+	 * fail the request as the bytes say.  A read that fails because the
+	 * connection is gone fails the request with that status; the loop
+	 * then finds the connection closed and fails the others. */
 	void (*readable)(qget_request *r);
 	/* The driver's own streams to wait on (HTTP/3: the server's control
 	 * and QPACK streams): stores up to cap in out, returns how many. */
@@ -139,8 +144,11 @@ struct qget__driver {
 	/* The server opened streams: take them.  A failure returned is the
 	 * connection's. */
 	qget_status (*incoming)(qget_conn *c, qget_error *err);
-	/* The request is over for the program (freed or cancelled while
-	 * open, or ended): forget it; `cancel` asks to reset its stream. */
+	/* The request (which has a stream) ended, failed, was cancelled or
+	 * is being freed: forget it; `cancel` asks to reset its stream and
+	 * stop reading it.  May be called more than once for a request: the
+	 * later calls must do nothing harmful (a second reset is not sent).
+	 * After a request's failure its stream is no longer polled. */
 	void (*release)(qget_request *r, int cancel);
 	/* The application error code of a normal close. */
 	uint64_t no_error;

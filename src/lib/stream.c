@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 
 #include "internal.h"
+#include "req.h"
 
 /* Is the connection closing or closed?  (SSL_get_conn_close_info()
  * writes its answer: it needs a real buffer even for a yes or no.) */
@@ -421,4 +422,89 @@ out:
 	free(in);
 	free(out);
 	return rv;
+}
+
+/* ---- Without blocking: for the request layer (req.h) ------------------- */
+
+qget_status
+qget__stream_try_open(qget_conn *c, unsigned flags, qget_stream **out,
+    qget_error *err)
+{
+	int uni = (flags & QGET_STREAM_UNI) != 0;
+	uint64_t avail;
+	SSL *ssl;
+
+	*out = NULL;
+	if ((ssl = SSL_new_stream(c->ssl, SSL_STREAM_FLAG_NO_BLOCK |
+	    (uni ? SSL_STREAM_FLAG_UNI : 0))) != NULL)
+		return wrap(c, ssl, out, err);
+	/* Out of credit is a wait, anything else a failure. */
+	if (conn_closed(c) ||
+	    !SSL_get_value_uint(c->ssl, SSL_VALUE_CLASS_GENERIC,
+		uni ? SSL_VALUE_QUIC_STREAM_UNI_LOCAL_AVAIL :
+		SSL_VALUE_QUIC_STREAM_BIDI_LOCAL_AVAIL, &avail) ||
+	    avail != 0)
+		return qget__ssl_fail(c, c->ssl, "open stream", err);
+	ERR_clear_error();
+	return QGET_OK;
+}
+
+qget_status
+qget__stream_write_some(qget_stream *s, const void *buf, size_t len,
+    size_t *n, qget_error *err)
+{
+	*n = 0;
+	if (s->concluded)
+		return qget__fail(err, QGET_E_USAGE,
+		    "write: the stream was already concluded");
+	if (len == 0)
+		return QGET_OK;
+	if (SSL_write_ex(s->ssl, buf, len, n)) {
+		s->nwritten += *n;
+		return QGET_OK;
+	}
+	*n = 0;
+	switch (SSL_get_error(s->ssl, 0)) {
+	case SSL_ERROR_WANT_WRITE:
+	case SSL_ERROR_WANT_READ:
+		ERR_clear_error();
+		return QGET_OK;
+	default:
+		return qget__ssl_fail(s->conn, s->ssl, "write", err);
+	}
+}
+
+qget_status
+qget__stream_conclude(qget_stream *s, qget_error *err)
+{
+	if (s->concluded)
+		return QGET_OK;
+	if (!SSL_stream_conclude(s->ssl, 0))
+		return qget__ssl_fail(s->conn, s->ssl, "write", err);
+	s->concluded = 1;
+	return QGET_OK;
+}
+
+qget_status
+qget__stream_read_some(qget_stream *s, void *buf, size_t cap, size_t *n,
+    int *fin, qget_error *err)
+{
+	*n = 0;
+	*fin = 0;
+	if (SSL_read_ex(s->ssl, buf, cap, n)) {
+		s->nread += *n;
+		return QGET_OK;
+	}
+	*n = 0;
+	switch (SSL_get_error(s->ssl, 0)) {
+	case SSL_ERROR_ZERO_RETURN:
+		*fin = 1;
+		return QGET_OK;
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		ERR_clear_error();
+		return QGET_OK;
+	default:
+		return qget__ssl_fail(s->conn, s->ssl, "read", err);
+	}
 }

@@ -137,7 +137,7 @@ emit_body(struct http1_resp *r, struct tool_out *out,
 	qget_status rv = QGET_OK;
 
 	while (n > 0 && rv == QGET_OK) {
-		if ((rv = http1_body(r, p, n, &used, &data, &len, msg,
+		if ((rv = qget__http1_body(r, p, n, &used, &data, &len, msg,
 		    msglen)) != QGET_OK)
 			break;
 		p += used;
@@ -212,7 +212,7 @@ job_start(struct run *r, struct job *j, struct tool_stream_stats *ss)
 		job_fail(r, j, ss, QGET_E_NOMEM, "out of memory");
 		return QGET_E_NOMEM;
 	}
-	http1_resp_init(j->resp, r->o->head);
+	qget__http1_resp_init(j->resp, r->o->head);
 	if ((rv = job_open_out(r, j, ss)) != QGET_OK)
 		return rv;
 	qget_conn_get_info(r->conn, &info);
@@ -222,7 +222,7 @@ job_start(struct run *r, struct job *j, struct tool_stream_stats *ss)
 		    "method and no headers (-I, -H)");
 		return QGET_E_USAGE;
 	}
-	reqlen = http1_build_request(req, sizeof(req), info.alpn, r->o->host,
+	reqlen = qget__http1_build_request(req, sizeof(req), info.alpn, r->o->host,
 	    j->path, r->o->head ? "HEAD" : "GET", r->o->headers,
 	    r->o->nheaders);
 	if (reqlen == 0) {
@@ -249,13 +249,13 @@ job_finish(struct run *r, struct job *j, struct tool_stream_stats *ss)
 
 	msg[0] = '\0';
 	if (r->use_http1 && !resp->decided) {
-		if ((rv = http1_finish(resp, msg, sizeof(msg))) != QGET_OK ||
+		if ((rv = qget__http1_finish(resp, msg, sizeof(msg))) != QGET_OK ||
 		    (rv = emit_body(resp, &j->out, resp->head, resp->head_len,
 			&j->body, msg, sizeof(msg))) != QGET_OK)
 			goto fail;
 	}
 	/* Short of its Content-Length, or of its last chunk. */
-	if (r->use_http1 && (rv = http1_body_end(resp, msg, sizeof(msg))) !=
+	if (r->use_http1 && (rv = qget__http1_body_end(resp, msg, sizeof(msg))) !=
 	    QGET_OK)
 		goto fail;
 	if ((rv = out_commit(&j->out, msg, sizeof(msg))) != QGET_OK)
@@ -299,7 +299,7 @@ job_read(struct run *r, struct job *j, struct tool_stream_stats *ss,
 	if (r->stats->time_first_byte < 0)
 		r->stats->time_first_byte = tool_now() - r->t0;
 	if (r->use_http1 && !resp->decided) {
-		if ((rv = http1_feed(resp, r->buf, n, &used, msg,
+		if ((rv = qget__http1_feed(resp, r->buf, n, &used, msg,
 		    sizeof(msg))) != QGET_OK)
 			goto fail;
 		if (!resp->decided)

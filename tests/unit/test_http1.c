@@ -27,7 +27,7 @@ take_body(struct http1_resp *r, const unsigned char *p, size_t n,
 	qget_status rv = QGET_OK;
 
 	while (n > 0) {
-		if ((rv = http1_body(r, p, n, &used, &data, &len, res->msg,
+		if ((rv = qget__http1_body(r, p, n, &used, &data, &len, res->msg,
 		    sizeof(res->msg))) != QGET_OK)
 			break;
 		if (used == 0 || used > n || len > used ||
@@ -53,13 +53,13 @@ run_req(const char *in, size_t len, size_t step, int head_request,
 	size_t off = 0, used, n;
 
 	memset(res, 0, sizeof(*res));
-	http1_resp_init(r, head_request);
+	qget__http1_resp_init(r, head_request);
 	while (off < len) {
 		n = step == 0 || step > len - off ? len - off : step;
 		int was = r->decided;
 
 		used = 0;
-		if (!was && (res->rv = http1_feed(r,
+		if (!was && (res->rv = qget__http1_feed(r,
 		    (const unsigned char *)in + off, n, &used, res->msg,
 		    sizeof(res->msg))) != QGET_OK)
 			goto out;
@@ -74,14 +74,14 @@ run_req(const char *in, size_t len, size_t step, int head_request,
 		off += n;
 	}
 	if (!r->decided) {
-		if ((res->rv = http1_finish(r, res->msg, sizeof(res->msg))) !=
+		if ((res->rv = qget__http1_finish(r, res->msg, sizeof(res->msg))) !=
 		    QGET_OK)
 			goto out;
 		if ((res->rv = take_body(r, r->head, r->head_len, res)) !=
 		    QGET_OK)
 			goto out;
 	}
-	res->rv = http1_body_end(r, res->msg, sizeof(res->msg));
+	res->rv = qget__http1_body_end(r, res->msg, sizeof(res->msg));
 out:
 	res->decided = r->decided;
 	res->simple = r->simple;
@@ -137,26 +137,26 @@ main(void)
 	char buf[256];
 	size_t n;
 
-	n = http1_build_request(buf, sizeof(buf), "http/1.0", "example.org",
+	n = qget__http1_build_request(buf, sizeof(buf), "http/1.0", "example.org",
 	    "/x", "GET", NULL, 0);
 	CHECK("request: http/1.0 is the seed's request", n > 0 &&
 	    strcmp(buf, "GET /x HTTP/1.0\r\nConnection: close\r\n"
 	    "Host: example.org\r\n\r\n") == 0);
-	n = http1_build_request(buf, sizeof(buf), "http/1.0", "::1", "/",
+	n = qget__http1_build_request(buf, sizeof(buf), "http/1.0", "::1", "/",
 	    "GET", NULL, 0);
 	CHECK("request: IPv6 Host is bracketed", n > 0 &&
 	    strstr(buf, "Host: [::1]\r\n") != NULL);
-	n = http1_build_request(buf, sizeof(buf), "hq-interop", "h", "/f",
+	n = qget__http1_build_request(buf, sizeof(buf), "hq-interop", "h", "/f",
 	    "GET", NULL, 0);
 	CHECK("request: hq-interop is HTTP/0.9", n == 8 &&
 	    strcmp(buf, "GET /f\r\n") == 0);
 	CHECK("request: too small a buffer",
-	    http1_build_request(buf, 10, "http/1.0", "h", "/", "GET", NULL,
+	    qget__http1_build_request(buf, 10, "http/1.0", "h", "/", "GET", NULL,
 	    0) == 0);
 	{
 		const char *hdrs[] = { "X-A: 1", "Accept: */*" };
 
-		n = http1_build_request(buf, sizeof(buf), "http/1.0", "h",
+		n = qget__http1_build_request(buf, sizeof(buf), "http/1.0", "h",
 		    "/y", "HEAD", hdrs, 2);
 		CHECK("request: HEAD with -H headers, in order, then CRLF",
 		    n == strlen(buf) && strcmp(buf, "HEAD /y HTTP/1.0\r\n"
@@ -164,9 +164,9 @@ main(void)
 		    "Accept: */*\r\n\r\n") == 0);
 		/* Exactly as long as needed, then one byte short. */
 		CHECK("request: the final CRLF must fit",
-		    http1_build_request(buf, n + 1, "http/1.0", "h", "/y",
+		    qget__http1_build_request(buf, n + 1, "http/1.0", "h", "/y",
 		    "HEAD", hdrs, 2) == n &&
-		    http1_build_request(buf, n, "http/1.0", "h", "/y",
+		    qget__http1_build_request(buf, n, "http/1.0", "h", "/y",
 		    "HEAD", hdrs, 2) == 0);
 	}
 
