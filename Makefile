@@ -1,18 +1,27 @@
-# qget: make (build), make demo, make test, make test-asan, make install.
+# qget: make (build), make demo, make test, make test-asan, make install,
+# make abi-check.
 # OpenSSL >= 3.5 is found or built by scripts/openssl-dep.sh (see README),
-# nghttp3 >= 1.0 (qget-serve's HTTP/3) by scripts/nghttp3-dep.sh.
+# nghttp3 >= 1.0 (HTTP/3 in libqget and qget-serve) by scripts/nghttp3-dep.sh.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= build
 CC ?= cc
 
+# The version is written once, in include/qget.h; the shared library's
+# names follow from it: libqget.so.$(QGET_VERSION) is the file, and its
+# soname libqget.so.$(QGET_SOMAJOR) changes only with the major number,
+# which an incompatible ABI change (see abi-check) must raise.
 QGET_VERSION := $(shell sed -n 's/^\#define QGET_VERSION "\(.*\)"/\1/p' include/qget.h)
+QGET_SOMAJOR := $(firstword $(subst ., ,$(QGET_VERSION)))
+LIBQGET_SONAME := libqget.so.$(QGET_SOMAJOR)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
+# nghttp3's headers for all: the library's HTTP/3 driver, qget-serve, and
+# the unit tests of both.
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
-	-Iinclude -Isrc/lib $(OPENSSL_CFLAGS)
+	-Iinclude -Isrc/lib $(OPENSSL_CFLAGS) $(NGHTTP3_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 .DEFAULT_GOAL := all
@@ -33,6 +42,7 @@ TOOL_SRCS := $(filter-out src/tool/main.c,$(wildcard src/tool/*.c))
 SERVE_SRCS := $(wildcard src/serve/*.c)
 NETSIM_SRCS := $(wildcard src/netsim/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+EXAMPLE_SRCS := $(wildcard examples/*.c)
 TEST_PROG_SRCS := $(wildcard tests/prog/*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -43,23 +53,44 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # Library clients the integration tests drive (tests/prog/NAME.c).
 TEST_PROGS := $(TEST_PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/prog/%)
 
-LIBQGET := $(BUILD)/libqget.a
-PROGS := $(BUILD)/qget $(BUILD)/qget-serve $(BUILD)/qget-netsim \
-	$(BUILD)/examples/fetch
+EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all demo test test-unit test-asan test-valgrind fuzz bench check install clean distclean
+LIBQGET := $(BUILD)/libqget.a
+LIBQGET_SO := $(BUILD)/libqget.so.$(QGET_VERSION)
+LIBQGET_MAP := src/lib/libqget.map
+PROGS := $(BUILD)/qget $(BUILD)/qget-serve $(BUILD)/qget-netsim $(EXAMPLES)
+
+.PHONY: all demo test test-unit test-asan test-valgrind fuzz bench check install clean distclean \
+	abi-check abi-baseline
+
+ABI_BASELINE := abi/libqget.abi
 
 FUZZ_SECONDS ?= 30
 
-all: $(PROGS)
+all: $(PROGS) $(LIBQGET) $(LIBQGET_SO)
 
 $(BUILD)/%.o: %.c $(DEPS_MK) $(wildcard include/*.h src/*/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# One set of objects for both libraries: position-independent for the
+# shared one, and hidden but for what qget.h marks QGET_API.
+$(LIB_OBJS): ALL_CFLAGS += -fPIC -fvisibility=hidden
+
 $(LIBQGET): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+# OpenSSL and nghttp3 go inside (their static archives are -fPIC, see
+# scripts/*-dep.sh) and stay out of the dynamic symbol table: the version
+# script exports qget_* only and --exclude-libs,ALL hides the archives'
+# symbols; -z defs fails the link on any symbol left undefined.
+$(LIBQGET_SO): $(LIB_OBJS) $(LIBQGET_MAP)
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(LIBQGET_SONAME) \
+	    -Wl,--version-script,$(LIBQGET_MAP) -Wl,--exclude-libs,ALL \
+	    -Wl,-z,defs -o $@ $(LIB_OBJS) $(NGHTTP3_LIBS) $(OPENSSL_LIBS)
+	ln -sf $(@F) $(@D)/$(LIBQGET_SONAME)
+	ln -sf $(LIBQGET_SONAME) $(@D)/libqget.so
 
 $(BUILD)/qget: $(BUILD)/src/tool/main.o $(TOOL_OBJS) $(LIBQGET)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NGHTTP3_LIBS) $(OPENSSL_LIBS)
@@ -67,16 +98,13 @@ $(BUILD)/qget: $(BUILD)/src/tool/main.o $(TOOL_OBJS) $(LIBQGET)
 $(BUILD)/qget-serve: $(SERVE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NGHTTP3_LIBS) $(OPENSSL_LIBS)
 
-# qget-serve speaks HTTP/3 with nghttp3.
-$(SERVE_OBJS): ALL_CFLAGS += $(NGHTTP3_CFLAGS)
-# The tool's HTTP/3 client (src/tool/h3.c) too; the library does not.
-$(TOOL_OBJS) $(BUILD)/src/tool/main.o: ALL_CFLAGS += $(NGHTTP3_CFLAGS)
-
 $(BUILD)/qget-netsim: $(NETSIM_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 
-$(BUILD)/examples/fetch: $(BUILD)/examples/fetch.o $(LIBQGET)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS)
+# Linked statically here; tests/integration/40-install.sh also builds them
+# against the installed shared library.
+$(EXAMPLES): $(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIBQGET)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NGHTTP3_LIBS) $(OPENSSL_LIBS)
 
 # Unit tests link the tool's modules (all but main) and libqget; the
 # server's tests link its pure request parser.  (The shorter stem wins.)
@@ -85,7 +113,7 @@ $(BUILD)/tests/test_serve_%: $(BUILD)/tests/unit/test_serve_%.o $(BUILD)/src/ser
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS)
 
 $(BUILD)/tests/prog/%: $(BUILD)/tests/prog/%.o $(LIBQGET)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NGHTTP3_LIBS) $(OPENSSL_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TOOL_OBJS) $(LIBQGET)
 	@mkdir -p $(@D)
@@ -136,6 +164,16 @@ bench: all $(BUILD)/certs/.done
 	    NGHTTP3_CFLAGS="$(NGHTTP3_CFLAGS)" NGHTTP3_LIBS="$(NGHTTP3_LIBS)" \
 	    bench/run $(BENCH_ARGS)
 
+# The ABI of libqget.so against the baseline kept in abi/: adding a
+# function passes, removing or changing anything public fails, and
+# abidiff's report says what.  abi-baseline writes a new baseline, on
+# purpose (commit it with the change that explains it).
+abi-check: $(LIBQGET_SO)
+	scripts/abi-check.sh check $(LIBQGET_SO) $(ABI_BASELINE)
+
+abi-baseline: $(LIBQGET_SO)
+	scripts/abi-check.sh baseline $(LIBQGET_SO) $(ABI_BASELINE)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -143,13 +181,16 @@ install: all
 	install -m 755 $(BUILD)/qget $(BUILD)/qget-serve $(BUILD)/qget-netsim \
 	    $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIBQGET) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBQGET_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf $(notdir $(LIBQGET_SO)) $(DESTDIR)$(PREFIX)/lib/$(LIBQGET_SONAME)
+	ln -sf $(LIBQGET_SONAME) $(DESTDIR)$(PREFIX)/lib/libqget.so
 	install -m 644 include/qget.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(QGET_VERSION)|g' \
-	    -e 's|@OPENSSL_LIBS@|$(OPENSSL_LIBS)|g' qget.pc.in \
+	    -e 's|@OPENSSL_LIBS@|$(OPENSSL_LIBS)|g' \
+	    -e 's|@NGHTTP3_LIBS@|$(NGHTTP3_LIBS)|g' qget.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/qget.pc
-	install -m 644 man/qget.1 man/qget-serve.1 man/qget-netsim.1 \
-	    $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 man/libqget.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(wildcard man/*.3) $(DESTDIR)$(PREFIX)/share/man/man3/
 
 clean:
 	rm -rf build
