@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/tool/http1.h"
+#include "../src/lib/http1.h"
 #include "fuzz.h"
 
 

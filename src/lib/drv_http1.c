@@ -129,8 +129,6 @@ start(qget_request *r, qget_error *err, int hq)
 	d->out = buf;
 	d->out_len = len;
 	r->drv = d;
-	qget__log(&c->cfg, "request: %.*s (stream %" PRIu64 ")",
-	    (int)strcspn(buf, "\r\n"), buf, qget_stream_id(r->st));
 	return QGET_OK;
 nomem:
 	if (d != NULL)
@@ -309,9 +307,6 @@ decided(qget_request *r, struct http1_resp *resp, char *msg, size_t msglen)
 		r->has_length = 1;
 		r->content_length = resp->content_length;
 	}
-	qget__log(&r->conn->cfg, "response: HTTP/1.%d %d %s%s",
-	    resp->version_minor, resp->status, resp->reason,
-	    resp->has_length ? "" : " (no Content-Length)");
 	qget__req_head_done(r);
 	return QGET_OK;
 }

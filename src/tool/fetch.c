@@ -1,4 +1,5 @@
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +10,7 @@
 #include "config.h"
 #include "escape.h"
 #include "fetch.h"
-#include "h3.h"
-#include "http1.h"
-#include "jobs.h"
+#include "output.h"
 #include "progress.h"
 #include "session.h"
 #include "writeout.h"
@@ -125,38 +124,47 @@ describe_conn(const struct tool_opts *o, qget_conn *conn)
 	tool_verbose(o, "handshake: %.1f ms", (double)info.handshake_us / 1000.0);
 }
 
-/* Sends body bytes to the output as http1_body frames them: held to the
- * Content-Length, chunks decoded, none where the response has no body. */
-static qget_status
-emit_body(struct http1_resp *r, struct tool_out *out,
-    const unsigned char *p, size_t n, uint64_t *body, char *msg,
-    size_t msglen)
-{
-	const unsigned char *data;
-	size_t used, len;
-	qget_status rv = QGET_OK;
+/*
+ * One path of the run: its request, its output.  Which protocol carries
+ * it is the library's business: the tool sees heads, body bytes and
+ * outcomes, the same for HTTP/3, HTTP/1.0 and hq-interop.
+ */
+struct job {
+	const char *path;
+	qget_request *req;
+	struct tool_out out;
+	int out_open;
+	uint64_t body;
+	char *outname; /* -O: DIR/name */
+	int failed;    /* reported */
+};
 
-	while (n > 0 && rv == QGET_OK) {
-		if ((rv = qget__http1_body(r, p, n, &used, &data, &len, msg,
-		    msglen)) != QGET_OK)
-			break;
-		p += used;
-		n -= used;
-		*body += len;
-		if (len > 0)
-			rv = out_write(out, data, len, msg, msglen);
-	}
-	return rv;
-}
+/* What every job shares. */
+struct run {
+	const struct tool_opts *o;
+	qget_conn *conn;
+	struct tool_stats *stats;
+	struct progress *meter;
+	unsigned char *buf;
+	int several;    /* more than one path: name the path in messages */
+	uint64_t total; /* the meter's 100%: one path's length */
+	uint64_t total_body; /* body bytes of every path so far */
+	qget_status worst;
+	double t0;
+};
+
+#define READ_BUF (256 * 1024)
 
 /* A failed path: its message (prefixed with the path when there are
  * several), its output discarded, the run's worst outcome updated. */
-void
+static void
 job_fail(struct run *r, struct job *j, struct tool_stream_stats *ss,
     qget_status st, const char *detail)
 {
 	char line[700];
 
+	if (j->failed)
+		return;
 	if (r->several)
 		snprintf(line, sizeof(line), "%s: %s", j->path, detail);
 	else
@@ -169,9 +177,11 @@ job_fail(struct run *r, struct job *j, struct tool_stream_stats *ss,
 		r->worst = st;
 	if (j->out_open)
 		out_abort(&j->out);
+	/* The library resets its stream; the others go on. */
+	qget_request_cancel(j->req);
 }
 
-qget_status
+static qget_status
 job_open_out(struct run *r, struct job *j, struct tool_stream_stats *ss)
 {
 	const char *dest = r->o->output;
@@ -197,190 +207,290 @@ job_open_out(struct run *r, struct job *j, struct tool_stream_stats *ss)
 	return QGET_OK;
 }
 
-/* Opens the job's stream and output and sends its request with FIN. */
+/* Builds and sends one path's request.  A failure of the path alone is
+ * reported here (QGET_OK returned, j->failed set); a failure returned is
+ * the connection's, for the caller to report once. */
 static qget_status
-job_start(struct run *r, struct job *j, struct tool_stream_stats *ss)
+job_start(struct run *r, struct job *j, struct tool_stream_stats *ss,
+    qget_error *err)
 {
-	/* A path (8000 bytes at most), -H's (8192), the rest. */
-	char req[8000 + TOOL_MAX_HEADER_BYTES + 512];
-	qget_conn_info info = { .size = sizeof(info) };
-	qget_error err;
-	qget_status rv;
-	size_t reqlen;
-
-	if ((j->resp = malloc(sizeof(*j->resp))) == NULL) {
-		job_fail(r, j, ss, QGET_E_NOMEM, "out of memory");
-		return QGET_E_NOMEM;
-	}
-	qget__http1_resp_init(j->resp, r->o->head);
-	if ((rv = job_open_out(r, j, ss)) != QGET_OK)
-		return rv;
-	qget_conn_get_info(r->conn, &info);
-	if (strcmp(info.alpn, "hq-interop") == 0 &&
-	    (r->o->head || r->o->nheaders > 0)) {
-		job_fail(r, j, ss, QGET_E_USAGE, "hq-interop requests have no "
-		    "method and no headers (-I, -H)");
-		return QGET_E_USAGE;
-	}
-	reqlen = qget__http1_build_request(req, sizeof(req), info.alpn, r->o->host,
-	    j->path, r->o->head ? "HEAD" : "GET", r->o->headers,
-	    r->o->nheaders);
-	if (reqlen == 0) {
-		job_fail(r, j, ss, QGET_E_USAGE, "request too long");
-		return QGET_E_USAGE;
-	}
-	tool_verbose(r->o, "request: %.*s", (int)strcspn(req, "\r\n"), req);
-	if ((rv = qget_stream_open(&j->st, r->conn, &err)) != QGET_OK ||
-	    (rv = qget_stream_write(j->st, req, reqlen, QGET_WRITE_FIN,
-		&err)) != QGET_OK) {
-		job_fail(r, j, ss, rv, qget_error_str(&err));
-		return rv;
-	}
-	return QGET_OK;
-}
-
-/* The stream ended with the peer's FIN: check the length, keep the file. */
-static qget_status
-job_finish(struct run *r, struct job *j, struct tool_stream_stats *ss)
-{
-	struct http1_resp *resp = j->resp;
-	char msg[512];
+	const char *method = r->o->head ? "HEAD" : "GET";
 	qget_status rv;
 
-	msg[0] = '\0';
-	if (r->use_http1 && !resp->decided) {
-		if ((rv = qget__http1_finish(resp, msg, sizeof(msg))) != QGET_OK ||
-		    (rv = emit_body(resp, &j->out, resp->head, resp->head_len,
-			&j->body, msg, sizeof(msg))) != QGET_OK)
+	if (job_open_out(r, j, ss) != QGET_OK)
+		return QGET_OK;
+	if ((rv = qget_request_new(&j->req, r->conn, method, j->path,
+	    err)) != QGET_OK)
+		goto fail;
+	qget_request_set_user(j->req, j);
+	for (int i = 0; i < r->o->nheaders; i++) {
+		const char *h = r->o->headers[i], *colon = strchr(h, ':');
+		char name[256];
+
+		/* options.c checked "Name: value". */
+		snprintf(name, sizeof(name), "%.*s", (int)(colon - h), h);
+		if ((rv = qget_request_add_header(j->req, name, colon + 1,
+		    err)) != QGET_OK)
 			goto fail;
 	}
-	/* Short of its Content-Length, or of its last chunk. */
-	if (r->use_http1 && (rv = qget__http1_body_end(resp, msg, sizeof(msg))) !=
-	    QGET_OK)
-		goto fail;
-	if ((rv = out_commit(&j->out, msg, sizeof(msg))) != QGET_OK)
-		goto fail;
-	tool_verbose(r->o, "%s: received %" PRIu64 " bytes (%" PRIu64 " body)",
-	    j->path, qget_stream_bytes_read(j->st), j->body);
+	if ((rv = qget_request_send(j->req, err)) != QGET_OK) {
+		if (rv == QGET_E_USAGE || rv == QGET_E_REFUSED ||
+		    rv == QGET_E_NOMEM)
+			goto fail;
+		return rv;
+	}
+	tool_verbose(r->o, "request: %s %s", method, j->path);
 	return QGET_OK;
 fail:
-	job_fail(r, j, ss, rv, msg);
-	return rv;
+	job_fail(r, j, ss, rv, qget_error_str(err));
+	return QGET_OK;
 }
 
-/* Reads what one ready stream has.  Returns QGET_OK while the stream goes
- * on, and sets *ended when it is over (FIN or failure). */
+/* The head of the final response: -i writes it, --fail judges it. */
 static void
-job_read(struct run *r, struct job *j, struct tool_stream_stats *ss,
-    int *ended)
+job_head(struct run *r, struct job *j, struct tool_stream_stats *ss)
 {
-	struct http1_resp *resp = j->resp;
+	const char *text, *reason = "";
+	size_t len, rlen = 0;
+	int status = qget_response_status(j->req);
+	char msg[512];
+	qget_status rv;
+	qget_request_info info = { .size = sizeof(info) };
+
+	qget_response_head(j->req, &text, &len);
+	qget_request_get_info(j->req, &info);
+	if (status == 0) /* no head: hq-interop, HTTP/0.9 */
+		return;
+	ss->http_status = status;
+	/* HTTP/1.x's reason phrase: the rest of the status line. */
+	if (strncmp(text, "HTTP/1.", 7) == 0 && len > 13) {
+		reason = text + 13;
+		rlen = strcspn(reason, "\r\n");
+	}
+	tool_verbose(r->o, "%s: response: %s %d%s%.*s%s", j->path,
+	    qget_response_version(j->req), status, rlen ? " " : "",
+	    (int)rlen, reason, info.has_length ? "" :
+	    " (no content-length)");
+	if (r->o->include && len > 0 &&
+	    (rv = out_write(&j->out, text, len, msg, sizeof(msg))) != QGET_OK) {
+		job_fail(r, j, ss, rv, msg);
+		return;
+	}
+	if (r->o->fail && status >= 400) {
+		snprintf(msg, sizeof(msg), "the server answered %d%s%.*s",
+		    status, rlen ? " " : "", (int)rlen, reason);
+		job_fail(r, j, ss, QGET_E_HTTP_ERROR, msg);
+		return;
+	}
+	if (!r->several && info.has_length && !r->o->head)
+		r->total = info.content_length;
+}
+
+/* Body bytes: one read returns what is buffered without blocking. */
+static int
+job_data(struct run *r, struct job *j, struct tool_stream_stats *ss)
+{
 	char msg[512];
 	qget_error err;
 	qget_status rv;
-	size_t n, used = 0;
-	uint64_t before = j->body;
+	size_t n;
 
-	*ended = 0;
-	msg[0] = '\0';
-	if ((rv = qget_stream_read(j->st, r->buf, READ_BUF, &n, &err)) !=
+	if ((rv = qget_request_read(j->req, r->buf, READ_BUF, &n, &err)) !=
 	    QGET_OK) {
 		job_fail(r, j, ss, rv, qget_error_str(&err));
-		*ended = 1;
-		return;
+		return -1;
 	}
-	if (n == 0) {
-		if (r->stats->time_fin < 0 || r->several)
-			r->stats->time_fin = tool_now() - r->t0;
-		job_finish(r, j, ss);
-		*ended = 1;
-		return;
-	}
+	if (n == 0)
+		return 0;
 	if (r->stats->time_first_byte < 0)
 		r->stats->time_first_byte = tool_now() - r->t0;
-	if (r->use_http1 && !resp->decided) {
-		if ((rv = qget__http1_feed(resp, r->buf, n, &used, msg,
-		    sizeof(msg))) != QGET_OK)
-			goto fail;
-		if (!resp->decided)
-			return;
-		if (resp->simple)
-			rv = emit_body(resp, &j->out, resp->head,
-			    resp->head_len, &j->body, msg, sizeof(msg));
-		else if (r->o->include)
-			rv = out_write(&j->out, resp->head, resp->head_len,
-			    msg, sizeof(msg));
-		if (rv != QGET_OK)
-			goto fail;
-		if (!resp->simple) {
-			ss->http_status = resp->status;
-			tool_verbose(r->o, "%s: response: HTTP/1.%d %d %s%s",
-			    j->path, resp->version_minor, resp->status,
-			    resp->reason, resp->has_length ? "" :
-			    " (no Content-Length)");
-			if (r->o->fail && resp->status >= 400) {
-				snprintf(msg, sizeof(msg), "the server "
-				    "answered %d %s", resp->status,
-				    resp->reason);
-				rv = QGET_E_HTTP_ERROR;
-				goto fail;
-			}
-		}
+	j->body += n;
+	r->total_body += n;
+	if ((rv = out_write(&j->out, r->buf, n, msg, sizeof(msg))) !=
+	    QGET_OK) {
+		job_fail(r, j, ss, rv, msg);
+		return -1;
 	}
-	if ((rv = emit_body(resp, &j->out, r->buf + used, n - used, &j->body,
-	    msg, sizeof(msg))) != QGET_OK)
-		goto fail;
-	r->total_body += j->body - before;
-	if (!r->several && resp->decided && !resp->simple &&
-	    resp->has_length && !resp->no_body)
-		r->total = resp->content_length;
 	progress_update(r->meter, tool_now(), r->total_body, r->total);
-	return;
-fail:
-	r->total_body += j->body - before;
-	job_fail(r, j, ss, rv, msg);
-	*ended = 1;
+	return 1;
 }
 
-void
-jobs_fail_all(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
-    const int *active, int nactive, int next, int njobs, qget_status rv,
-    const char *detail)
+/* A complete response (checked by the library): the rest of its body,
+ * then its file is kept. */
+static void
+job_end(struct run *r, struct job *j, struct tool_stream_stats *ss)
 {
-	tool_report(r->stats, r->meter, rv, detail);
-	if (tool_exit_code(rv) > tool_exit_code(r->worst))
-		r->worst = rv;
-	for (int i = 0; i < nactive; i++) {
-		struct job *j = &jobs[active[i]];
+	qget_request_info info = { .size = sizeof(info) };
+	char msg[512];
+	qget_status rv;
+	int got;
 
-		/* A path that had failed on its own keeps its own code. */
-		if (!j->failed)
-			ss[active[i]].exit_code = tool_exit_code(rv);
-		if (j->out_open)
-			out_abort(&j->out);
-		job_clear(r, j, &ss[active[i]]);
+	while ((got = job_data(r, j, ss)) > 0)
+		;
+	if (got < 0)
+		return;
+	if (r->stats->time_fin < 0 || r->several)
+		r->stats->time_fin = tool_now() - r->t0;
+	if ((rv = out_commit(&j->out, msg, sizeof(msg))) != QGET_OK) {
+		job_fail(r, j, ss, rv, msg);
+		return;
 	}
-	for (; next < njobs; next++)
-		ss[next].exit_code = tool_exit_code(rv);
+	qget_request_get_info(j->req, &info);
+	tool_verbose(r->o, "%s: received %" PRIu64 " bytes (%" PRIu64
+	    " body)", j->path, info.bytes_received, j->body);
 }
 
-void
+/* Frees what the job held once it is over, counting its bytes. */
+static void
 job_clear(struct run *r, struct job *j, struct tool_stream_stats *ss)
 {
+	qget_request_info info = { .size = sizeof(info) };
+
 	ss->bytes_body = j->body;
-	if (j->st != NULL) {
-		r->stats->bytes_received += qget_stream_bytes_read(j->st);
-		r->stats->bytes_sent += qget_stream_bytes_written(j->st);
+	if (j->req != NULL && qget_request_get_info(j->req, &info) ==
+	    QGET_OK) {
+		r->stats->bytes_received += info.bytes_received;
+		r->stats->bytes_sent += info.bytes_sent;
 	}
-	qget_stream_del(j->st);
-	j->st = NULL;
+	qget_request_del(j->req);
+	j->req = NULL;
 	if (j->out_open)
 		out_close(&j->out);
 	j->out_open = 0;
 	free(j->outname);
 	j->outname = NULL;
-	free(j->resp);
-	j->resp = NULL;
+}
+
+/*
+ * The connection failed: reported once with detail; every path still
+ * running or not started fails with it, but one that had failed on its
+ * own keeps its code.
+ */
+static void
+jobs_fail_all(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
+    int njobs, qget_status rv, const char *detail)
+{
+	tool_report(r->stats, r->meter, rv, detail);
+	if (tool_exit_code(rv) > tool_exit_code(r->worst))
+		r->worst = rv;
+	for (int i = 0; i < njobs; i++) {
+		struct job *j = &jobs[i];
+
+		if (j->failed || ss[i].exit_code != -1)
+			continue;
+		ss[i].exit_code = tool_exit_code(rv);
+		if (j->out_open)
+			out_abort(&j->out);
+		job_clear(r, j, &ss[i]);
+	}
+}
+
+/* The detail of a connection failure, with the name of an HTTP/3 code. */
+static const char *
+conn_detail(qget_error *err)
+{
+	return qget_error_str(err);
+}
+
+/*
+ * Runs every path over the connection: sends requests up to --parallel
+ * (the library opens their streams as the server allows), and handles
+ * whatever the library reports: heads, body bytes, ends and failures.
+ * Returns the connection's own failure, or QGET_OK (the paths' outcomes
+ * are in r->worst).
+ */
+static qget_status
+run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
+    int njobs)
+{
+	qget_event *evs = NULL;
+	unsigned limit = r->o->parallel ? r->o->parallel : (unsigned)njobs;
+	int next = 0, nactive = 0;
+	size_t n, k;
+	qget_error err;
+	qget_status rv = QGET_OK;
+
+	memset(&err, 0, sizeof(err));
+	for (int i = 0; i < njobs; i++)
+		ss[i].exit_code = -1; /* not decided */
+	if ((evs = calloc((size_t)njobs + 1, sizeof(*evs))) == NULL) {
+		rv = QGET_E_NOMEM;
+		snprintf(err.detail, sizeof(err.detail), "out of memory");
+		goto fail;
+	}
+	while (next < njobs || nactive > 0) {
+		while (next < njobs && (unsigned)nactive < limit) {
+			struct job *j = &jobs[next];
+
+			if ((rv = job_start(r, j, &ss[next], &err)) !=
+			    QGET_OK) {
+				if (j->out_open)
+					out_abort(&j->out);
+				job_clear(r, j, &ss[next]);
+				ss[next].exit_code = tool_exit_code(rv);
+				next++;
+				goto fail;
+			}
+			if (j->failed)
+				job_clear(r, j, &ss[next]);
+			else
+				nactive++;
+			next++;
+		}
+		if (nactive == 0)
+			continue;
+		if ((rv = qget_conn_poll(r->conn, evs, (size_t)njobs + 1, &n,
+		    -1, &err)) != QGET_OK)
+			goto fail;
+		for (k = 0; k < n; k++) {
+			struct job *j;
+			struct tool_stream_stats *s;
+			unsigned what = evs[k].what;
+
+			if (evs[k].req == NULL) {
+				if (what & QGET_EV_GOAWAY)
+					tool_verbose(r->o, "the server sent "
+					    "GOAWAY: requests it did not take "
+					    "will not be processed");
+				continue;
+			}
+			j = qget_request_get_user(evs[k].req);
+			s = &ss[j - jobs];
+			if ((what & QGET_EV_HEAD) && !j->failed)
+				job_head(r, j, s);
+			if ((what & QGET_EV_DATA) && !(what & QGET_EV_END) &&
+			    !j->failed)
+				job_data(r, j, s);
+			if ((what & QGET_EV_END) && !j->failed)
+				job_end(r, j, s);
+			if ((what & (QGET_EV_RESET | QGET_EV_REFUSED |
+			    QGET_EV_FAILED)) && !j->failed) {
+				qget_status st = qget_request_status(j->req,
+				    &err);
+
+				job_fail(r, j, s, st, qget_error_str(&err));
+			}
+			if ((what & QGET_EV_DONE) || j->failed) {
+				if (s->exit_code == -1)
+					s->exit_code = 0;
+				job_clear(r, j, s);
+				nactive--;
+			}
+		}
+	}
+	progress_done(r->meter, tool_now(), r->total_body, r->total);
+	rv = QGET_OK;
+	goto out;
+fail:
+	jobs_fail_all(r, jobs, ss, njobs, rv, conn_detail(&err));
+out:
+	/* What is not decided by now did not fail. */
+	for (int i = 0; i < njobs; i++)
+		if (ss[i].exit_code == -1)
+			ss[i].exit_code = 0;
+	r->stats->bytes_body = r->total_body;
+	free(evs);
+	return rv;
 }
 
 /* --raw: stdin to one stream, the peer's bytes to the output. */
@@ -419,76 +529,6 @@ out:
 	}
 	qget_stream_del(st);
 	out_close(&out);
-	return rv;
-}
-
-/*
- * Runs every job over the connection: opens streams while the server
- * grants them (up to --parallel), reads whichever stream has data, and
- * finishes each on its FIN.  Returns the connection's own failure, or
- * QGET_OK (the jobs' outcomes are in r->worst).
- */
-static qget_status
-run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
-    int njobs)
-{
-	qget_stream **active_st = NULL;
-	unsigned char *ready = NULL;
-	int *active = NULL, nactive = 0, next = 0, can_open = 1, ended, i;
-	unsigned limit = r->o->parallel ? r->o->parallel : (unsigned)njobs;
-	qget_error err;
-	qget_status rv = QGET_OK;
-
-	if ((active = calloc((size_t)njobs, sizeof(*active))) == NULL ||
-	    (active_st = calloc((size_t)njobs, sizeof(*active_st))) == NULL ||
-	    (ready = calloc((size_t)njobs, 1)) == NULL) {
-		rv = QGET_E_NOMEM;
-		snprintf(err.detail, sizeof(err.detail), "out of memory");
-		goto fail;
-	}
-	while (next < njobs || nactive > 0) {
-		/* One stream per look at the credit: qget_stream_open would
-		 * block without it, and blocking here starves the streams
-		 * already open. */
-		if (next < njobs && (unsigned)nactive < limit && can_open) {
-			if (job_start(r, &jobs[next], &ss[next]) == QGET_OK)
-				active[nactive++] = next;
-			else
-				job_clear(r, &jobs[next], &ss[next]);
-			next++;
-			can_open = 0;
-			continue;
-		}
-		for (i = 0; i < nactive; i++)
-			active_st[i] = jobs[active[i]].st;
-		rv = qget_conn_wait(r->conn, active_st, (size_t)nactive, ready,
-		    next < njobs && (unsigned)nactive < limit, &can_open, &err);
-		if (rv != QGET_OK)
-			goto fail;
-		for (i = nactive - 1; i >= 0; i--) {
-			if (!ready[i])
-				continue;
-			job_read(r, &jobs[active[i]], &ss[active[i]],
-			    &ended);
-			if (!ended)
-				continue;
-			job_clear(r, &jobs[active[i]], &ss[active[i]]);
-			memmove(&active[i], &active[i + 1],
-			    (size_t)(nactive - i - 1) * sizeof(*active));
-			nactive--;
-		}
-	}
-	progress_done(r->meter, tool_now(), r->total_body, r->total);
-	rv = QGET_OK;
-	goto out;
-fail:
-	jobs_fail_all(r, jobs, ss, active, nactive, next, njobs, rv,
-	    qget_error_str(&err));
-out:
-	r->stats->bytes_body = r->total_body;
-	free(active);
-	free(active_st);
-	free(ready);
 	return rv;
 }
 
@@ -563,7 +603,6 @@ tool_fetch(const struct tool_opts *o)
 	r.conn = conn;
 	r.stats = &stats;
 	r.meter = &meter;
-	r.use_http1 = strcmp(info.alpn, "hq-interop") != 0;
 	r.several = njobs > 1;
 	r.worst = QGET_OK;
 	r.t0 = t0;
@@ -572,9 +611,7 @@ tool_fetch(const struct tool_opts *o)
 		if ((rv = run_raw(&r, &ss[0])) != QGET_OK)
 			goto out;
 	} else {
-		if ((rv = strcmp(info.alpn, "h3") == 0 ?
-		    h3_run_jobs(&r, jobs, ss, njobs) :
-		    run_jobs(&r, jobs, ss, njobs)) != QGET_OK)
+		if ((rv = run_jobs(&r, jobs, ss, njobs)) != QGET_OK)
 			goto out;
 		rv = r.worst;
 	}
@@ -604,7 +641,7 @@ tool_fetch(const struct tool_opts *o)
 	 * failed), so the server has our requests: no need to wait for its
 	 * ACK of them.  --raw data may still be in flight, so it flushes. */
 	if (qget_conn_close_ex(conn, o->raw ? 0 : QGET_CLOSE_NO_FLUSH,
-	    strcmp(info.alpn, "h3") == 0 ? H3_NO_ERROR : 0, CLOSE_TIMEOUT_MS,
+	    qget_conn_app_no_error(conn), CLOSE_TIMEOUT_MS,
 	    &err) != QGET_OK)
 		tool_verbose(o, "close: %s", qget_error_str(&err));
 out:
@@ -618,7 +655,6 @@ out:
 		qget_conn_abort(conn, strcmp(stats.alpn, "h3") == 0 ?
 		    QGET_H3_INTERNAL_ERROR : QGET_APP_ERROR,
 		    qget_status_str(rv));
-	h3_free(&r);
 	qget_conn_del(conn);
 	qget_config_del(cfg);
 	if (o->write_json) {

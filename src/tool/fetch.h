@@ -18,6 +18,21 @@ extern volatile sig_atomic_t tool_stop_signal;
  */
 qget_status tool_fetch(const struct tool_opts *o);
 
+struct tool_stats;
+struct progress;
+
+/* -v lines on stderr ("* ..."), escaped. */
+void tool_verbose(const struct tool_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Seconds on the monotonic clock. */
+double tool_now(void);
+
+/* The one place that prints a failure, "qget: (N) detail", and keeps it
+ * for -w json.  Returns st. */
+qget_status tool_report(struct tool_stats *stats, struct progress *meter,
+    qget_status st, const char *detail);
+
 /* The exit code for a status: the table's, but 128 + the signal for an
  * interruption. */
 int tool_exit_code(qget_status st);
