@@ -72,6 +72,8 @@ struct h3_stream {
     size_t req_path_len;
     int req_path_long;
     size_t field_bytes;
+    uint64_t req_length;       /* content-length, or HTTP_NO_LENGTH */
+    struct serve_echo *echo;   /* an upload (POST/PUT to /echo...) */
 
     /* The response: names for the log, then the body. */
     char method[8];
@@ -82,6 +84,7 @@ struct h3_stream {
     char small[96];    /* an error status's short body */
     size_t small_len;
     int fd;
+    const unsigned char *mem; /* the body from memory (an upload's answer) */
     unsigned char *buf; /* the chunk lent to nghttp3 */
     uint64_t body_size;  /* the file's size */
     uint64_t body_limit; /* body bytes we will send */
@@ -110,6 +113,12 @@ struct h3_conn {
     uint64_t bytes;
     uint64_t max_bidi_ord;  /* highest client bidi stream ordinal seen */
     uint64_t max_bidi_told; /* what nghttp3 was told the client may open */
+    /* --h3-grease: a reserved frame after SETTINGS on the control stream. */
+    int64_t ctrl_id;
+    SSL *ssl_ctrl;
+    int grease_frame_due;
+    unsigned char ctrl_head[32]; /* the control stream's first bytes */
+    size_t ctrl_written;
 };
 
 /* ---- streams ---------------------------------------------------------- */
@@ -127,6 +136,7 @@ static struct h3_stream *stream_add(struct h3_conn *hc, SSL *ssl,
     s->kind = kind;
     s->fd = -1;
     s->fault_at = SERVE_NO_LIMIT;
+    s->req_length = HTTP_NO_LENGTH;
     s->read_done = kind == H3_LOCAL_UNI;
     /* Partial writes let us count exactly how much each write took. */
     SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE);
@@ -153,6 +163,7 @@ static void stream_free(struct h3_stream *s)
     SSL_free(s->ssl);
     if (s->fd >= 0)
         close(s->fd);
+    serve_echo_free(s->echo);
     free(s->buf);
     free(s);
 }
@@ -315,6 +326,10 @@ static int cb_recv_header(nghttp3_conn *h3, int64_t id, int32_t token,
         s->req_path_long = v.len >= sizeof(s->req_path);
         s->req_path_len = s->req_path_long ? 0 : v.len;
         memcpy(s->req_path, v.base, s->req_path_len);
+    } else if (token == NGHTTP3_QPACK_TOKEN_CONTENT_LENGTH) {
+        /* nghttp3 checks the value and the body against it. */
+        if (!http_parse_length((const char *)v.base, v.len, &s->req_length))
+            s->req_length = HTTP_NO_LENGTH;
     }
     return 0;
 }
@@ -356,6 +371,16 @@ static nghttp3_ssize cb_read_data(nghttp3_conn *h3, int64_t id,
         want = s->fault_at - s->body_lent;
     if (want > H3_CHUNK)
         want = H3_CHUNK;
+    if (s->mem != NULL) {
+        /* Lent in place: it stays put until the stream is freed. */
+        vec[0].base = (uint8_t *)(uintptr_t)(s->mem + s->body_lent);
+        vec[0].len = (size_t)want;
+        s->body_lent += want;
+        s->chunk_out = want;
+        if (s->body_lent == s->body_limit && s->body_lent != s->fault_at)
+            *pflags |= NGHTTP3_DATA_FLAG_EOF;
+        return 1;
+    }
     do {
         r = pread(s->fd, s->buf, (size_t)want, (off_t)s->body_lent);
     } while (r < 0 && errno == EINTR);
@@ -410,30 +435,36 @@ static void stream_respond_bad(struct h3_stream *s)
         serve_log_ssl_errors("--bad-h3: write failed");
 }
 
-/* The whole request is in: answer it. */
-static int stream_respond(struct h3_stream *s)
+/*
+ * Answers a request: once it is all in, or early with force_status (413:
+ * an upload over --max-upload, whose rest is never read).
+ */
+static int stream_respond(struct h3_stream *s, int force_status)
 {
     struct h3_conn *hc = s->hc;
     struct http_request req;
-    char rel[HTTP_MAX_PATH + 16], length[24], code[8];
+    char rel[HTTP_MAX_PATH + 16], length[24], code[8], uploaded[48];
     const char *type = "text/plain";
     nghttp3_nv nv[5];
     nghttp3_data_reader dr = { cb_read_data };
     const nghttp3_data_reader *body = &dr;
-    size_t nnv = 0;
+    size_t nnv = 0, len = 0;
     uint64_t size = 0;
-    int status, rv;
+    int status, rv, faulty;
 
-    if (g_opts.bad_h3 != BAD_H3_NONE) {
+    status = http3_parse_request(s->req_method, s->req_method_len,
+                                 s->req_path, s->req_path_len, &req);
+    faulty = serve_fault_applies(req.target);
+    if (g_opts.bad_h3 != BAD_H3_NONE && faulty) {
         stream_respond_bad(s);
         return 0;
     }
-    status = http3_parse_request(s->req_method, s->req_method_len,
-                                 s->req_path, s->req_path_len, &req);
     if (s->req_path_long && status == 200)
         status = 400;
     if (s->field_bytes > HTTP_MAX_HEAD)
         status = 431;
+    if (force_status != 0)
+        status = force_status;
     s->is_head = req.method == HTTP_METHOD_HEAD;
     snprintf(s->method, sizeof(s->method), "%.*s",
              (int)(s->req_method_len < 7 ? s->req_method_len : 7),
@@ -442,28 +473,38 @@ static int stream_respond(struct h3_stream *s)
              req.target[0] != '\0' ? req.target : "-");
     hc->requests++;
 
-    if (status == 200)
+    if (status == 200 && s->echo != NULL) {
+        if (serve_echo_body(s->echo, &s->mem, &len)) {
+            size = len;
+            type = serve_echo_type(s->echo);
+        } else {
+            status = 500;
+        }
+    } else if (status == 200) {
         status = http_target_to_relpath(req.target, rel, sizeof(rel));
-    if (status == 0)
-        status = serve_open_file(hc->root, rel, &s->fd, &size);
+        if (status == 0)
+            status = serve_open_file(hc->root, rel, &s->fd, &size);
+        if (status == 200)
+            type = http_content_type(rel);
+    }
     s->status = status;
     s->responded = 1;
 
     if (status == 200) {
-        type = http_content_type(rel);
         s->body_size = size;
         s->body_limit = s->is_head ? 0 : size;
-        if (g_opts.truncate_after < s->body_limit)
+        if (faulty && g_opts.truncate_after < s->body_limit)
             s->body_limit = g_opts.truncate_after;
-        serve_pick_fault(s->body_limit, &s->fault, &s->fault_at);
-        if (s->body_limit > 0) {
+        if (faulty)
+            serve_pick_fault(s->body_limit, &s->fault, &s->fault_at);
+        if (s->body_limit > 0 && s->mem == NULL) {
             s->buf = malloc(H3_CHUNK);
             if (s->buf == NULL) {
                 serve_log("out of memory");
                 stream_abort(s, NGHTTP3_H3_INTERNAL_ERROR);
                 return 0;
             }
-        } else if (s->fault == FAULT_NONE) {
+        } else if (s->body_limit == 0 && s->fault == FAULT_NONE) {
             body = NULL; /* FIN right after the fields (HEAD too) */
         }
     } else {
@@ -481,12 +522,18 @@ static int stream_respond(struct h3_stream *s)
     make_nv(&nv[nnv++], "server", SERVE_NAME "/" SERVE_VERSION);
     if (status == 405)
         make_nv(&nv[nnv++], "allow", "GET, HEAD");
+    uploaded[0] = '\0';
+    if (s->echo != NULL)
+        snprintf(uploaded, sizeof(uploaded), "; %" PRIu64 " bytes uploaded%s",
+                 serve_echo_received(s->echo),
+                 status == 413 ? ", over --max-upload" : "");
     serve_vlog("conn %lu stream %" PRId64 ": %s %s -> %d (%" PRIu64
-               " bytes%s%s)",
+               " bytes%s%s%s)",
                hc->id, s->id, s->method, s->target, status,
                status == 200 ? size : (uint64_t)0,
                s->fault != FAULT_NONE ? ", fault " : "",
-               s->fault != FAULT_NONE ? serve_fault_name(s->fault) : "");
+               s->fault != FAULT_NONE ? serve_fault_name(s->fault) : "",
+               uploaded);
     /* nghttp3 copies the fields: stack buffers are fine. */
     rv = nghttp3_conn_submit_response(hc->h3, s->id, nv, nnv, body);
     if (rv != 0)
@@ -497,15 +544,11 @@ static int stream_respond(struct h3_stream *s)
     return 0;
 }
 
-static int cb_end_stream(nghttp3_conn *h3, int64_t id, void *ud, void *sud)
+/* stream_respond from a callback: a stream error stays the stream's. */
+static int stream_respond_cb(struct h3_stream *s, int force_status)
 {
-    struct h3_stream *s = stream_of(ud, id, sud);
-    int rv;
+    int rv = stream_respond(s, force_status);
 
-    (void)h3;
-    if (s == NULL || s->kind != H3_REQUEST || s->responded)
-        return 0;
-    rv = stream_respond(s);
     if (rv != 0 && !nghttp3_err_is_fatal(rv)) {
         serve_log("conn %lu stream %" PRId64 ": cannot respond: %s",
                   s->hc->id, s->id, nghttp3_strerror(rv));
@@ -513,6 +556,71 @@ static int cb_end_stream(nghttp3_conn *h3, int64_t id, void *ud, void *sud)
         rv = 0;
     }
     return rv;
+}
+
+/*
+ * The fields are in: a POST or PUT to an upload path starts gathering its
+ * body (cb_recv_data), or is refused at once when its content-length is
+ * over --max-upload.  Everything else is answered at its end.
+ */
+static int cb_end_headers(nghttp3_conn *h3, int64_t id, int fin, void *ud,
+                          void *sud)
+{
+    struct h3_stream *s = stream_of(ud, id, sud);
+    struct http_request req;
+
+    (void)h3;
+    (void)fin;
+    if (s == NULL || s->kind != H3_REQUEST || s->responded
+        || s->req_path_long || s->field_bytes > HTTP_MAX_HEAD
+        || http3_parse_request(s->req_method, s->req_method_len,
+                               s->req_path, s->req_path_len, &req) != 200
+        || (req.method != HTTP_METHOD_POST && req.method != HTTP_METHOD_PUT))
+        return 0;
+    s->echo = serve_echo_new(http_upload_kind(req.target));
+    if (s->echo == NULL) {
+        serve_log("out of memory");
+        stream_abort(s, NGHTTP3_H3_INTERNAL_ERROR);
+        return 0;
+    }
+    if (s->req_length != HTTP_NO_LENGTH && s->req_length > g_opts.max_upload) {
+        s->read_done = 1; /* SSL_free sends STOP_SENDING */
+        return stream_respond_cb(s, 413);
+    }
+    return 0;
+}
+
+static int cb_recv_data(nghttp3_conn *h3, int64_t id, const uint8_t *data,
+                        size_t datalen, void *ud, void *sud)
+{
+    struct h3_stream *s = stream_of(ud, id, sud);
+    int r;
+
+    (void)h3;
+    /* Not an upload (a body to a file is dropped), or answered already. */
+    if (s == NULL || s->echo == NULL || s->responded)
+        return 0;
+    r = serve_echo_add(s->echo, data, datalen);
+    if (r > 0)
+        return 0;
+    if (r == 0) {
+        s->read_done = 1; /* SSL_free sends STOP_SENDING */
+        return stream_respond_cb(s, 413);
+    }
+    serve_log("out of memory");
+    stream_abort(s, NGHTTP3_H3_INTERNAL_ERROR);
+    return 0;
+}
+
+static int cb_end_stream(nghttp3_conn *h3, int64_t id, void *ud, void *sud)
+{
+    struct h3_stream *s = stream_of(ud, id, sud);
+
+    (void)h3;
+    if (s == NULL || s->kind != H3_REQUEST || s->responded
+        || s->want_close)
+        return 0;
+    return stream_respond_cb(s, 0);
 }
 
 static int cb_stop_sending(nghttp3_conn *h3, int64_t id, uint64_t code,
@@ -647,6 +755,143 @@ static void stream_finished(struct h3_stream *s)
     stream_done(s, NGHTTP3_H3_NO_ERROR);
 }
 
+/* ---- --h3-grease ------------------------------------------------------ */
+
+/* A reserved stream or frame type (RFC 9114 sections 6.2.3 and 7.2.8). */
+#define H3_GREASE_TYPE(k) (UINT64_C(0x1f) * (k) + 0x21)
+
+/* Writes a QUIC variable-length integer (v < 2^30); returns its length. */
+static size_t put_varint(unsigned char *p, uint64_t v)
+{
+    if (v < 0x40) {
+        p[0] = (unsigned char)v;
+        return 1;
+    }
+    if (v < 0x4000) {
+        p[0] = (unsigned char)(0x40 | (v >> 8));
+        p[1] = (unsigned char)v;
+        return 2;
+    }
+    p[0] = (unsigned char)(0x80 | (v >> 24));
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+    return 4;
+}
+
+/* Reads one at p[*off..len); 0 when it does not fit. */
+static int get_varint(const unsigned char *p, size_t len, size_t *off,
+                      uint64_t *v)
+{
+    size_t n, i;
+
+    if (*off >= len)
+        return 0;
+    n = (size_t)1 << (p[*off] >> 6);
+    if (len - *off < n)
+        return 0;
+    *v = p[*off] & 0x3f;
+    for (i = 1; i < n; i++)
+        *v = (*v << 8) | p[*off + i];
+    *off += n;
+    return 1;
+}
+
+/*
+ * Unidirectional streams of reserved types, each with a few bytes and
+ * FIN, which a client must read and ignore.  OpenSSL keeps a concluded
+ * stream's data queued after SSL_free, so they need no bookkeeping.
+ */
+static int open_grease_streams(struct h3_conn *hc)
+{
+    static const char payload[] = "qget-serve grease";
+    unsigned char b[8 + sizeof(payload)];
+    unsigned k;
+
+    for (k = 0; k < g_opts.h3_grease; k++) {
+        SSL *ss = SSL_new_stream(hc->ssl, SSL_STREAM_FLAG_UNI
+                                 | SSL_STREAM_FLAG_ADVANCE);
+        size_t n, w = 0;
+
+        if (ss == NULL) {
+            serve_log_ssl_errors("--h3-grease: cannot open a stream");
+            return 0;
+        }
+        n = put_varint(b, H3_GREASE_TYPE(k));
+        memcpy(b + n, payload, sizeof(payload) - 1);
+        n += sizeof(payload) - 1;
+        if (!SSL_write_ex(ss, b, n, &w) || w != n
+            || !SSL_stream_conclude(ss, 0)) {
+            serve_log_ssl_errors("--h3-grease: cannot write a stream");
+            SSL_free(ss);
+            return 0;
+        }
+        SSL_free(ss);
+    }
+    serve_vlog("conn %lu: %u grease streams opened (types 0x21 + 0x1f * k)",
+               hc->id, g_opts.h3_grease);
+    return 1;
+}
+
+/*
+ * Called after each write on the control stream: once its SETTINGS frame
+ * (the first frame, which must come first) is all with OpenSSL, one
+ * frame of a reserved type follows, behind nghttp3's back (nghttp3 counts
+ * only its own bytes).  0 when it could not be sent whole: a fragment
+ * would break the stream.
+ */
+static int ctrl_written(struct h3_conn *hc, const nghttp3_vec *vec,
+                        size_t nvec, size_t done)
+{
+    static const char payload[] = "qget";
+    unsigned char f[16];
+    size_t i, off = 0, n, w = 0;
+    uint64_t stype, ftype, flen;
+
+    for (i = 0; i < nvec && done > 0; i++) {
+        size_t take = vec[i].len < done ? vec[i].len : done;
+        size_t room = sizeof(hc->ctrl_head) - hc->ctrl_written;
+
+        if (hc->ctrl_written < sizeof(hc->ctrl_head))
+            memcpy(hc->ctrl_head + hc->ctrl_written, vec[i].base,
+                   take < room ? take : room);
+        hc->ctrl_written += take;
+        done -= take;
+    }
+    n = hc->ctrl_written < sizeof(hc->ctrl_head) ? hc->ctrl_written
+        : sizeof(hc->ctrl_head);
+    if (!get_varint(hc->ctrl_head, n, &off, &stype)
+        || !get_varint(hc->ctrl_head, n, &off, &ftype)
+        || !get_varint(hc->ctrl_head, n, &off, &flen))
+        return 1; /* not yet */
+    if (stype != 0x00 || ftype != 0x04) {
+        serve_vlog("conn %lu: --h3-grease: the control stream does not "
+                   "start with SETTINGS: no reserved frame", hc->id);
+        hc->grease_frame_due = 0;
+        return 1;
+    }
+    if (hc->ctrl_written < off + flen)
+        return 1;
+    hc->grease_frame_due = 0;
+    if (hc->ctrl_written > off + flen) {
+        /* More frames went with it: no frame boundary to put ours at. */
+        serve_vlog("conn %lu: --h3-grease: no frame boundary after "
+                   "SETTINGS: no reserved frame", hc->id);
+        return 1;
+    }
+    n = put_varint(f, H3_GREASE_TYPE(3));
+    n += put_varint(f + n, sizeof(payload) - 1);
+    memcpy(f + n, payload, sizeof(payload) - 1);
+    n += sizeof(payload) - 1;
+    if (!SSL_write_ex(hc->ssl_ctrl, f, n, &w) || w != n) {
+        serve_log_ssl_errors("--h3-grease: cannot write the reserved frame");
+        return 0;
+    }
+    serve_vlog("conn %lu: reserved frame type 0x%" PRIx64 " sent on the "
+               "control stream", hc->id, H3_GREASE_TYPE(3));
+    return 1;
+}
+
 /* Hands OpenSSL what nghttp3 has to send; returns 1 on progress. */
 static int conn_flush(struct h3_conn *hc)
 {
@@ -707,6 +952,11 @@ static int conn_flush(struct h3_conn *hc)
         }
         if (fin && done == total && !broken && !SSL_stream_conclude(s->ssl, 0))
             broken = 1;
+        if (!broken && done > 0 && hc->grease_frame_due && id == hc->ctrl_id
+            && !ctrl_written(hc, vec, (size_t)n, done)) {
+            conn_fail(hc, NGHTTP3_ERR_CALLBACK_FAILURE);
+            break;
+        }
         if (broken) {
             uint64_t code = stream_log_failure(s, "sending");
 
@@ -853,6 +1103,8 @@ struct h3_conn *h3_conn_new(SSL *conn, unsigned long conn_id,
     cb.stream_close = cb_stream_close;
     cb.begin_headers = cb_begin_headers;
     cb.recv_header = cb_recv_header;
+    cb.end_headers = cb_end_headers;
+    cb.recv_data = cb_recv_data;
     cb.end_stream = cb_end_stream;
     cb.stop_sending = cb_stop_sending;
     cb.reset_stream = cb_reset_stream;
@@ -882,6 +1134,13 @@ struct h3_conn *h3_conn_new(SSL *conn, unsigned long conn_id,
         serve_log("conn %lu: cannot bind HTTP/3 streams: %s", conn_id,
                   nghttp3_strerror(rv));
         goto fail;
+    }
+    if (g_opts.h3_grease > 0) {
+        hc->ctrl_id = (int64_t)SSL_get_stream_id(ctrl);
+        hc->ssl_ctrl = ctrl;
+        hc->grease_frame_due = 1;
+        if (!open_grease_streams(hc))
+            goto fail;
     }
     if (g_opts.goaway_after == 0)
         conn_goaway(hc);

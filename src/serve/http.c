@@ -4,6 +4,7 @@
  */
 #include "http.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -51,6 +52,14 @@ static int parse_method(const char *s, size_t n, enum http_method *m)
         *m = HTTP_METHOD_HEAD;
         return 200;
     }
+    if (n == 4 && memcmp(s, "POST", 4) == 0) {
+        *m = HTTP_METHOD_POST;
+        return 200;
+    }
+    if (n == 3 && memcmp(s, "PUT", 3) == 0) {
+        *m = HTTP_METHOD_PUT;
+        return 200;
+    }
     return is_token_upper(s, n) ? 501 : 400;
 }
 
@@ -65,6 +74,89 @@ static int copy_target(const char *s, size_t n, struct http_request *req)
         return 400;
     memcpy(req->target, s, n);
     req->target[n] = '\0';
+    return 200;
+}
+
+static int is_upload_method(enum http_method m)
+{
+    return m == HTTP_METHOD_POST || m == HTTP_METHOD_PUT;
+}
+
+/* Does a path equal prefix or continue it with '/'? */
+static int path_is(const char *target, const char *prefix)
+{
+    size_t n = strlen(prefix);
+
+    return strncmp(target, prefix, n) == 0
+        && (target[n] == '\0' || target[n] == '/');
+}
+
+enum http_upload http_upload_kind(const char *target)
+{
+    if (path_is(target, "/echo"))
+        return HTTP_UPLOAD_ECHO;
+    if (path_is(target, "/echo-sha256"))
+        return HTTP_UPLOAD_SHA256;
+    return HTTP_UPLOAD_NONE;
+}
+
+int http_parse_length(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+        if (v >= (UINT64_C(1) << 62))
+            return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/*
+ * The fields of an upload's head (buf[0..len), after the request line)
+ * that decide how its body is read: Content-Length (all copies must
+ * agree) and Transfer-Encoding (HTTP/1.1's chunked coding: not ours).
+ */
+static int parse_upload_fields(const char *buf, size_t len,
+                               struct http_request *req)
+{
+    const char *p = buf, *end = buf + len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl != NULL ? nl : end, *colon, *v, *ve;
+        uint64_t cl;
+
+        if (eol > p && eol[-1] == '\r')
+            eol--;
+        colon = memchr(p, ':', (size_t)(eol - p));
+        if (colon != NULL) {
+            size_t nlen = (size_t)(colon - p);
+
+            for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
+                ;
+            for (ve = eol; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
+                ;
+            if (nlen == 17 && strncasecmp(p, "transfer-encoding", 17) == 0)
+                return 501;
+            if (nlen == 14 && strncasecmp(p, "content-length", 14) == 0) {
+                if (!http_parse_length(v, (size_t)(ve - v), &cl)
+                    || (req->content_length != HTTP_NO_LENGTH
+                        && req->content_length != cl))
+                    return 400;
+                req->content_length = cl;
+            }
+        }
+        if (nl == NULL)
+            break;
+        p = nl + 1;
+    }
     return 200;
 }
 
@@ -88,6 +180,7 @@ int http10_parse_request(const char *buf, size_t len, int eof,
     int st;
 
     memset(req, 0, sizeof(*req));
+    req->content_length = HTTP_NO_LENGTH;
     head_len = find_head_end(buf, len);
     if (head_len == 0) {
         if (len >= HTTP_MAX_HEAD)
@@ -129,7 +222,13 @@ int http10_parse_request(const char *buf, size_t len, int eof,
     } else {
         return 400;
     }
-    return copy_target(sp1 + 1, (size_t)(sp2 - sp1 - 1), req);
+    st = copy_target(sp1 + 1, (size_t)(sp2 - sp1 - 1), req);
+    if (st != 200 || !is_upload_method(req->method))
+        return st;
+    if (http_upload_kind(req->target) == HTTP_UPLOAD_NONE)
+        return 501;
+    req->head_len = head_len;
+    return parse_upload_fields(buf + line_len, head_len - line_len, req);
 }
 
 int hq_parse_request(const char *buf, size_t len, int eof,
@@ -139,6 +238,7 @@ int hq_parse_request(const char *buf, size_t len, int eof,
     const char *sp, *target;
 
     memset(req, 0, sizeof(*req));
+    req->content_length = HTTP_NO_LENGTH;
     if (memchr(buf, '\n', len) == NULL) {
         if (len >= HTTP_MAX_HEAD)
             return 400;
@@ -177,6 +277,7 @@ int http3_parse_request(const char *method, size_t method_len,
     int st;
 
     memset(req, 0, sizeof(*req));
+    req->content_length = HTTP_NO_LENGTH;
     if (path_len > 0 && memchr(path, '\0', path_len) != NULL)
         return 400;
     /* The target first, so that a 405 is logged with its path. */
@@ -185,7 +286,14 @@ int http3_parse_request(const char *method, size_t method_len,
         req->method = HTTP_METHOD_GET;
     else if (method_len == 4 && memcmp(method, "HEAD", 4) == 0)
         req->method = HTTP_METHOD_HEAD;
+    else if (method_len == 4 && memcmp(method, "POST", 4) == 0)
+        req->method = HTTP_METHOD_POST;
+    else if (method_len == 3 && memcmp(method, "PUT", 3) == 0)
+        req->method = HTTP_METHOD_PUT;
     else
+        return 405;
+    if (st == 200 && is_upload_method(req->method)
+        && http_upload_kind(req->target) == HTTP_UPLOAD_NONE)
         return 405;
     return st;
 }
@@ -252,6 +360,17 @@ const char *http_content_type(const char *path)
     return "application/octet-stream";
 }
 
+const char *http_method_name(enum http_method m)
+{
+    switch (m) {
+    case HTTP_METHOD_GET: return "GET";
+    case HTTP_METHOD_HEAD: return "HEAD";
+    case HTTP_METHOD_POST: return "POST";
+    case HTTP_METHOD_PUT: return "PUT";
+    default: return "?";
+    }
+}
+
 const char *http_reason(int status)
 {
     switch (status) {
@@ -260,6 +379,7 @@ const char *http_reason(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 413: return "Content Too Large";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";

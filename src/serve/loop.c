@@ -35,6 +35,8 @@
 #define BODY_BUF_SIZE (64 * 1024)
 /* Bytes one stream may write per loop turn, so streams share fairly. */
 #define WRITE_BUDGET (512 * 1024)
+/* Upload bytes one stream may read per loop turn, likewise. */
+#define READ_BUDGET (512 * 1024)
 /* Longest sleep, so SIGTERM/SIGINT are noticed promptly. */
 #define MAX_SLEEP_MS 100
 
@@ -42,6 +44,7 @@ enum proto { PROTO_HTTP10, PROTO_HQ, PROTO_H3 };
 
 enum stream_state {
     ST_READ_REQ,  /* collecting the request */
+    ST_READ_BODY, /* collecting an upload's body (POST/PUT to /echo...) */
     ST_SEND,      /* writing the response */
     ST_WAIT_ACKED, /* fault pending: wait until the peer acked all sent */
     ST_STALLED,   /* fault: never send again, never conclude */
@@ -64,12 +67,18 @@ struct stream {
 
     char req[HTTP_MAX_HEAD];
     size_t req_len;
+    int req_eof;          /* the client's FIN has been read */
+
+    /* An upload: its body so far, and how long it says it is. */
+    struct serve_echo *echo;
+    uint64_t up_expect;   /* Content-Length, or HTTP_NO_LENGTH: until FIN */
 
     /* Response head (plus the short body of error responses). */
     char head[512];
     size_t head_len, head_off;
 
     int fd;
+    const unsigned char *mem; /* the body from memory (an upload's answer) */
     uint64_t body_limit; /* body bytes we will send */
     uint64_t body_size;  /* the file's size, for the log */
     uint64_t body_sent;
@@ -132,6 +141,12 @@ const char *serve_fault_name(enum fault f)
     }
 }
 
+int serve_fault_applies(const char *target)
+{
+    return g_opts.fault_path == NULL
+        || strncmp(target, g_opts.fault_path, strlen(g_opts.fault_path)) == 0;
+}
+
 static void touch(struct conn *c, struct server *sv)
 {
     c->last_activity = now_ms();
@@ -158,6 +173,7 @@ static void stream_free(struct stream *s)
     SSL_free(s->ssl);
     if (s->fd >= 0)
         close(s->fd);
+    serve_echo_free(s->echo);
     free(s->buf);
     free(s);
 }
@@ -210,6 +226,16 @@ void serve_pick_fault(uint64_t body_limit, enum fault *fault, uint64_t *at)
     }
 }
 
+/* The method and target a stream's log lines name; counts the request. */
+static void stream_name(struct stream *s, const struct http_request *req)
+{
+    snprintf(s->method, sizeof(s->method), "%s",
+             http_method_name(req->method));
+    snprintf(s->target, sizeof(s->target), "%s",
+             req->target[0] != '\0' ? req->target : "-");
+    s->conn->requests++;
+}
+
 static void stream_start_error(struct stream *s, int status, int is_head)
 {
     char body[96];
@@ -239,13 +265,9 @@ static void stream_start_response(struct stream *s, struct server *sv,
     char rel[HTTP_MAX_PATH + 16];
     uint64_t size = 0;
     int is_head = req->method == HTTP_METHOD_HEAD;
+    int faulty = serve_fault_applies(req->target);
 
-    snprintf(s->method, sizeof(s->method), "%s",
-             req->method == HTTP_METHOD_HEAD ? "HEAD"
-             : req->method == HTTP_METHOD_GET ? "GET" : "?");
-    snprintf(s->target, sizeof(s->target), "%s",
-             req->target[0] != '\0' ? req->target : "-");
-    s->conn->requests++;
+    stream_name(s, req);
 
     if (status == 200)
         status = http_target_to_relpath(req->target, rel, sizeof(rel));
@@ -268,7 +290,7 @@ static void stream_start_response(struct stream *s, struct server *sv,
         s->body_limit = size;
     } else if (status != 200) {
         stream_start_error(s, status, is_head);
-    } else if (g_opts.raw_response) {
+    } else if (g_opts.raw_response && faulty) {
         /* The file is the response, head and all: lets tests send any
          * malformed head they like. */
         s->head_len = 0;
@@ -277,12 +299,12 @@ static void stream_start_response(struct stream *s, struct server *sv,
         s->head_len = http_format_head(s->head, sizeof(s->head), 200, size,
                                        http_content_type(rel));
         s->body_limit = is_head ? 0 : size;
-        if (g_opts.truncate_after < s->body_limit)
+        if (faulty && g_opts.truncate_after < s->body_limit)
             s->body_limit = g_opts.truncate_after;
     }
     s->body_size = size;
 
-    if (status == 200)
+    if (status == 200 && faulty)
         serve_pick_fault(s->body_limit, &s->fault, &s->fault_at);
     if (s->body_limit > 0) {
         s->buf = malloc(BODY_BUF_SIZE);
@@ -330,6 +352,11 @@ static void stream_write(struct stream *s, struct server *sv)
         if (in_head) {
             p = (const unsigned char *)s->head + s->head_off;
             len = s->head_len - s->head_off;
+        } else if (s->body_sent < s->body_limit && s->body_sent < s->fault_at
+                   && s->mem != NULL) {
+            p = s->mem + s->body_sent;
+            len = (size_t)((s->body_limit < s->fault_at ? s->body_limit
+                            : s->fault_at) - s->body_sent);
         } else if (s->body_sent < s->body_limit && s->body_sent < s->fault_at) {
             if (s->buf_off == s->buf_len) {
                 uint64_t want = s->body_limit - s->body_sent;
@@ -399,6 +426,149 @@ static void stream_write(struct stream *s, struct server *sv)
     s->state = ST_DONE;
 }
 
+/* ---- uploads (http/1.0) ----------------------------------------------- */
+
+/*
+ * Answers an upload: 200 with the body (or its digest) from memory, with
+ * the faults of its path, or an error status.  A client still sending
+ * gets STOP_SENDING when the stream is freed after the answer's FIN
+ * (SSL_free does that for a receive part not read to its end).
+ */
+static void stream_answer_upload(struct stream *s, struct server *sv,
+                                 int status)
+{
+    const unsigned char *body = NULL;
+    size_t len = 0;
+
+    if (status == 200 && !serve_echo_body(s->echo, &body, &len))
+        status = 500;
+    if (status != 200) {
+        stream_start_error(s, status, 0);
+    } else {
+        s->mem = body;
+        s->body_size = len;
+        s->body_limit = len;
+        s->head_len = http_format_head(s->head, sizeof(s->head), 200, len,
+                                       serve_echo_type(s->echo));
+        s->status = 200;
+        if (serve_fault_applies(s->target)) {
+            if (g_opts.truncate_after < s->body_limit)
+                s->body_limit = g_opts.truncate_after;
+            serve_pick_fault(s->body_limit, &s->fault, &s->fault_at);
+        }
+    }
+    serve_vlog("conn %lu stream %" PRIu64 ": %s %s -> %d (%" PRIu64
+               " bytes%s%s; %" PRIu64 " bytes uploaded%s)",
+               s->conn->id, s->id, s->method, s->target, s->status,
+               status == 200 ? (uint64_t)len : (uint64_t)0,
+               s->fault != FAULT_NONE ? ", fault " : "",
+               s->fault != FAULT_NONE ? serve_fault_name(s->fault) : "",
+               s->echo != NULL ? serve_echo_received(s->echo) : 0,
+               status == 413 ? ", over --max-upload" : "");
+    s->state = ST_SEND;
+    stream_write(s, sv);
+}
+
+/* Takes body bytes; 0 when the stream has been answered meanwhile. */
+static int stream_take_upload(struct stream *s, struct server *sv,
+                              const void *p, size_t n)
+{
+    int r;
+
+    if (s->up_expect != HTTP_NO_LENGTH
+        && n > s->up_expect - serve_echo_received(s->echo)) {
+        /* More than its Content-Length: not a body we can trust. */
+        stream_answer_upload(s, sv, 400);
+        return 0;
+    }
+    r = serve_echo_add(s->echo, p, n);
+    if (r > 0)
+        return 1;
+    if (r == 0) {
+        stream_answer_upload(s, sv, 413);
+    } else {
+        serve_log("out of memory");
+        stream_reset(s, SERVE_ERR_INTERNAL);
+    }
+    return 0;
+}
+
+/* Reads an upload's body up to its Content-Length, or else its FIN. */
+static void stream_read_body(struct stream *s, struct server *sv)
+{
+    unsigned char buf[16384];
+    size_t budget = READ_BUDGET;
+
+    for (;;) {
+        size_t n = 0;
+
+        if (s->up_expect != HTTP_NO_LENGTH
+            && serve_echo_received(s->echo) == s->up_expect) {
+            stream_answer_upload(s, sv, 200);
+            return;
+        }
+        if (s->req_eof) {
+            /* A FIN before the Content-Length's last byte: cut short. */
+            stream_answer_upload(s, sv, s->up_expect == HTTP_NO_LENGTH
+                                 ? 200 : 400);
+            return;
+        }
+        if (budget == 0)
+            return; /* the rest next turn: R is still set */
+        if (SSL_read_ex(s->ssl, buf, sizeof(buf), &n)) {
+            budget = n >= budget ? 0 : budget - n;
+            touch(s->conn, sv);
+            if (!stream_take_upload(s, sv, buf, n))
+                return;
+            continue;
+        }
+        switch (SSL_get_error(s->ssl, 0)) {
+        case SSL_ERROR_WANT_READ:
+            ERR_clear_error();
+            return;
+        case SSL_ERROR_ZERO_RETURN:
+            ERR_clear_error();
+            s->req_eof = 1;
+            touch(s->conn, sv);
+            continue;
+        default:
+            stream_log_failure(s, "reading the upload");
+            s->state = ST_DONE;
+            return;
+        }
+    }
+}
+
+/* A POST or PUT to an upload path: its body first, then the answer. */
+static void stream_start_upload(struct stream *s, struct server *sv,
+                                const struct http_request *req, int eof)
+{
+    stream_name(s, req);
+    s->req_eof = eof;
+    s->up_expect = req->content_length;
+    s->echo = serve_echo_new(http_upload_kind(req->target));
+    if (s->echo == NULL) {
+        serve_log("out of memory");
+        stream_reset(s, SERVE_ERR_INTERNAL);
+        return;
+    }
+    if (s->up_expect != HTTP_NO_LENGTH && s->up_expect > g_opts.max_upload) {
+        stream_answer_upload(s, sv, 413);
+        return;
+    }
+    if (s->up_expect != HTTP_NO_LENGTH)
+        serve_vlog("conn %lu stream %" PRIu64 ": %s %s: reading %" PRIu64
+                   " body bytes (Content-Length)", s->conn->id, s->id,
+                   s->method, s->target, s->up_expect);
+    else
+        serve_vlog("conn %lu stream %" PRIu64 ": %s %s: reading the body "
+                   "up to FIN", s->conn->id, s->id, s->method, s->target);
+    s->state = ST_READ_BODY;
+    if (stream_take_upload(s, sv, s->req + req->head_len,
+                           s->req_len - req->head_len))
+        stream_read_body(s, sv);
+}
+
 static void stream_read_request(struct stream *s, struct server *sv)
 {
     struct http_request req;
@@ -436,6 +606,11 @@ static void stream_read_request(struct stream *s, struct server *sv)
         status = http10_parse_request(s->req, s->req_len, eof, &req);
     if (status == HTTP_PARSE_INCOMPLETE)
         return;
+    if (status == 200 && (req.method == HTTP_METHOD_POST
+                          || req.method == HTTP_METHOD_PUT)) {
+        stream_start_upload(s, sv, &req, eof);
+        return;
+    }
     stream_start_response(s, sv, status, &req);
     if (s->state == ST_SEND)
         stream_write(s, sv);
@@ -475,6 +650,7 @@ static uint64_t stream_events(const struct stream *s)
 {
     switch (s->state) {
     case ST_READ_REQ:
+    case ST_READ_BODY:
         return SSL_POLL_EVENT_R | SSL_POLL_EVENT_ER;
     case ST_SEND:
         return SSL_POLL_EVENT_W | SSL_POLL_EVENT_EW;
@@ -492,6 +668,9 @@ static void stream_on_events(struct stream *s, struct server *sv,
     } else if (s->state == ST_READ_REQ
                && (rev & (SSL_POLL_EVENT_R | SSL_POLL_EVENT_ER)) != 0) {
         stream_read_request(s, sv);
+    } else if (s->state == ST_READ_BODY
+               && (rev & (SSL_POLL_EVENT_R | SSL_POLL_EVENT_ER)) != 0) {
+        stream_read_body(s, sv);
     } else if ((rev & SSL_POLL_EVENT_EW) != 0) {
         /* The peer does not want the rest (STOP_SENDING). */
         stream_log_failure(s, "sending");

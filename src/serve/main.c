@@ -42,6 +42,9 @@ enum {
     OPT_GOAWAY_AFTER,
     OPT_RAW_RESPONSE,
     OPT_BAD_H3,
+    OPT_FAULT_PATH,
+    OPT_MAX_UPLOAD,
+    OPT_H3_GREASE,
     OPT_VERSION
 };
 
@@ -67,6 +70,9 @@ static const struct option long_opts[] = {
     { "goaway-after", required_argument, NULL, OPT_GOAWAY_AFTER },
     { "raw-response", no_argument, NULL, OPT_RAW_RESPONSE },
     { "bad-h3", required_argument, NULL, OPT_BAD_H3 },
+    { "fault-path", required_argument, NULL, OPT_FAULT_PATH },
+    { "max-upload", required_argument, NULL, OPT_MAX_UPLOAD },
+    { "h3-grease", required_argument, NULL, OPT_H3_GREASE },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -91,11 +97,23 @@ static void usage(FILE *f)
         "      --no-retry           no QUIC address validation (no Retry\n"
         "                           packet, no NEW_TOKEN frame)\n"
         "      --idle-timeout MS    drop connections idle for MS milliseconds\n"
+        "      --max-upload BYTES   largest POST/PUT body to /echo and\n"
+        "                           /echo-sha256 (default 67108864 = 64 MiB);\n"
+        "                           a larger one gets 413\n"
+        "      --h3-grease N        (h3) open N extra unidirectional streams\n"
+        "                           of reserved types, and send a reserved\n"
+        "                           frame on the control stream (N <= 64)\n"
         "  -v, --verbose            log connections and requests\n"
         "  -h, --help               show this help\n"
         "      --version            show the version\n"
         "\n"
-        "Fault injection (applies to every file response):\n"
+        "Uploads: POST or PUT to /echo or /echo/... (http/1.0, h3) answers\n"
+        "with the request body; to /echo-sha256 with its SHA-256 in hex.\n"
+        "\n"
+        "Fault injection (applies to every 200 response, or with\n"
+        "--fault-path only to the paths under it):\n"
+        "      --fault-path PREFIX  only requests whose path (query dropped)\n"
+        "                           starts with PREFIX get the faults below\n"
         "      --reset-after N      reset the stream after N body bytes\n"
         "      --reset-code C       its application error code (default 0x42)\n"
         "      --close-after N      close the connection after N body bytes\n"
@@ -206,6 +224,7 @@ static int parse_args(int argc, char **argv)
     g_opts.freeze_after = SERVE_NO_LIMIT;
     g_opts.truncate_after = SERVE_NO_LIMIT;
     g_opts.goaway_after = SERVE_NO_LIMIT;
+    g_opts.max_upload = SERVE_DEFAULT_MAX_UPLOAD;
     (void)set_alpn_list("http/1.0,hq-interop,h3");
 
     opterr = 0; /* we print our own one-line messages */
@@ -255,7 +274,24 @@ static int parse_args(int argc, char **argv)
             }
             break;
         case OPT_CLOSE_REASON: g_opts.close_reason = optarg; break;
+        case OPT_FAULT_PATH:
+            if (optarg[0] != '/') {
+                fprintf(stderr, SERVE_NAME ": --fault-path: '%s' does not "
+                        "start with '/'\n", optarg);
+                return 2;
+            }
+            g_opts.fault_path = optarg;
+            break;
+        case OPT_H3_GREASE:
+            if (!parse_u64(optarg, &v) || v > SERVE_MAX_H3_GREASE) {
+                fprintf(stderr, SERVE_NAME ": --h3-grease: '%s' is not a "
+                        "number from 0 to %d\n", optarg, SERVE_MAX_H3_GREASE);
+                return 2;
+            }
+            g_opts.h3_grease = (unsigned)v;
+            break;
         case OPT_IDLE_TIMEOUT:
+        case OPT_MAX_UPLOAD:
         case OPT_RESET_AFTER:
         case OPT_RESET_CODE:
         case OPT_CLOSE_AFTER:
@@ -273,6 +309,8 @@ static int parse_args(int argc, char **argv)
             }
             if (c == OPT_IDLE_TIMEOUT)
                 g_opts.idle_timeout_ms = v;
+            else if (c == OPT_MAX_UPLOAD)
+                g_opts.max_upload = v;
             else if (c == OPT_RESET_AFTER)
                 g_opts.reset_after = v;
             else if (c == OPT_RESET_CODE)

@@ -12,6 +12,8 @@
 
 #include <openssl/ssl.h>
 
+#include "http.h"
+
 #define SERVE_NAME "qget-serve"
 #define SERVE_VERSION "0.1.0"
 
@@ -20,6 +22,11 @@
 #define SERVE_HQ_ERR_BAD_REQUEST 0x0102 /* hq-interop: unparsable request */
 #define SERVE_ERR_INTERNAL 0x0103      /* file read failed mid-response */
 #define SERVE_DEFAULT_RESET_CODE 0x42
+
+/* Largest upload body by default (--max-upload). */
+#define SERVE_DEFAULT_MAX_UPLOAD (UINT64_C(64) * 1024 * 1024)
+/* Most grease streams --h3-grease opens (the client allows 100 uni). */
+#define SERVE_MAX_H3_GREASE 64
 
 /* A fault limit that is not set. */
 #define SERVE_NO_LIMIT UINT64_MAX
@@ -41,6 +48,8 @@ struct serve_opts {
     int verbose;
 
     uint64_t idle_timeout_ms; /* 0: OpenSSL's default */
+    uint64_t max_upload;      /* largest POST/PUT body to /echo... */
+    unsigned h3_grease;       /* h3: reserved-type uni streams to open */
 
     /* Fault injection; SERVE_NO_LIMIT when off. */
     uint64_t reset_after;
@@ -53,6 +62,8 @@ struct serve_opts {
     uint64_t goaway_after; /* h3: GOAWAY after N requests on a connection */
     int raw_response;
     int bad_h3; /* h3: answer with a broken frame (BAD_H3_*) */
+    /* The faults above apply only to paths under this (NULL: all). */
+    const char *fault_path;
 };
 
 /* --bad-h3: what a broken HTTP/3 response is made of. */
@@ -102,6 +113,20 @@ int serve_write_port_file(const char *path, unsigned port);
 int serve_open_file(const char *root_real, const char *rel, int *fd,
                     uint64_t *size);
 
+/* echo.c: an upload's body as it arrives (see http_upload_kind). */
+struct serve_echo;
+struct serve_echo *serve_echo_new(enum http_upload kind); /* NULL: no memory */
+void serve_echo_free(struct serve_echo *e);
+/* Takes n more body bytes: 1, or 0 when the body would exceed
+ * --max-upload, or -1 when out of memory. */
+int serve_echo_add(struct serve_echo *e, const void *p, size_t n);
+uint64_t serve_echo_received(const struct serve_echo *e);
+/* The response body (the upload, or its SHA-256 in hex and "\n"), valid
+ * until serve_echo_free; 0 on failure. */
+int serve_echo_body(struct serve_echo *e, const unsigned char **body,
+                    size_t *len);
+const char *serve_echo_type(const struct serve_echo *e);
+
 /* loop.c: runs until g_stop; returns 0 on a clean stop, 1 on failure. */
 int serve_run(SSL_CTX *ctx, int fd, const char *root_real);
 /*
@@ -110,5 +135,7 @@ int serve_run(SSL_CTX *ctx, int fd, const char *root_real);
  */
 void serve_pick_fault(uint64_t body_limit, enum fault *fault, uint64_t *at);
 const char *serve_fault_name(enum fault f);
+/* Do the fault options apply to a request for target (--fault-path)? */
+int serve_fault_applies(const char *target);
 
 #endif

@@ -41,6 +41,62 @@ main(void)
 	    strcmp(req.target, "/x") == 0);
 	CHECK("serve: POST is 501", p10("POST / HTTP/1.0\r\n\r\n", 0, &req) ==
 	    501);
+	CHECK("serve: POST to a file is 501", p10("POST /f HTTP/1.0\r\n"
+	    "Content-Length: 1\r\n\r\nx", 0, &req) == 501);
+	CHECK("serve: PUT to a file is 501", p10("PUT /f HTTP/1.0\r\n\r\n", 0,
+	    &req) == 501);
+	{
+		static const char up[] = "POST /echo/a?q HTTP/1.0\r\n"
+		    "Host: x\r\ncontent-length:  12 \r\n\r\nhello";
+
+		CHECK("upload: POST /echo/a?q parsed, body after the head",
+		    p10(up, 0, &req) == 200 && req.method == HTTP_METHOD_POST &&
+		    strcmp(req.target, "/echo/a") == 0 &&
+		    req.content_length == 12 &&
+		    req.head_len == sizeof(up) - 1 - 5);
+	}
+	CHECK("upload: PUT /echo-sha256 without Content-Length",
+	    p10("PUT /echo-sha256 HTTP/1.0\r\n\r\n", 0, &req) == 200 &&
+	    req.method == HTTP_METHOD_PUT &&
+	    req.content_length == HTTP_NO_LENGTH);
+	CHECK("upload: a head cut by FIN: no body",
+	    p10("POST /echo HTTP/1.0\r\nHost: x", 1, &req) == 200 &&
+	    req.head_len == 28);
+	CHECK("upload: Transfer-Encoding is 501",
+	    p10("POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+	    0, &req) == 501);
+	CHECK("upload: two different Content-Lengths are 400",
+	    p10("POST /echo HTTP/1.0\r\nContent-Length: 1\r\n"
+	    "Content-Length: 2\r\n\r\n", 0, &req) == 400);
+	CHECK("upload: the same Content-Length twice is fine",
+	    p10("POST /echo HTTP/1.0\r\nContent-Length: 2\r\n"
+	    "Content-Length: 2\r\n\r\n", 0, &req) == 200 &&
+	    req.content_length == 2);
+	CHECK("upload: a signed or empty Content-Length is 400",
+	    p10("POST /echo HTTP/1.0\r\nContent-Length: +2\r\n\r\n", 0,
+	    &req) == 400 &&
+	    p10("POST /echo HTTP/1.0\r\nContent-Length:\r\n\r\n", 0,
+	    &req) == 400);
+	CHECK("upload: a Content-Length of 2^62 is 400",
+	    p10("POST /echo HTTP/1.0\r\nContent-Length: 4611686018427387904"
+	    "\r\n\r\n", 0, &req) == 400);
+	CHECK("upload: GET ignores Content-Length and Transfer-Encoding",
+	    p10("GET /echo HTTP/1.0\r\nTransfer-Encoding: x\r\n"
+	    "Content-Length: z\r\n\r\n", 0, &req) == 200 &&
+	    req.method == HTTP_METHOD_GET);
+	CHECK("upload: paths", http_upload_kind("/echo") == HTTP_UPLOAD_ECHO &&
+	    http_upload_kind("/echo/") == HTTP_UPLOAD_ECHO &&
+	    http_upload_kind("/echo/x/y") == HTTP_UPLOAD_ECHO &&
+	    http_upload_kind("/echo-sha256") == HTTP_UPLOAD_SHA256 &&
+	    http_upload_kind("/echo-sha256/x") == HTTP_UPLOAD_SHA256 &&
+	    http_upload_kind("/echoes") == HTTP_UPLOAD_NONE &&
+	    http_upload_kind("/echo-sha2567") == HTTP_UPLOAD_NONE &&
+	    http_upload_kind("/x/echo") == HTTP_UPLOAD_NONE &&
+	    http_upload_kind("/") == HTTP_UPLOAD_NONE);
+	CHECK("hq: POST is 501", hq_parse_request("POST /echo\r\n", 12, 0,
+	    &req) == 501);
+	CHECK("serve: 413's reason", strcmp(http_reason(413),
+	    "Content Too Large") == 0);
 	CHECK("serve: HTTP/2.0 is 505", p10("GET / HTTP/2.0\r\n\r\n", 0, &req) ==
 	    505);
 	CHECK("serve: garbage is 400", p10("\x01\x02\x03 garbage\r\n\r\n", 0,
@@ -87,6 +143,14 @@ main(void)
 	    200 && req.method == HTTP_METHOD_HEAD);
 	CHECK("h3: POST: 405", http3_parse_request("POST", 4, "/", 1, &req) ==
 	    405);
+	CHECK("h3: POST /echo?x: 200", http3_parse_request("POST", 4,
+	    "/echo?x", 7, &req) == 200 && req.method == HTTP_METHOD_POST &&
+	    strcmp(req.target, "/echo") == 0);
+	CHECK("h3: PUT /echo-sha256/f: 200", http3_parse_request("PUT", 3,
+	    "/echo-sha256/f", 14, &req) == 200 &&
+	    req.method == HTTP_METHOD_PUT);
+	CHECK("h3: PUT to a file: 405", http3_parse_request("PUT", 3, "/f", 2,
+	    &req) == 405);
 	CHECK("h3: a method's prefix is not the method",
 	    http3_parse_request("GE", 2, "/", 1, &req) == 405 &&
 	    http3_parse_request("GETX", 4, "/", 1, &req) == 405);
