@@ -12,6 +12,7 @@
 #include <openssl/quic.h>
 #include <openssl/x509.h>
 
+#include "h3fields.h"
 #include "internal.h"
 
 /* QUIC's CONNECTION_CLOSE, on the wire, offers TLS alerts as 0x100+alert. */
@@ -180,6 +181,7 @@ qget__ssl_fail(qget_conn *c, SSL *s, const char *op, qget_error *err)
 {
 	SSL_CONN_CLOSE_INFO ci;
 	char text[400], queue[256];
+	const char *h3name = NULL;
 	uint64_t code = 0;
 	long vr;
 	qget_status rv;
@@ -258,6 +260,10 @@ qget__ssl_fail(qget_conn *c, SSL *s, const char *op, qget_error *err)
 			goto out;
 		}
 		describe_close(&ci, text, sizeof(text));
+		/* HTTP/3's application codes have names (RFC 9114, 8.1). */
+		if (!(ci.flags & SSL_CONN_CLOSE_FLAG_TRANSPORT) &&
+		    strcmp(c->alpn, "h3") == 0)
+			h3name = qget__h3_error_name(ci.error_code);
 		if ((ci.flags & SSL_CONN_CLOSE_FLAG_TRANSPORT) &&
 		    ci.error_code == QUIC_CRYPTO_ERROR_BASE +
 		    TLS_ALERT_NO_APPLICATION_PROTOCOL)
@@ -272,8 +278,11 @@ qget__ssl_fail(qget_conn *c, SSL *s, const char *op, qget_error *err)
 			    local ? "locally" : "by the peer", text);
 		else
 			rv = qget__fail(err, QGET_E_CONN_CLOSED,
-			    "%s: connection closed %s with %s", op,
-			    local ? "locally" : "by the peer", text);
+			    "%s: connection closed %s with %s%s%s%s", op,
+			    local ? "locally" : "by the peer", text,
+			    h3name != NULL ? " [" : "",
+			    h3name != NULL ? h3name : "",
+			    h3name != NULL ? "]" : "");
 		goto out;
 	}
 

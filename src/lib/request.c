@@ -28,11 +28,6 @@
 #include "req.h"
 
 #define STAGE_CAP (64 * 1024)
-
-/* TEMPORARY while drv_h3.c is being written: weak, so that the library
- * links without it. */
-extern const struct qget__driver qget__drv_h3 __attribute__((weak));
-#define QGET__DRV_H3 (&qget__drv_h3 != NULL ? &qget__drv_h3 : &qget__drv_http1)
 #define MAX_PATH_LEN 8000
 
 /* ---- the connection's request layer ----------------------------------- */
@@ -47,7 +42,7 @@ qget__http(qget_conn *c)
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
 	if (strcmp(c->alpn, "h3") == 0)
-		h->drv = QGET__DRV_H3;
+		h->drv = &qget__drv_h3;
 	else if (strcmp(c->alpn, "hq-interop") == 0)
 		h->drv = &qget__drv_hq;
 	else
