@@ -169,7 +169,7 @@ for a in h3 http/1.0 hq-interop; do
 			want='HTTP/1.0 200'
 			hdr='^[Cc]ontent-[Ll]ength: 100000'$'\r''$'
 		fi
-		if [ "$(head -c ${#want} "$O/head" 2>/dev/null)" = "$want" ] &&
+		if printf '%s' "$want" | cmp -s -n ${#want} - "$O/head" &&
 			grep -aqE "$hdr" "$O/head" &&
 			[ "$(tail -c 4 "$O/head" | od -An -c | tr -d ' ')" = '\r\n\r\n' ]; then
 			pass "$t: fields: qget_response_head: status line, fields, empty line"
@@ -299,16 +299,42 @@ else
 fi
 
 # ---- GOAWAY after two requests ---------------------------------------------
+# The server's GOAWAY (nghttp3_conn_shutdown) names the first stream it
+# will not process: one past the highest it has seen, so a request that
+# reached it before is still served (RFC 9114 5.2).  With four at once the
+# third and fourth are each served or refused as the server's log says;
+# none may be lost or half-done.
 if serve goaway --goaway-after 2 -v; then
 	odir goaway
 	rq "${CA[@]}" --alpn h3 --out "$O" localhost "$PORT" get /k100 /one /m3 /ok.bin
-	expect "request h3 GOAWAY after 2, 4 at once: exit 8" 8
 	req_is "request h3 GOAWAY: the first served" 0 "^req 0 GET /k100 $(ok200 h3 100000)"
 	req_is "request h3 GOAWAY: the second served" 1 "^req 1 GET /one $(ok200 h3 1)"
 	body "request h3 GOAWAY: the first byte-exact" 0 "$R/k100"
 	body "request h3 GOAWAY: the second byte-exact" 1 "$R/one"
-	req_is "request h3 GOAWAY: the third refused" 2 '^req 2 GET /m3 .*outcome=E_REFUSED .*events=(.*,)?REFUSED'
-	req_is "request h3 GOAWAY: the fourth refused" 3 '^req 3 GET /ok.bin .*outcome=E_REFUSED .*events=(.*,)?REFUSED'
+	sleep 0.2
+	refused=0
+	i=2
+	for f in m3 ok.bin; do
+		l=$(line $i)
+		if grep -qE "stream [0-9]+: GET /$f -> 200, [0-9]+ body bytes sent, FIN" "$T/goaway.log"; then
+			if [[ $l =~ outcome=OK ]] && cmp -s "$R/$f" "$O/$i"; then
+				pass "request h3 GOAWAY: /$f reached the server before it: served byte-exact"
+			else
+				fail "request h3 GOAWAY: /$f served by the server" "${l:-no line}"
+			fi
+		elif [[ $l =~ outcome=E_REFUSED\ code=[^\ ]*\ events=(.*,)?(REFUSED|SEND-FAILED) ]]; then
+			pass "request h3 GOAWAY: /$f: E_REFUSED"
+			refused=$((refused + 1))
+		else
+			fail "request h3 GOAWAY: /$f: E_REFUSED" "${l:-no line}"
+		fi
+		i=$((i + 1))
+	done
+	if [ $refused -gt 0 ]; then
+		expect "request h3 GOAWAY after 2, 4 at once: exit 8" 8
+	else
+		expect "request h3 GOAWAY after 2, 4 at once: exit 0 (all four reached it first)" 0
+	fi
 	out_has "request h3 GOAWAY: the connection event" '^conn alpn=h3 goaway=1 '
 
 	# One at a time: the later ones are refused at send or by the server.
@@ -326,7 +352,7 @@ fi
 if ! "$top/$BUILD/qget-serve" --help | grep -q -- '--fault-path'; then
 	fail "request: failure isolation" "this qget-serve has no --fault-path yet"
 else
-	for a in h3 http/1.0; do
+	for a in h3 http/1.0 hq-interop; do
 		t="request $a isolation"
 		if serve rst --fault-path /bad/ --reset-after 1000 -v; then
 			odir rst
@@ -339,7 +365,9 @@ else
 			body "$t: /k100 byte-exact" 2 "$R/k100"
 			stop "$SERVER_PID"
 		fi
-		if serve trunc --fault-path /bad/ --truncate-after 1000 -v; then
+		# hq-interop has no length: a short body cannot be told.
+		if [ "$a" != hq-interop ] &&
+			serve trunc --fault-path /bad/ --truncate-after 1000 -v; then
 			odir trunc
 			rq "${CA[@]}" --alpn "$a" --out "$O" localhost "$PORT" get /ok.bin /bad/k100 /k100
 			expect "$t: one truncated among three: exit 7" 7
@@ -352,16 +380,53 @@ else
 		fi
 	done
 
-	# HTTP/3: a response whose first frame is DATA, not HEADERS.
+	# HTTP/3: a stream reset with H3_REQUEST_REJECTED is a refusal
+	# (QGET_EV_REFUSED, E_REFUSED: safe to retry), for that request alone.
+	if serve rej --fault-path /bad/ --reset-after 0 --reset-code 0x10b -v; then
+		odir rej
+		rq "${CA[@]}" --alpn h3 --out "$O" localhost "$PORT" get /bad/k100 /ok.bin
+		expect "request h3 REQUEST_REJECTED: exit 8" 8
+		req_is "request h3 REQUEST_REJECTED: that request: E_REFUSED, the REFUSED event" 0 \
+			'^req 0 GET /bad/k100 .*outcome=E_REFUSED code=0x10b events=(.*,)?REFUSED'
+		req_is "request h3 REQUEST_REJECTED: /ok.bin complete" 1 "^req 1 GET /ok.bin $(ok200 h3 100000)"
+		body "request h3 REQUEST_REJECTED: /ok.bin byte-exact" 1 "$R/ok.bin"
+		stop "$SERVER_PID"
+	fi
+
+	# HTTP/3: a response whose first frame is DATA, not HEADERS.  RFC 9114
+	# 4.1 makes that a connection error (H3_FRAME_UNEXPECTED): the bad
+	# request fails with E_PROTOCOL, the connection is closed with 0x105,
+	# and each sibling either completed byte-exact before or failed with
+	# the connection (E_PROTOCOL); none hangs or passes with wrong bytes.
+	# (A malformed message, RFC 9114 4.1.2, is the request's alone: the
+	# --truncate-after case above.)
 	if serve badh3 --fault-path /bad/ --bad-h3 frame -v; then
 		odir badh3
 		rq "${CA[@]}" --alpn h3 --out "$O" localhost "$PORT" get /ok.bin /bad/k100 /k100
-		expect "request h3 isolation: a DATA frame first: exit 1" 1
-		req_is "request h3 isolation: that request: E_PROTOCOL" 1 \
-			'^req 1 GET /bad/k100 .*outcome=E_PROTOCOL '
-		req_is "request h3 isolation: /ok.bin complete" 0 "^req 0 GET /ok.bin $(ok200 h3 100000)"
-		body "request h3 isolation: /ok.bin byte-exact" 0 "$R/ok.bin"
-		body "request h3 isolation: /k100 byte-exact" 2 "$R/k100"
+		expect "request h3 frame error: exit 1" 1
+		req_is "request h3 frame error: that request: E_PROTOCOL" 1 \
+			'^req 1 GET /bad/k100 .*outcome=E_PROTOCOL .*detail=.*H3_FRAME_UNEXPECTED'
+		i=0
+		for f in ok.bin bad/k100 k100; do
+			l=$(line $i)
+			if [ $i -eq 1 ]; then
+				:
+			elif [[ $l =~ outcome=OK ]] && cmp -s "$R/$f" "$O/$i"; then
+				pass "request h3 frame error: /$f completed byte-exact before it"
+			elif [[ $l =~ outcome=E_PROTOCOL ]]; then
+				pass "request h3 frame error: /$f failed with the connection"
+			else
+				fail "request h3 frame error: /$f complete or failed with the connection" "${l:-no line}"
+			fi
+			i=$((i + 1))
+		done
+		sleep 0.2
+		if grep -q 'closed by peer, application error 0x105' "$T/badh3.log"; then
+			pass "request h3 frame error: the connection closed with H3_FRAME_UNEXPECTED"
+		else
+			fail "request h3 frame error: the connection closed with H3_FRAME_UNEXPECTED" \
+				"$(grep closed "$T/badh3.log" | tail -n 2)"
+		fi
 		stop "$SERVER_PID"
 	fi
 
