@@ -9,7 +9,11 @@
 
 man1=man/qget.1
 
+# shellcheck disable=SC2154 # top, T, BUILD: set by lib.sh
 # The section of a man page's source between ".SH NAME" and the next .SH.
+# words FILE: its lines as one line of words.
+words() { tr '\n' ' ' <"$1" | sed 's/ $//'; }
+
 man_section() { # FILE NAME
 	awk -v s=".SH $2" '$0 == s { f = 1; next } /^\.SH / { f = 0 } f' "$1"
 }
@@ -34,7 +38,7 @@ else
 fi
 missing=$(comm -23 "$T/src.opts" <(grep -- '^--' "$T/help.opts"))
 if [ -n "$missing" ]; then
-	fail "docs: every long option the parser takes is in --help" "$(echo $missing)"
+	fail "docs: every long option the parser takes is in --help" "$(echo "$missing" | tr '\n' ' ')"
 else
 	pass "docs: every long option the parser takes is in --help"
 fi
@@ -45,9 +49,9 @@ sed -n '/^Exit codes:/,$p' "$T/help" | grep -oE '(^| )[0-9]{1,3}(, [0-9]{1,3})? 
 man_section "$man1" "EXIT STATUS" | awk 'p { print; p = 0 } /^\.TP/ { p = 1 }' |
 	grep -oE '[0-9]+' | sort -n -u >"$T/man.codes"
 if [ -s "$T/man.codes" ] && diff "$T/help.codes" "$T/man.codes" >/dev/null; then
-	pass "docs: --help and qget(1) list the same exit codes ($(echo $(cat "$T/man.codes")))"
+	pass "docs: --help and qget(1) list the same exit codes ($(words "$T/man.codes"))"
 else
-	fail "docs: --help and qget(1) list the same exit codes" "--help: $(echo $(cat "$T/help.codes")); qget(1): $(echo $(cat "$T/man.codes"))"
+	fail "docs: --help and qget(1) list the same exit codes" "--help: $(words "$T/help.codes"); qget(1): $(words "$T/man.codes")"
 fi
 
 # -w json: every key the tool writes is in qget(1)'s WRITE-OUT and in
@@ -59,10 +63,10 @@ grep -oE '\\"[a-z_]+\\":' src/tool/writeout.c | tr -d '\\":' | sort -u >"$T/json
 man_section "$man1" WRITE-OUT | sed -n 's/^\.B //p' | sed 's/\\f[BRI]//g' |
 	tr ',' '\n' | tr -d ' ' | sort -u >"$T/man.keys"
 bad=
-for k in $(cat "$T/json.keys"); do
+while read -r k; do
 	grep -qx -- "$k" "$T/man.keys" || bad="$bad qget(1):$k"
 	grep -q "\`$k\`" docs/write-out.md || bad="$bad write-out.md:$k"
-done
+done <"$T/json.keys"
 if [ ! -s "$T/json.keys" ]; then
 	fail "docs: -w json fields" "no keys found in src/tool/writeout.c"
 elif [ -n "$bad" ]; then
@@ -86,7 +90,7 @@ fi
 tr '\n' ' ' <include/qget.h | grep -oE 'QGET_API [^;]*;' |
 	grep -oE '\bqget_[a-z0-9_]+\(' | tr -d '(' | sort -u >"$T/api"
 bad=
-for f in $(cat "$T/api"); do
+while read -r f; do
 	page=man/$f.3
 	if [ ! -f "$page" ]; then
 		bad="$bad $f(no page)"
@@ -104,7 +108,7 @@ for f in $(cat "$T/api"); do
 	elif ! man_section "man/$target" SYNOPSIS | grep -qE "[ *]$f\("; then
 		bad="$bad $f(not in $target's SYNOPSIS)"
 	fi
-done
+done <"$T/api"
 for page in man/qget_*.3; do
 	f=$(basename "$page" .3)
 	grep -qx -- "$f" "$T/api" || bad="$bad $f(a page, but not in qget.h)"
