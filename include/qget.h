@@ -450,12 +450,15 @@ QGET_API void qget_stream_del(qget_stream *s);
 
 /*
  * The local end, as curl's --interface and --local-port: `local` is an IP
- * address literal or a network interface name ("eth0": the socket is bound
- * to it with SO_BINDTODEVICE, and its address of the family tried); NULL:
+ * address literal (only the host's addresses of its family are tried) or
+ * a network interface name ("eth0": the socket is bound to it with
+ * SO_BINDTODEVICE, and the kernel picks that interface's address); NULL:
  * any.  Local ports are tried from port_min to port_max until one is free
  * (0, 0: the kernel picks; port_max 0 means port_min alone).  QGET_E_USAGE
- * for port_min > port_max or a port above 65535; an address or interface
- * that does not exist makes qget_conn_open() fail with QGET_E_CONNECT.
+ * for port_min > port_max, port_min 0 with a port_max, a port above 65535,
+ * or a `local` that is neither an IP literal nor a possible interface
+ * name; an address or interface that does not exist, or no free port,
+ * makes qget_conn_open() fail with QGET_E_CONNECT.
  */
 QGET_API qget_status qget_config_set_local(qget_config *cfg,
     const char *local, unsigned port_min, unsigned port_max);
@@ -463,10 +466,11 @@ QGET_API qget_status qget_config_set_local(qget_config *cfg,
 /*
  * Happy eyeballs (RFC 8305): when the name has several addresses, the
  * next attempt starts `ms` milliseconds after the previous one while that
- * one still handshakes (families alternate, IPv6 first when the resolver
- * says so), and the first handshake to complete wins; the others are
- * closed.  0 tries the addresses one after another, each until it fails.
- * Default: 250 ms, as the RFC suggests and curl does for QUIC.
+ * one still handshakes, or at once when an attempt fails (families
+ * alternate, starting with the resolver's first), and the first handshake
+ * to complete and pass every check wins; the others are closed.  0 tries
+ * the addresses one after another, each until it fails.  Default: 250 ms,
+ * as the RFC suggests.
  */
 QGET_API void qget_config_set_attempt_delay(qget_config *cfg, uint64_t ms);
 
@@ -475,7 +479,8 @@ QGET_API void qget_config_set_attempt_delay(qget_config *cfg, uint64_t ms);
  * so that this header needs none of OpenSSL's) after qget configured it
  * and before any handshake uses it: the place for what qget does not wrap
  * (client certificates, key exchange groups, a verify callback of one's
- * own).  Called once per connection attempt.  A non-zero return fails
+ * own).  Called once per qget_conn_open(): every attempt to the host's
+ * addresses shares that SSL_CTX.  A non-zero return fails
  * qget_conn_open() with QGET_E_FAILURE.  Loosening verification here is
  * the caller's decision and responsibility; qget still checks the verify
  * result and host name unless qget_config_set_insecure() was set.
@@ -486,10 +491,12 @@ QGET_API void qget_config_set_ssl_ctx_cb(qget_config *cfg,
 
 /*
  * For a program with its own poll() loop: the connection's UDP socket
- * (wait for POLLIN on it), and in *ms the time until the connection's next
- * timer (-1: none).  When either fires, call qget_conn_poll() with timeout
- * 0: it processes what arrived and reports the events.  Never read from
- * or write to the socket.
+ * (wait for POLLIN on it; -1 for a NULL connection), and in *ms the time
+ * until the connection's next timer, rounded up to a millisecond (-1:
+ * none; QGET_E_USAGE for a NULL connection).  When either fires, call
+ * qget_conn_poll() with timeout 0: it processes what arrived and reports
+ * the events.  Ask for the timeout again after each call: it moves.  Never
+ * read from or write to the socket.
  */
 QGET_API int qget_conn_get_fd(const qget_conn *c);
 QGET_API qget_status qget_conn_get_timeout(qget_conn *c, int64_t *ms);

@@ -1,3 +1,6 @@
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +56,9 @@ qget_config_new(qget_config **out)
 		goto out;
 	if ((rv = qget_config_set_alpn(cfg, "http/1.0")) != QGET_OK)
 		goto out;
+	cfg->alpn_set = 0; /* the default, not the program's choice */
+	/* RFC 8305's recommended "Connection Attempt Delay". */
+	cfg->attempt_delay_ms = 250;
 	*out = cfg;
 	cfg = NULL;
 out:
@@ -70,6 +76,7 @@ qget__config_clear(struct qget_config *cfg)
 	free(cfg->ciphers);
 	free(cfg->pins);
 	free(cfg->session);
+	free(cfg->local);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -90,13 +97,15 @@ qget__config_copy(struct qget_config *dst, const struct qget_config *src)
 	dst->cafile = dst->capath = dst->keylog = dst->ciphers = NULL;
 	dst->pins = NULL;
 	dst->session = NULL;
+	dst->local = NULL;
 	if ((dst->alpn_wire = malloc(src->alpn_len)) == NULL)
 		goto fail;
 	memcpy(dst->alpn_wire, src->alpn_wire, src->alpn_len);
 	if ((src->cafile && !(dst->cafile = strdup(src->cafile))) ||
 	    (src->capath && !(dst->capath = strdup(src->capath))) ||
 	    (src->keylog && !(dst->keylog = strdup(src->keylog))) ||
-	    (src->ciphers && !(dst->ciphers = strdup(src->ciphers))))
+	    (src->ciphers && !(dst->ciphers = strdup(src->ciphers))) ||
+	    (src->local && !(dst->local = strdup(src->local))))
 		goto fail;
 	if (src->session_len > 0) {
 		if ((dst->session = malloc(src->session_len)) == NULL)
@@ -330,4 +339,51 @@ qget_config_set_session(qget_config *cfg, const unsigned char *der,
 	cfg->session = copy;
 	cfg->session_len = len;
 	return QGET_OK;
+}
+
+/* What Linux takes as an interface name (dev_valid_name()). */
+static int
+is_ifname(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len < IFNAMSIZ && strcmp(s, ".") != 0 &&
+	    strcmp(s, "..") != 0 && strcspn(s, "/: \t\n\r\v\f") == len;
+}
+
+qget_status
+qget_config_set_local(qget_config *cfg, const char *local, unsigned port_min,
+    unsigned port_max)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	char *copy = NULL;
+
+	if (cfg == NULL || port_min > 65535 || port_max > 65535 ||
+	    (port_max != 0 && (port_min == 0 || port_min > port_max)))
+		return QGET_E_USAGE;
+	if (local != NULL) {
+		if (inet_pton(AF_INET, local, buf) != 1 &&
+		    inet_pton(AF_INET6, local, buf) != 1 && !is_ifname(local))
+			return QGET_E_USAGE;
+		if ((copy = strdup(local)) == NULL)
+			return QGET_E_NOMEM;
+	}
+	free(cfg->local);
+	cfg->local = copy;
+	cfg->local_port_min = port_min;
+	cfg->local_port_max = port_max != 0 ? port_max : port_min;
+	return QGET_OK;
+}
+
+void
+qget_config_set_attempt_delay(qget_config *cfg, uint64_t ms)
+{
+	cfg->attempt_delay_ms = ms;
+}
+
+void
+qget_config_set_ssl_ctx_cb(qget_config *cfg, qget_ssl_ctx_cb cb, void *arg)
+{
+	cfg->ssl_ctx_cb = cb;
+	cfg->ssl_ctx_arg = arg;
 }

@@ -1,7 +1,9 @@
 /*
  * Connection set-up and tear-down: the sequence of
  * ossl-guide-quic-client-block(7), run in non-blocking mode under
- * qget__wait(), with every resolved address tried in turn.
+ * qget__wait(), with the resolved addresses raced as RFC 8305 (happy
+ * eyeballs) says: each attempt its own socket and SSL object over the one
+ * SSL_CTX, the next started while the earlier ones still handshake.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -50,7 +53,8 @@ new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
 	qget_conn *c = SSL_get_app_data(ssl);
 
-	if (c == NULL)
+	/* A ticket from an attempt that lost the race is no use. */
+	if (c == NULL || ssl != c->ssl)
 		return 0;
 	SSL_SESSION_free(c->ticket);
 	c->ticket = sess;
@@ -226,15 +230,6 @@ refuse(qget_conn *c, const char *reason)
 			break;
 }
 
-/* Drops the SSL object of a failed attempt (with its BIO and socket). */
-static void
-drop_attempt(qget_conn *c)
-{
-	SSL_free(c->ssl);
-	c->ssl = NULL;
-	c->fd = -1;
-}
-
 /* Creates c->ssl over the network BIOs (which it takes over, also on
  * failure) and sets it up as ossl-guide-quic-client-block(7) does. */
 static qget_status
@@ -327,41 +322,25 @@ icmp_errors(int fd, int family, int on)
 		(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
 }
 
-/* SSL_connect until done, the address's budget or `deadline_us`. */
-static qget_status
-handshake(qget_conn *c, uint64_t deadline_us, qget_error *err)
+/* How long one address may take to complete its handshake. */
+static uint64_t
+handshake_budget_ms(const qget_conn *c)
 {
-	uint64_t start, budget_ms, addr_deadline;
-	qget_status rv;
-	int ret;
-
-	c->in_handshake = 1;
-	start = qget__now_us();
 	/* OpenSSL applies no idle timeout before the handshake is done, so
 	 * the address gets its own budget: running out of it means nobody
-	 * answered here, while running into deadline_us is the caller's
-	 * limit. */
-	budget_ms = c->cfg.idle_timeout_ms ? c->cfg.idle_timeout_ms :
+	 * answered there. */
+	return c->cfg.idle_timeout_ms ? c->cfg.idle_timeout_ms :
 	    DEFAULT_HANDSHAKE_MS;
-	addr_deadline = qget__deadline_us(start, budget_ms);
-	if (deadline_us != 0 && deadline_us < addr_deadline)
-		addr_deadline = deadline_us;
-	while ((ret = SSL_connect(c->ssl)) != 1) {
-		int e = SSL_get_error(c->ssl, ret);
+}
 
-		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
-			rv = qget__ssl_fail(c, c->ssl, "handshake", err);
-			goto out;
-		}
-		rv = qget__wait(c, addr_deadline, err);
-		if (rv == QGET_E_TIMEOUT && addr_deadline != deadline_us)
-			rv = qget__fail(err, QGET_E_CONNECT, "handshake: no QUIC "
-			    "server answered at %s within %.1f s",
-			    c->peer_addr, (double)budget_ms / 1000.0);
-		if (rv != QGET_OK)
-			goto out;
-	}
-	c->handshake_us = qget__now_us() - start;
+/* After SSL_connect succeeded on c->ssl: every check of ours.  A server
+ * that fails one is refused (c->refuse). */
+static qget_status
+handshake_done(qget_conn *c, uint64_t start_us, qget_error *err)
+{
+	qget_status rv;
+
+	c->handshake_us = qget__now_us() - start_us;
 	c->in_handshake = 0;
 	if (c->fd >= 0)
 		icmp_errors(c->fd, c->family, 0);
@@ -382,30 +361,218 @@ handshake(qget_conn *c, uint64_t deadline_us, qget_error *err)
 		goto out;
 	}
 	c->verified = !c->cfg.insecure;
-	qget__log(&c->cfg, "connected to %s", c->peer_addr);
 	rv = QGET_OK;
+out:
+	return rv;
+}
+
+/* SSL_connect until done, the address's budget or `deadline_us`: the
+ * one attempt of qget__conn_open_bio(). */
+static qget_status
+handshake(qget_conn *c, uint64_t deadline_us, qget_error *err)
+{
+	uint64_t start, budget_ms, addr_deadline;
+	qget_status rv;
+	int ret;
+
+	c->in_handshake = 1;
+	start = qget__now_us();
+	budget_ms = handshake_budget_ms(c);
+	addr_deadline = qget__deadline_us(start, budget_ms);
+	if (deadline_us != 0 && deadline_us < addr_deadline)
+		addr_deadline = deadline_us;
+	while ((ret = SSL_connect(c->ssl)) != 1) {
+		int e = SSL_get_error(c->ssl, ret);
+
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			rv = qget__ssl_fail(c, c->ssl, "handshake", err);
+			goto out;
+		}
+		rv = qget__wait(c, addr_deadline, err);
+		if (rv == QGET_E_TIMEOUT && addr_deadline != deadline_us)
+			rv = qget__fail(err, QGET_E_CONNECT, "handshake: no QUIC "
+			    "server answered at %s within %.1f s",
+			    c->peer_addr, (double)budget_ms / 1000.0);
+		if (rv != QGET_OK)
+			goto out;
+	}
+	if ((rv = handshake_done(c, start, err)) == QGET_OK)
+		qget__log(&c->cfg, "connected to %s", c->peer_addr);
 out:
 	return rv;
 }
 
 #define RCVBUF_BYTES (4 * 1024 * 1024)
 
+/* The family of cfg's local address, AF_UNSPEC for none or an
+ * interface. */
+static int
+local_family(const struct qget_config *cfg)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	if (cfg->local == NULL)
+		return AF_UNSPEC;
+	if (inet_pton(AF_INET, cfg->local, buf) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, cfg->local, buf) == 1)
+		return AF_INET6;
+	return AF_UNSPEC;
+}
+
+/* curl's --interface and --local-port: the device (SO_BINDTODEVICE) or
+ * the address, and the first free port of the range. */
 static qget_status
-try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
-    uint64_t deadline_us, qget_error *err)
+bind_local(qget_conn *c, int sock, int family, const char *peer,
+    qget_error *err)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} sa;
+	const char *local = c->cfg.local;
+	unsigned port, lo = c->cfg.local_port_min, hi = c->cfg.local_port_max;
+	socklen_t salen;
+	int on = 1, lf = local_family(&c->cfg);
+
+	if (local == NULL && lo == 0)
+		return QGET_OK;
+	if (local != NULL && lf == AF_UNSPEC && setsockopt(sock, SOL_SOCKET,
+	    SO_BINDTODEVICE, local, (socklen_t)strlen(local)) != 0)
+		return qget__fail(err, QGET_E_CONNECT, "socket for %s: cannot "
+		    "bind to interface %s: %s", peer, local, strerror(errno));
+	if (lf == AF_UNSPEC && lo == 0)
+		return QGET_OK;
+	memset(&sa, 0, sizeof(sa));
+	if (family == AF_INET6) {
+		sa.in6.sin6_family = AF_INET6;
+		salen = sizeof(sa.in6);
+		if (lf == AF_INET6)
+			inet_pton(AF_INET6, local, &sa.in6.sin6_addr);
+		/* The port in IPv6's space only: an IPv4 attempt may want the
+		 * same one. */
+		(void)setsockopt(sock, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+		    sizeof(on));
+	} else {
+		sa.in.sin_family = AF_INET;
+		salen = sizeof(sa.in);
+		if (lf == AF_INET)
+			inet_pton(AF_INET, local, &sa.in.sin_addr);
+	}
+	for (port = lo;; port++) {
+		if (family == AF_INET6)
+			sa.in6.sin6_port = htons((uint16_t)port);
+		else
+			sa.in.sin_port = htons((uint16_t)port);
+		if (bind(sock, &sa.sa, salen) == 0)
+			return QGET_OK;
+		if (errno != EADDRINUSE || port >= hi)
+			break;
+	}
+	if (errno == EADDRINUSE && lo != hi)
+		return qget__fail(err, QGET_E_CONNECT, "socket for %s: no free "
+		    "local port in %u-%u", peer, lo, hi);
+	if (lf == AF_UNSPEC)
+		return qget__fail(err, QGET_E_CONNECT, "socket for %s: cannot "
+		    "bind to local port %u: %s", peer, port, strerror(errno));
+	if (lo == 0)
+		return qget__fail(err, QGET_E_CONNECT, "socket for %s: cannot "
+		    "bind to local address %s: %s", peer, local,
+		    strerror(errno));
+	return qget__fail(err, QGET_E_CONNECT, "socket for %s: cannot bind "
+	    "to local address %s port %u: %s", peer, local, port,
+	    strerror(errno));
+}
+
+/* The attempt's SSL object and socket become the connection's, for the
+ * functions that work on a qget_conn (error text, checks, refusal). */
+static void
+use_attempt(qget_conn *c, const struct qget__attempt *a)
+{
+	c->ssl = a->ssl;
+	c->fd = a->fd;
+	c->family = a->family;
+	memcpy(c->peer_addr, a->peer_addr, sizeof(c->peer_addr));
+}
+
+/* Frees an attempt that failed or lost.  One still handshaking is told
+ * (`tell`) with one CONNECTION_CLOSE, so that a slower server does not
+ * keep its half of the handshake until it times out. */
+static void
+end_attempt(qget_conn *c, struct qget__attempt *a, int tell)
+{
+	SSL_SHUTDOWN_EX_ARGS args;
+
+	if (a->ssl == NULL)
+		return;
+	if (tell) {
+		memset(&args, 0, sizeof(args));
+		SSL_shutdown_ex(a->ssl, SSL_SHUTDOWN_FLAG_RAPID |
+		    SSL_SHUTDOWN_FLAG_NO_STREAM_FLUSH, &args, sizeof(args));
+		SSL_handle_events(a->ssl);
+		ERR_clear_error();
+	}
+	if (c->ssl == a->ssl) {
+		c->ssl = NULL;
+		c->fd = -1;
+	}
+	SSL_free(a->ssl);
+	a->ssl = NULL;
+	a->fd = -1;
+}
+
+/* An attempt whose server failed one of our checks: the server is told
+ * why, as qget_conn_del() would tell it, and the connection forgets what
+ * it had recorded of that server. */
+static void
+reject_attempt(qget_conn *c, struct qget__attempt *a)
+{
+	use_attempt(c, a);
+	if (c->refuse)
+		qget_conn_abort(c, strcmp(c->alpn, "h3") == 0 ?
+		    QGET_H3_INTERNAL_ERROR : QGET_APP_ERROR, c->refuse_reason);
+	c->refuse = 0;
+	c->refuse_reason = NULL;
+	free(c->peer_subject);
+	free(c->peer_issuer);
+	c->peer_subject = c->peer_issuer = NULL;
+	c->verify = NULL;
+	c->alpn[0] = '\0';
+	SSL_SESSION_free(c->ticket);
+	c->ticket = NULL;
+	c->in_handshake = 1;
+	end_attempt(c, a, 0);
+}
+
+/* A socket and an SSL object for one address, its first flight not sent
+ * yet.  `since_us` is when the race began (for the log). */
+static qget_status
+start_attempt(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
+    struct qget__attempt *a, uint64_t since_us, qget_error *err)
 {
 	const BIO_ADDR *addr = BIO_ADDRINFO_address(ai);
+	uint64_t now = qget__now_us();
 	qget_status rv;
 	BIO *bio = NULL;
 	int sock = -1, rcvbuf = RCVBUF_BYTES;
 
-	format_addr(addr, c->peer_addr, sizeof(c->peer_addr));
-	qget__log(&c->cfg, "trying %s", c->peer_addr);
+	memset(a, 0, sizeof(*a));
+	a->fd = -1;
+	a->family = BIO_ADDRINFO_family(ai);
+	a->start_us = now;
+	a->budget_us = qget__deadline_us(now, handshake_budget_ms(c));
+	format_addr(addr, a->peer_addr, sizeof(a->peer_addr));
+	if (since_us == 0)
+		qget__log(&c->cfg, "trying %s", a->peer_addr);
+	else
+		qget__log(&c->cfg, "trying %s (after %" PRIu64 " ms)",
+		    a->peer_addr, (now - since_us) / 1000);
 
-	sock = BIO_socket(BIO_ADDRINFO_family(ai), SOCK_DGRAM, 0, 0);
+	sock = BIO_socket(a->family, SOCK_DGRAM, 0, 0);
 	if (sock == -1) {
 		rv = qget__fail(err, QGET_E_CONNECT, "socket for %s: %s",
-		    c->peer_addr, strerror(errno));
+		    a->peer_addr, strerror(errno));
 		goto out;
 	}
 	/* Not connected: OpenSSL addresses each datagram itself.  ICMP
@@ -413,28 +580,32 @@ try_address(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
 	 * during the handshake: see icmp_errors(). */
 	if (!BIO_socket_nbio(sock, 1)) {
 		rv = qget__fail(err, QGET_E_CONNECT, "socket for %s: %s",
-		    c->peer_addr, strerror(errno));
+		    a->peer_addr, strerror(errno));
 		goto out;
 	}
-	c->family = BIO_ADDRINFO_family(ai);
-	icmp_errors(sock, c->family, 1);
+	icmp_errors(sock, a->family, 1);
 	/* Loopback and fast paths deliver bursts faster than one poll turn
 	 * drains the default 208 KiB: every drop costs a congestion-window
 	 * cut.  4 MiB (capped by net.core.rmem_max; best effort) measured 0
 	 * drops instead of 60-220 per 200 MiB, and 0.62 s instead of 0.65-0.74.
 	 */
 	(void)setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if ((rv = bind_local(c, sock, a->family, a->peer_addr, err)) !=
+	    QGET_OK)
+		goto out;
 	if ((bio = BIO_new(BIO_s_datagram())) == NULL) {
 		rv = qget__fail(err, QGET_E_NOMEM, "BIO_new failed");
 		goto out;
 	}
 	BIO_set_fd(bio, sock, BIO_CLOSE);
-	c->fd = sock;
+	a->fd = sock;
 	sock = -1;
+	use_attempt(c, a);
 	rv = setup_ssl(c, host, bio, bio, addr, err);
 	bio = NULL;
-	if (rv == QGET_OK)
-		rv = handshake(c, deadline_us, err);
+	a->ssl = c->ssl;
+	if (rv != QGET_OK)
+		end_attempt(c, a, 0);
 out:
 	if (sock != -1)
 		BIO_closesocket(sock);
@@ -442,14 +613,218 @@ out:
 	return rv;
 }
 
-/* An attempt that failed for one of these would fail the same way on the
- * host's other addresses, or must not be retried at all. */
+enum { ATTEMPT_PENDING, ATTEMPT_WON, ATTEMPT_FAILED };
+
+/* Lets one attempt go as far as it can without waiting. */
 static int
-is_final(qget_status rv)
+step_attempt(qget_conn *c, struct qget__attempt *a, qget_error *err)
 {
-	return rv == QGET_E_VERIFY || rv == QGET_E_ALPN ||
-	    rv == QGET_E_TIMEOUT || rv == QGET_E_INTERRUPTED ||
+	int ret, e;
+
+	use_attempt(c, a);
+	/* Taken before OpenSSL would end the attempt on it with a bare
+	 * "network BIO I/O error": nobody listens there. */
+	if (a->refused) {
+		qget__fail(err, QGET_E_CONNECT, "handshake: connection refused "
+		    "by %s (no QUIC server on that port)", a->peer_addr);
+		return ATTEMPT_FAILED;
+	}
+	if ((ret = SSL_connect(a->ssl)) == 1)
+		return handshake_done(c, a->start_us, err) == QGET_OK ?
+		    ATTEMPT_WON : ATTEMPT_FAILED;
+	e = SSL_get_error(a->ssl, ret);
+	if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+		qget__ssl_fail(c, a->ssl, "handshake", err);
+		return ATTEMPT_FAILED;
+	}
+	if (qget__now_us() >= a->budget_us) {
+		qget__fail(err, QGET_E_CONNECT, "handshake: no QUIC server "
+		    "answered at %s within %.1f s", a->peer_addr,
+		    (double)handshake_budget_ms(c) / 1000.0);
+		return ATTEMPT_FAILED;
+	}
+	return ATTEMPT_PENDING;
+}
+
+/* Failures that end the whole race: the caller's limits, and what would
+ * fail the same way on every address. */
+static int
+is_fatal(qget_status rv)
+{
+	return rv == QGET_E_TIMEOUT || rv == QGET_E_INTERRUPTED ||
 	    rv == QGET_E_NOMEM || rv == QGET_E_USAGE;
+}
+
+/* One attempt's failure, `aerr`: the race's error so far, said through
+ * the log unless it may be the last word. */
+static void
+attempt_failed(qget_conn *c, const qget_error *aerr, int more,
+    qget_error *err, qget_error *refused, int *have_refused)
+{
+	if ((aerr->status == QGET_E_VERIFY || aerr->status == QGET_E_ALPN) &&
+	    !*have_refused) {
+		*refused = *aerr;
+		*have_refused = 1;
+	}
+	*err = *aerr;
+	if (more)
+		qget__log(&c->cfg, "%s", qget_error_str(aerr));
+}
+
+/*
+ * RFC 8305's connection attempts over `addrs` (in the order to try): the
+ * next starts attempt_delay ms after the previous one, or at once when
+ * one fails or none is left in flight; the first handshake to complete
+ * and pass every check wins, the others are closed.  With attempt_delay
+ * 0, one address after another.  When all fail, `err` is the first
+ * certificate or ALPN failure (a server that did answer, and was
+ * refused), else the last failure.
+ */
+static qget_status
+race(qget_conn *c, const char *host, const BIO_ADDRINFO **addrs, size_t n,
+    uint64_t deadline, qget_error *err)
+{
+	struct qget__attempt *at = NULL;
+	qget_error aerr, refused;
+	uint64_t t0 = 0, next_start = 0, wake;
+	size_t started = 0, pending = 0, i, won = n;
+	qget_status rv;
+	int have_refused = 0, state;
+
+	memset(&refused, 0, sizeof(refused));
+	if ((at = calloc(n + 1, sizeof(*at))) == NULL) {
+		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
+		goto out;
+	}
+	c->in_handshake = 1;
+	for (;;) {
+		if (started < n && (pending == 0 ||
+		    (c->cfg.attempt_delay_ms != 0 &&
+		    qget__now_us() >= next_start))) {
+			qget__error_clear(&aerr);
+			rv = start_attempt(c, host, addrs[started],
+			    &at[started], t0, &aerr);
+			if (started++ == 0)
+				t0 = at[0].start_us;
+			if (rv == QGET_OK) {
+				pending++;
+				next_start = qget__deadline_us(qget__now_us(),
+				    c->cfg.attempt_delay_ms);
+			} else if (is_fatal(rv)) {
+				*err = aerr;
+				goto out;
+			} else {
+				attempt_failed(c, &aerr, started < n ||
+				    pending > 0, err, &refused, &have_refused);
+			}
+		}
+		for (i = 0; i < started && won == n; i++) {
+			if (at[i].ssl == NULL)
+				continue;
+			qget__error_clear(&aerr);
+			if ((state = step_attempt(c, &at[i], &aerr)) ==
+			    ATTEMPT_PENDING)
+				continue;
+			if (state == ATTEMPT_WON) {
+				won = i;
+				break;
+			}
+			if (c->in_handshake)
+				end_attempt(c, &at[i], 0);
+			else
+				reject_attempt(c, &at[i]);
+			pending--;
+			if (is_fatal(aerr.status)) {
+				*err = aerr;
+				rv = aerr.status;
+				goto out;
+			}
+			attempt_failed(c, &aerr, started < n || pending > 0,
+			    err, &refused, &have_refused);
+			/* A failure starts the next attempt at once. */
+			next_start = qget__now_us();
+		}
+		if (won != n || (pending == 0 && started == n))
+			break;
+		if (pending == 0)
+			continue;
+		wake = started < n && c->cfg.attempt_delay_ms != 0 ?
+		    next_start : 0;
+		for (i = 0; i < started; i++)
+			if (at[i].ssl != NULL && (wake == 0 ||
+			    at[i].budget_us < wake))
+				wake = at[i].budget_us;
+		if ((rv = qget__wait_attempts(c, at, started, deadline, wake,
+		    err)) != QGET_OK)
+			goto out;
+	}
+	if (won == n) {
+		if (have_refused)
+			*err = refused;
+		rv = err->status != QGET_OK ? err->status :
+		    qget__fail(err, QGET_E_CONNECT, "no address to try");
+		goto out;
+	}
+	use_attempt(c, &at[won]);
+	at[won].ssl = NULL;
+	qget__log(&c->cfg, "connected to %s (attempt %zu of %zu)",
+	    c->peer_addr, won + 1, n);
+	qget__error_clear(err);
+	rv = QGET_OK;
+out:
+	/* The losers, and on failure everything still in flight. */
+	for (i = 0; at != NULL && i < started; i++)
+		end_attempt(c, &at[i], 1);
+	if (rv != QGET_OK) {
+		c->ssl = NULL;
+		c->fd = -1;
+	}
+	free(at);
+	return rv;
+}
+
+/* RFC 8305 §4: the families interleaved, starting with the resolver's
+ * first; within a family, the resolver's order.  Only addresses of
+ * `family` when it is not AF_UNSPEC.  NULL when out of memory. */
+static const BIO_ADDRINFO **
+order_addresses(const BIO_ADDRINFO *res, int family, size_t *np)
+{
+	const BIO_ADDRINFO **out = NULL, **mine = NULL, **other = NULL, *ai;
+	size_t n = 0, nm = 0, no = 0, i = 0, j = 0, k = 0;
+	int first = AF_UNSPEC;
+
+	for (ai = res; ai != NULL; ai = BIO_ADDRINFO_next(ai))
+		n++;
+	if ((out = calloc(n + 1, sizeof(*out))) == NULL ||
+	    (mine = calloc(n + 1, sizeof(*mine))) == NULL ||
+	    (other = calloc(n + 1, sizeof(*other))) == NULL) {
+		free(out);
+		out = NULL;
+		goto out;
+	}
+	for (ai = res; ai != NULL; ai = BIO_ADDRINFO_next(ai)) {
+		int f = BIO_ADDRINFO_family(ai);
+
+		if (family != AF_UNSPEC && f != family)
+			continue;
+		if (first == AF_UNSPEC)
+			first = f;
+		if (f == first)
+			mine[nm++] = ai;
+		else
+			other[no++] = ai;
+	}
+	while (i < nm || j < no) {
+		if (i < nm)
+			out[k++] = mine[i++];
+		if (j < no)
+			out[k++] = other[j++];
+	}
+	*np = k;
+out:
+	free(mine);
+	free(other);
+	return out;
 }
 
 /* getaddrinfo's own words ("Name or service not known"), which OpenSSL
@@ -507,6 +882,16 @@ conn_new(qget_conn **out, const char *host, const char *port,
 		*deadline = c->deadline_us;
 	if ((rv = make_ctx(c, err)) != QGET_OK)
 		goto out;
+	/* What the caller sets here may fail to apply: its errors are not
+	 * the handshake's. */
+	if (cfg->ssl_ctx_cb != NULL &&
+	    cfg->ssl_ctx_cb(cfg->ssl_ctx_arg, c->ctx) != 0) {
+		ERR_clear_error();
+		rv = qget__fail(err, QGET_E_FAILURE,
+		    "the SSL_CTX callback refused");
+		goto out;
+	}
+	ERR_clear_error();
 	*out = c;
 	c = NULL;
 out:
@@ -519,12 +904,18 @@ qget_conn_open(qget_conn **out, const char *host, const char *port,
     const qget_config *cfg, qget_error *err)
 {
 	BIO_ADDRINFO *res = NULL;
-	const BIO_ADDRINFO *ai;
+	const BIO_ADDRINFO **addrs = NULL;
 	qget_conn *c = NULL;
+	qget_error own;
 	qget_status rv;
 	uint64_t deadline;
+	size_t n = 0;
 	char text[256];
+	int lf;
 
+	/* The race keeps its best error in err: it needs one. */
+	if (err == NULL)
+		err = &own;
 	qget__error_clear(err);
 	if (out == NULL || host == NULL || *host == '\0' || port == NULL ||
 	    *port == '\0' || cfg == NULL) {
@@ -535,6 +926,14 @@ qget_conn_open(qget_conn **out, const char *host, const char *port,
 	*out = NULL;
 	if ((rv = conn_new(&c, host, port, cfg, &deadline, err)) != QGET_OK)
 		goto out;
+	/* Said once, rather than as every attempt's failure. */
+	lf = local_family(cfg);
+	if (cfg->local != NULL && lf == AF_UNSPEC &&
+	    if_nametoindex(cfg->local) == 0) {
+		rv = qget__fail(err, QGET_E_CONNECT, "local interface %s: no "
+		    "such network interface", cfg->local);
+		goto out;
+	}
 
 	if (!BIO_lookup_ex(host, port, BIO_LOOKUP_CLIENT,
 	    family_af(cfg->family), SOCK_DGRAM, IPPROTO_UDP, &res)) {
@@ -543,21 +942,23 @@ qget_conn_open(qget_conn **out, const char *host, const char *port,
 		    host, text);
 		goto out;
 	}
-	rv = QGET_E_CONNECT;
-	for (ai = res; ai != NULL; ai = BIO_ADDRINFO_next(ai)) {
-		if ((rv = try_address(c, host, ai, deadline, err)) == QGET_OK)
-			break;
-		if (is_final(rv))
-			goto out;
-		if (BIO_ADDRINFO_next(ai) != NULL)
-			qget__log(&c->cfg, "%s", qget_error_str(err));
-		drop_attempt(c);
+	/* A local address talks to its own family only. */
+	if ((addrs = order_addresses(res, lf, &n)) == NULL) {
+		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
+		goto out;
 	}
-	if (rv != QGET_OK)
+	if (n == 0) {
+		rv = qget__fail(err, QGET_E_CONNECT, "%s has no %s address to "
+		    "reach from the local address %s", host,
+		    lf == AF_INET ? "IPv4" : "IPv6", cfg->local);
+		goto out;
+	}
+	if ((rv = race(c, host, addrs, n, deadline, err)) != QGET_OK)
 		goto out;
 	*out = c;
 	c = NULL;
 out:
+	free(addrs);
 	BIO_ADDRINFO_free(res);
 	qget_conn_del(c);
 	return rv;
@@ -747,4 +1148,28 @@ qget_conn_get_session(qget_conn *c, unsigned char **der, size_t *len)
 	if (c == NULL || der == NULL || len == NULL)
 		return QGET_E_USAGE;
 	return qget__session_save(c, der, len);
+}
+
+int
+qget_conn_get_fd(const qget_conn *c)
+{
+	return c != NULL && c->ssl != NULL ? c->fd : -1;
+}
+
+qget_status
+qget_conn_get_timeout(qget_conn *c, int64_t *ms)
+{
+	struct timeval tv;
+	int infinite = 1;
+
+	if (c == NULL || c->ssl == NULL || ms == NULL)
+		return QGET_E_USAGE;
+	if (!SSL_get_event_timeout(c->ssl, &tv, &infinite) || infinite) {
+		*ms = -1;
+		return QGET_OK;
+	}
+	/* Rounded up: a poll() that returns a little early would only come
+	 * back to an event loop with nothing to do. */
+	*ms = (int64_t)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+	return QGET_OK;
 }

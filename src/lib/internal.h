@@ -33,6 +33,12 @@ struct qget_config {
 	void *log_arg;
 	const volatile sig_atomic_t *cancel;
 	int alpn_set;             /* qget_config_set_alpn was called */
+	char *local;              /* IP literal or interface name, or NULL */
+	unsigned local_port_min;  /* 0: the kernel picks */
+	unsigned local_port_max;
+	uint64_t attempt_delay_ms; /* happy eyeballs; 0: one after another */
+	qget_ssl_ctx_cb ssl_ctx_cb;
+	void *ssl_ctx_arg;
 };
 
 /* Feeds the connection's BIO when qget would otherwise wait on a socket
@@ -67,6 +73,18 @@ struct qget_conn {
 	int refuse;
 	const char *refuse_reason;
 	struct qget__http *http; /* the request layer (req.h), or NULL */
+};
+
+/* One handshake to one of the host's addresses (conn.c races them); the
+ * winner's fields move into its qget_conn. */
+struct qget__attempt {
+	SSL *ssl;               /* NULL once over */
+	int fd;
+	int family;
+	char peer_addr[64];
+	uint64_t start_us;
+	uint64_t budget_us;     /* when its handshake budget runs out */
+	int refused;            /* qget__wait_attempts saw ICMP port unreachable */
 };
 
 struct qget_stream {
@@ -118,6 +136,13 @@ qget_status qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err);
  * then *fd_ready is 1. */
 qget_status qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd,
     int *fd_ready, qget_error *err);
+
+/* qget__wait() over every attempt still in the race: returns QGET_OK when
+ * one of them may make progress (each has had its events handled; one the
+ * kernel reported refused gets `refused` set instead) or at `wake_us`
+ * (0: none); the errors of qget__wait() otherwise. */
+qget_status qget__wait_attempts(qget_conn *c, struct qget__attempt *a,
+    size_t n, uint64_t deadline_us, uint64_t wake_us, qget_error *err);
 
 /* trust.c: loads the trust store verification uses into c->ctx and
  * records it (c->trust); QGET_E_USAGE for a --cacert/--capath that is not

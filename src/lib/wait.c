@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -49,6 +50,121 @@ deadline_passed(qget_conn *c, uint64_t deadline_us, qget_error *err)
 	    (double)c->cfg.connect_timeout_ms / 1000.0);
 }
 
+/* Shortens *timeout_ms (-1: none) to the SSL object's next timer. */
+static void
+ssl_timeout(SSL *ssl, int *timeout_ms)
+{
+	struct timeval tv;
+	int infinite = 1;
+
+	if (!SSL_get_event_timeout(ssl, &tv, &infinite))
+		infinite = 1;
+	if (!infinite) {
+		int64_t ms = (int64_t)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+
+		if (ms > 60000)
+			ms = 60000;
+		if (*timeout_ms < 0 || ms < *timeout_ms)
+			*timeout_ms = (int)ms;
+	}
+}
+
+/* Shortens *timeout_ms (-1: none) to reach `until_us` (0: never); 1 when
+ * that moment has come already. */
+static int
+until_timeout(uint64_t until_us, int *timeout_ms)
+{
+	uint64_t now, left;
+
+	if (until_us == 0)
+		return 0;
+	if ((now = qget__now_us()) >= until_us)
+		return 1;
+	/* Deadlines may lie years ahead (UINT64_MAX saturated): poll() takes
+	 * an int. */
+	left = (until_us - now + 999) / 1000;
+	if (left > INT_MAX)
+		left = INT_MAX;
+	if (*timeout_ms < 0 || left < (uint64_t)*timeout_ms)
+		*timeout_ms = (int)left;
+	return 0;
+}
+
+/* The kernel turned an ICMP port unreachable into a pending ECONNREFUSED
+ * (only during the handshake: see icmp_errors() in conn.c). */
+static int
+port_unreachable(int fd, short revents)
+{
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	return (revents & POLLERR) && getsockopt(fd, SOL_SOCKET, SO_ERROR,
+	    &soerr, &len) == 0 && soerr == ECONNREFUSED;
+}
+
+static short
+ssl_events(SSL *ssl)
+{
+	return (SSL_net_read_desired(ssl) ? POLLIN : 0) |
+	    (SSL_net_write_desired(ssl) ? POLLOUT : 0);
+}
+
+qget_status
+qget__wait_attempts(qget_conn *c, struct qget__attempt *a, size_t n,
+    uint64_t deadline_us, uint64_t wake_us, qget_error *err)
+{
+	struct pollfd *pfd = NULL;
+	qget_status rv;
+	size_t i;
+	int timeout_ms = -1, r;
+
+	if (c->cfg.cancel != NULL && *c->cfg.cancel)
+		return qget__fail(err, QGET_E_INTERRUPTED,
+		    "interrupted by a signal");
+	if (until_timeout(deadline_us, &timeout_ms))
+		return deadline_passed(c, deadline_us, err);
+	if (until_timeout(wake_us, &timeout_ms))
+		return QGET_OK;
+	if ((pfd = calloc(n ? n : 1, sizeof(*pfd))) == NULL)
+		return qget__fail(err, QGET_E_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		pfd[i].fd = -1;
+		if (a[i].ssl == NULL)
+			continue;
+		pfd[i].fd = a[i].fd;
+		pfd[i].events = ssl_events(a[i].ssl);
+		ssl_timeout(a[i].ssl, &timeout_ms);
+	}
+	if (c->cfg.cancel != NULL && (timeout_ms < 0 ||
+	    timeout_ms > CANCEL_POLL_MS))
+		timeout_ms = CANCEL_POLL_MS;
+	if ((r = poll(pfd, n, timeout_ms)) < 0) {
+		if (errno != EINTR) {
+			rv = qget__fail(err, QGET_E_FAILURE, "poll: %s",
+			    strerror(errno));
+			goto out;
+		}
+		rv = QGET_OK;
+		if (c->cfg.cancel != NULL && *c->cfg.cancel)
+			rv = qget__fail(err, QGET_E_INTERRUPTED,
+			    "interrupted by a signal");
+		goto out;
+	}
+	/* Every attempt's timers run, whichever socket woke us. */
+	for (i = 0; i < n; i++) {
+		if (a[i].ssl == NULL)
+			continue;
+		if (port_unreachable(a[i].fd, pfd[i].revents))
+			a[i].refused = 1;
+		else
+			SSL_handle_events(a[i].ssl);
+	}
+	rv = QGET_OK;
+out:
+	free(pfd);
+	return rv;
+}
+
 qget_status
 qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err)
 {
@@ -60,8 +176,7 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
     qget_error *err)
 {
 	struct pollfd pfd[2];
-	struct timeval tv;
-	int infinite = 1, timeout_ms = -1, n;
+	int timeout_ms = -1, n;
 
 	/* A signal that landed outside poll() left no EINTR to see. */
 	if (c->cfg.cancel != NULL && *c->cfg.cancel)
@@ -76,25 +191,9 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 		SSL_handle_events(c->ssl);
 		return QGET_OK;
 	}
-	if (!SSL_get_event_timeout(c->ssl, &tv, &infinite))
-		infinite = 1;
-	if (!infinite) {
-		int64_t ms = (int64_t)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
-		timeout_ms = ms > 60000 ? 60000 : (int)ms;
-	}
-	if (deadline_us != 0) {
-		uint64_t now = qget__now_us(), left;
-
-		if (now >= deadline_us)
-			return deadline_passed(c, deadline_us, err);
-		/* Deadlines may lie years ahead (UINT64_MAX saturated):
-		 * poll() takes an int. */
-		left = (deadline_us - now) / 1000 + 1;
-		if (left > INT_MAX)
-			left = INT_MAX;
-		if (timeout_ms < 0 || left < (uint64_t)timeout_ms)
-			timeout_ms = (int)left;
-	}
+	ssl_timeout(c->ssl, &timeout_ms);
+	if (until_timeout(deadline_us, &timeout_ms))
+		return deadline_passed(c, deadline_us, err);
 
 	/* ...and one that lands between that check and poll() is seen
 	 * within CANCEL_POLL_MS. */
@@ -105,12 +204,8 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 	if (fd_ready != NULL)
 		*fd_ready = 0;
 	pfd[0].fd = c->fd;
-	pfd[0].events = 0;
+	pfd[0].events = ssl_events(c->ssl);
 	pfd[0].revents = 0;
-	if (SSL_net_read_desired(c->ssl))
-		pfd[0].events |= POLLIN;
-	if (SSL_net_write_desired(c->ssl))
-		pfd[0].events |= POLLOUT;
 	pfd[1].fd = fd;
 	pfd[1].events = POLLIN;
 	pfd[1].revents = 0;
@@ -132,17 +227,10 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 	 * kernel turns an ICMP port unreachable into a pending ECONNREFUSED.
 	 * OpenSSL would end the attempt on it with a bare "network BIO I/O
 	 * error"; taking it first lets us say that nobody listens there. */
-	if (c->in_handshake && (pfd[0].revents & POLLERR)) {
-		int soerr = 0;
-		socklen_t len = sizeof(soerr);
-
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 &&
-		    soerr == ECONNREFUSED) {
-			return qget__fail(err, QGET_E_CONNECT,
-			    "handshake: connection refused by %s (no QUIC "
-			    "server on that port)", c->peer_addr);
-		}
-	}
+	if (c->in_handshake && port_unreachable(c->fd, pfd[0].revents))
+		return qget__fail(err, QGET_E_CONNECT,
+		    "handshake: connection refused by %s (no QUIC "
+		    "server on that port)", c->peer_addr);
 	SSL_handle_events(c->ssl);
 	return QGET_OK;
 }

@@ -46,6 +46,12 @@ tool_make_config(const struct tool_opts *o, qget_config **out)
 		if (rv != QGET_OK)
 			goto out;
 	}
+	if ((o->interface != NULL || o->local_port_min != 0) &&
+	    (rv = qget_config_set_local(cfg, o->interface, o->local_port_min,
+	    o->local_port_max)) != QGET_OK)
+		goto out;
+	if (o->attempt_delay_set)
+		qget_config_set_attempt_delay(cfg, o->attempt_delay_ms);
 	qget_config_set_insecure(cfg, o->insecure);
 	if (o->connect_timeout_ms != 0)
 		qget_config_set_connect_timeout(cfg, o->connect_timeout_ms);

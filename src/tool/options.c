@@ -1,5 +1,8 @@
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -23,6 +26,9 @@ enum {
 	OPT_RAW,
 	OPT_HTTP3,
 	OPT_VERSION,
+	OPT_INTERFACE,
+	OPT_LOCAL_PORT,
+	OPT_HAPPY_EYEBALLS,
 };
 
 /* Sorted by long name. */
@@ -33,6 +39,8 @@ static const struct option long_opts[] = {
 	{ "ciphers", required_argument, NULL, OPT_CIPHERS },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "fail", no_argument, NULL, 'f' },
+	{ "happy-eyeballs-timeout-ms", required_argument, NULL,
+	    OPT_HAPPY_EYEBALLS },
 	{ "head", no_argument, NULL, 'I' },
 	{ "header", required_argument, NULL, 'H' },
 	{ "help", no_argument, NULL, 'h' },
@@ -40,9 +48,11 @@ static const struct option long_opts[] = {
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "include", no_argument, NULL, 'i' },
 	{ "insecure", no_argument, NULL, 'k' },
+	{ "interface", required_argument, NULL, OPT_INTERFACE },
 	{ "ipv4", no_argument, NULL, '4' },
 	{ "ipv6", no_argument, NULL, '6' },
 	{ "keylog", required_argument, NULL, OPT_KEYLOG },
+	{ "local-port", required_argument, NULL, OPT_LOCAL_PORT },
 	{ "max-time", required_argument, NULL, 'm' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "output-dir", required_argument, NULL, 'O' },
@@ -99,6 +109,15 @@ tool_usage(FILE *f)
 "      --parallel N         at most N streams at once (default: as many as\n"
 "                           the server allows)\n"
 "      --connect-timeout S  give up when no handshake completed in S seconds\n"
+"      --happy-eyeballs-timeout-ms MS\n"
+"                           with several addresses, start the next one's\n"
+"                           handshake MS ms after the previous one's while\n"
+"                           that still runs (default 250; 0: one at a time)\n"
+"      --interface NAME|ADDR\n"
+"                           send from this network interface or this local\n"
+"                           IP address\n"
+"      --local-port N[-M]   send from local UDP port N, or the first free one\n"
+"                           from N to M\n"
 "  -m, --max-time S         give up when the whole transfer took S seconds\n"
 "      --idle-timeout S     QUIC idle timeout to offer, in seconds\n"
 "      --keylog FILE        append TLS secrets to FILE (also SSLKEYLOGFILE)\n"
@@ -168,6 +187,43 @@ tool_parse_seconds(const char *s, uint64_t *ms)
 	return 0;
 }
 
+int
+tool_parse_port_range(const char *s, unsigned *lo, unsigned *hi)
+{
+	char first[6];
+	const char *dash = strchr(s, '-');
+	size_t n = dash != NULL ? (size_t)(dash - s) : strlen(s);
+
+	if (n == 0 || n >= sizeof(first))
+		return -1;
+	memcpy(first, s, n);
+	first[n] = '\0';
+	if (tool_parse_port(first) ||
+	    (dash != NULL && tool_parse_port(dash + 1)))
+		return -1;
+	*lo = (unsigned)strtoul(first, NULL, 10);
+	*hi = dash != NULL ? (unsigned)strtoul(dash + 1, NULL, 10) : *lo;
+	return *lo <= *hi ? 0 : -1;
+}
+
+int
+tool_parse_ms(const char *s, uint64_t *ms)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0' || strlen(s) > 7)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (v > (uint64_t)MAX_SECONDS)
+		return -1;
+	*ms = v;
+	return 0;
+}
+
 /* 1..max in plain decimal. */
 static int
 parse_count(const char *s, unsigned max, unsigned *out)
@@ -231,6 +287,8 @@ library_accepts(int opt, const char *value)
 			rv = qget_config_set_alpn(probe, value);
 		else if (opt == OPT_CIPHERS)
 			rv = qget_config_set_ciphers(probe, value);
+		else if (opt == OPT_INTERFACE)
+			rv = qget_config_set_local(probe, value, 0, 0);
 		else
 			rv = qget_config_set_pinned_pubkey(probe, value);
 	}
@@ -623,6 +681,27 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 				    "not a number of seconds", optarg);
 			break;
 		case OPT_KEYLOG: o->keylog = optarg; break;
+		case OPT_INTERFACE:
+			if (library_accepts(c, optarg) != QGET_OK)
+				return bad(msg, msglen, "--interface: '%s' is "
+				    "neither an IP address nor an interface name",
+				    optarg);
+			o->interface = optarg;
+			break;
+		case OPT_LOCAL_PORT:
+			if (tool_parse_port_range(optarg, &o->local_port_min,
+			    &o->local_port_max))
+				return bad(msg, msglen, "--local-port: '%s' is not "
+				    "a port or a range N-M of ports (1-65535)",
+				    optarg);
+			break;
+		case OPT_HAPPY_EYEBALLS:
+			if (tool_parse_ms(optarg, &o->attempt_delay_ms))
+				return bad(msg, msglen, "--happy-eyeballs-timeout-"
+				    "ms: '%s' is not a number of milliseconds "
+				    "(0-1000000)", optarg);
+			o->attempt_delay_set = 1;
+			break;
 		case OPT_SESSION_FILE:
 			if (*optarg == '\0')
 				return bad(msg, msglen, "%s",
@@ -690,6 +769,17 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 		return bad(msg, msglen, "%s", "-v and -s exclude each other");
 	if (o->stats_file != NULL && !o->write_json)
 		return bad(msg, msglen, "%s", "--stats needs -w json");
+	if (o->interface != NULL && o->family != QGET_FAMILY_ANY) {
+		unsigned char a[sizeof(struct in6_addr)];
+		int af = inet_pton(AF_INET, o->interface, a) == 1 ? AF_INET :
+		    inet_pton(AF_INET6, o->interface, a) == 1 ? AF_INET6 :
+		    AF_UNSPEC;
+
+		if (af != AF_UNSPEC && (af == AF_INET) !=
+		    (o->family == QGET_FAMILY_IPV4))
+			return bad(msg, msglen, "--interface %s: its family "
+			    "excludes -4/-6", o->interface);
+	}
 
 	if (optind < argc && strstr(argv[optind], "://") != NULL)
 		return parse_urls(argc, argv, o, alpn_set, msg, msglen);

@@ -46,6 +46,11 @@ struct tool_opts {
 	int url;                     /* the target came as https:// URLs */
 	const char *headers[TOOL_MAX_HEADERS]; /* -H, validated "Name: value" */
 	int nheaders;
+	const char *interface;       /* --interface: a name or an IP address */
+	unsigned local_port_min;     /* --local-port; 0: any */
+	unsigned local_port_max;
+	uint64_t attempt_delay_ms;   /* --happy-eyeballs-timeout-ms */
+	int attempt_delay_set;
 };
 
 /*
@@ -87,6 +92,13 @@ int tool_parse_seconds(const char *s, uint64_t *ms);
 
 /* Strict port: 1..65535 in decimal, nothing else.  Returns 0 or -1. */
 int tool_parse_port(const char *s);
+
+/* curl's --local-port: "N" or "N-M", ports 1..65535, N <= M.  Returns 0
+ * (N alone: *hi = *lo) or -1. */
+int tool_parse_port_range(const char *s, unsigned *lo, unsigned *hi);
+
+/* Strict milliseconds: 0..1000000 in plain decimal.  Returns 0 or -1. */
+int tool_parse_ms(const char *s, uint64_t *ms);
 
 /* The long options, as getopt_long sees them, ending with a NULL name
  * (for tests).  Each is taken only when spelt out in full. */

@@ -222,6 +222,76 @@ main(void)
 	}
 	CHECK("args: bad ALPN list", P("--alpn", ",x", "h", "1") ==
 	    QGET_E_USAGE);
+	{
+		unsigned lo = 0, hi = 0;
+
+		CHECK("local port: N", tool_parse_port_range("4433", &lo,
+		    &hi) == 0 && lo == 4433 && hi == 4433);
+		CHECK("local port: N-M", tool_parse_port_range("1000-1009",
+		    &lo, &hi) == 0 && lo == 1000 && hi == 1009);
+		CHECK("local port: N-N", tool_parse_port_range("7-7", &lo,
+		    &hi) == 0 && lo == 7 && hi == 7);
+		CHECK("local port: 65535", tool_parse_port_range("65535", &lo,
+		    &hi) == 0 && lo == 65535);
+		CHECK("local port: bad ones refused",
+		    tool_parse_port_range("", &lo, &hi) &&
+		    tool_parse_port_range("0", &lo, &hi) &&
+		    tool_parse_port_range("65536", &lo, &hi) &&
+		    tool_parse_port_range("10-5", &lo, &hi) &&
+		    tool_parse_port_range("-5", &lo, &hi) &&
+		    tool_parse_port_range("5-", &lo, &hi) &&
+		    tool_parse_port_range("5--6", &lo, &hi) &&
+		    tool_parse_port_range("1-2-3", &lo, &hi) &&
+		    tool_parse_port_range(" 5", &lo, &hi) &&
+		    tool_parse_port_range("5-6x", &lo, &hi) &&
+		    tool_parse_port_range("+5", &lo, &hi) &&
+		    tool_parse_port_range("123456", &lo, &hi));
+	}
+	CHECK("ms: 0, 250, 1000000", tool_parse_ms("0", &ms) == 0 && ms == 0 &&
+	    tool_parse_ms("250", &ms) == 0 && ms == 250 &&
+	    tool_parse_ms("1000000", &ms) == 0 && ms == 1000000);
+	CHECK("ms: bad ones refused", tool_parse_ms("", &ms) &&
+	    tool_parse_ms("-1", &ms) && tool_parse_ms("0.5", &ms) &&
+	    tool_parse_ms("1000001", &ms) && tool_parse_ms("1e3", &ms) &&
+	    tool_parse_ms("99999999999", &ms));
+	CHECK("args: --local-port N-M", P("--local-port", "5000-5009", "h",
+	    "1") == QGET_OK && o.local_port_min == 5000 &&
+	    o.local_port_max == 5009);
+	CHECK("args: --local-port bad", P("--local-port", "9-5", "h", "1") ==
+	    QGET_E_USAGE && strstr(msg, "--local-port: '9-5'") != NULL);
+	CHECK("args: no --local-port means any port", P("h", "1") == QGET_OK &&
+	    o.local_port_min == 0 && o.interface == NULL &&
+	    !o.attempt_delay_set);
+	CHECK("args: --interface ADDR", P("--interface", "127.0.0.1", "h",
+	    "1") == QGET_OK && strcmp(o.interface, "127.0.0.1") == 0);
+	CHECK("args: --interface IPv6 ADDR", P("--interface", "::1", "h",
+	    "1") == QGET_OK && strcmp(o.interface, "::1") == 0);
+	CHECK("args: --interface NAME", P("--interface", "eth0", "h", "1") ==
+	    QGET_OK && strcmp(o.interface, "eth0") == 0);
+	CHECK("args: --interface: not a name", P("--interface", "a/b", "h",
+	    "1") == QGET_E_USAGE && strstr(msg, "--interface: 'a/b'") &&
+	    P("--interface", "", "h", "1") == QGET_E_USAGE &&
+	    P("--interface", "averyveryverylongname", "h", "1") ==
+	    QGET_E_USAGE && P("--interface", "..", "h", "1") ==
+	    QGET_E_USAGE && P("--interface", "a b", "h", "1") ==
+	    QGET_E_USAGE);
+	CHECK("args: --interface IPv4 with -6 refused", P("-6", "--interface",
+	    "127.0.0.1", "h", "1") == QGET_E_USAGE &&
+	    strstr(msg, "excludes -4/-6"));
+	CHECK("args: --interface IPv6 with -4 refused", P("--interface", "::1",
+	    "-4", "h", "1") == QGET_E_USAGE);
+	CHECK("args: --interface IPv4 with -4, a name with -6",
+	    P("-4", "--interface", "127.0.0.1", "h", "1") == QGET_OK &&
+	    P("-6", "--interface", "lo", "h", "1") == QGET_OK);
+	CHECK("args: --happy-eyeballs-timeout-ms 0", P(
+	    "--happy-eyeballs-timeout-ms", "0", "h", "1") == QGET_OK &&
+	    o.attempt_delay_set && o.attempt_delay_ms == 0);
+	CHECK("args: --happy-eyeballs-timeout-ms=100", P(
+	    "--happy-eyeballs-timeout-ms=100", "h", "1") == QGET_OK &&
+	    o.attempt_delay_set && o.attempt_delay_ms == 100);
+	CHECK("args: --happy-eyeballs-timeout-ms bad", P(
+	    "--happy-eyeballs-timeout-ms", "0.5", "h", "1") == QGET_E_USAGE &&
+	    strstr(msg, "milliseconds"));
 	CHECK("args: options after operands are operands",
 	    P("h", "1", "-v") == QGET_E_USAGE);
 	CHECK("args: --help", P("--help") == QGET_OK && o.help);
