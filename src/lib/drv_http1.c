@@ -311,53 +311,41 @@ decided(qget_request *r, struct http1_resp *resp, char *msg, size_t msglen)
 	return QGET_OK;
 }
 
-static void
-readable(qget_request *r)
+void
+qget__h1_input(qget_request *r, const unsigned char *p, size_t n, int fin)
 {
-	struct qget__http *h = r->conn->http;
 	struct h1 *d = r->drv;
 	struct http1_resp *resp;
 	char msg[512];
-	qget_error err;
 	qget_status rv;
-	size_t n, used = 0, room = qget__req_room(r);
-	int fin;
+	size_t used = 0;
 
 	if (d == NULL || d->released)
 		return;
 	resp = d->resp;
 	msg[0] = '\0';
-	if (room > h->scratch_cap)
-		room = h->scratch_cap;
-	memset(&err, 0, sizeof(err));
-	if ((rv = qget__stream_read_some(r->st, h->scratch, room, &n, &fin,
-	    &err)) != QGET_OK) {
-		qget__req_fail(r, rv, err.code, err.has_code, "%s",
-		    qget_error_str(&err));
-		return;
-	}
 	if (d->hq) {
 		if (n > 0 || fin) {
 			r->version = "HTTP/0.9";
 			qget__req_head_done(r);
 		}
-		qget__req_data(r, h->scratch, n);
+		qget__req_data(r, p, n);
 		if (fin)
 			qget__req_end(r);
 		return;
 	}
 	if (n > 0 && !resp->decided) {
-		if ((rv = qget__http1_feed(resp, h->scratch, n, &used, msg,
+		if ((rv = qget__http1_feed(resp, p, n, &used, msg,
 		    sizeof(msg))) != QGET_OK)
 			goto fail;
 		if (resp->decided && (rv = decided(r, resp, msg,
 		    sizeof(msg))) != QGET_OK)
 			goto fail;
 	}
-	if (n > used && (rv = body(r, resp, h->scratch + used, n - used, msg,
+	if (n > used && (rv = body(r, resp, p + used, n - used, msg,
 	    sizeof(msg))) != QGET_OK)
 		goto fail;
-	if (!fin)
+	if (!fin || r->failed != QGET_OK)
 		return;
 	if (!resp->decided) {
 		if ((rv = qget__http1_finish(resp, msg, sizeof(msg))) !=
@@ -372,6 +360,43 @@ readable(qget_request *r)
 	return;
 fail:
 	qget__req_fail(r, rv, 0, 0, "%s", msg);
+}
+
+size_t
+qget__h1_pending(const qget_request *r, const char **p)
+{
+	const struct h1 *d = r->drv;
+
+	if (d == NULL || d->out == NULL) {
+		*p = "";
+		return 0;
+	}
+	*p = d->out + d->out_off;
+	return d->out_len - d->out_off;
+}
+
+static void
+readable(qget_request *r)
+{
+	struct qget__http *h = r->conn->http;
+	struct h1 *d = r->drv;
+	qget_error err;
+	qget_status rv;
+	size_t n, room = qget__req_room(r);
+	int fin;
+
+	if (d == NULL || d->released)
+		return;
+	if (room > h->scratch_cap)
+		room = h->scratch_cap;
+	memset(&err, 0, sizeof(err));
+	if ((rv = qget__stream_read_some(r->st, h->scratch, room, &n, &fin,
+	    &err)) != QGET_OK) {
+		qget__req_fail(r, rv, err.code, err.has_code, "%s",
+		    qget_error_str(&err));
+		return;
+	}
+	qget__h1_input(r, h->scratch, n, fin);
 }
 
 static size_t

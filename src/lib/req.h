@@ -230,4 +230,11 @@ qget_status qget__stream_read_some(qget_stream *s, void *buf, size_t cap,
 
 /* http1.c: HTTP/1.x request heads and response parsing, in http1.h. */
 
+/* drv_http1.c, reachable for the unit tests: a response's bytes as read
+ * off r's stream (n no more than qget__req_room), and the request head
+ * not yet written. */
+void qget__h1_input(qget_request *r, const unsigned char *p, size_t n,
+    int fin);
+size_t qget__h1_pending(const qget_request *r, const char **p);
+
 #endif
