@@ -42,6 +42,7 @@
 
 #include <nghttp3/nghttp3.h>
 
+#include "drv_h3.h"
 #include "h3fields.h"
 #include "req.h"
 
@@ -157,20 +158,33 @@ grow(void **p, size_t *cap, size_t n, size_t size)
 
 /* ---- closing nghttp3's streams ------------------------------------------ */
 
+int
+qget__h3_request_error(int liberr)
+{
+	return liberr == NGHTTP3_ERR_MALFORMED_HTTP_HEADER ||
+	    liberr == NGHTTP3_ERR_MALFORMED_HTTP_MESSAGING;
+}
+
+int
+qget__h3_drop_stream(nghttp3_conn *conn, int64_t id, uint64_t code,
+    int shut_read)
+{
+	int rc;
+
+	if (shut_read && (rc = nghttp3_conn_shutdown_stream_read(conn, id)) !=
+	    0)
+		return rc;
+	rc = nghttp3_conn_close_stream(conn, id, code);
+	return rc == NGHTTP3_ERR_STREAM_NOT_FOUND ? 0 : rc;
+}
+
 static void
 close_now(struct h3 *h, int64_t id, uint64_t code, int shut_read)
 {
 	int rc;
 
-	if (h->broken)
-		return;
-	if (shut_read && (rc = nghttp3_conn_shutdown_stream_read(h->conn,
-	    id)) != 0) {
-		fatal(h, rc, "cannot stop a stream");
-		return;
-	}
-	rc = nghttp3_conn_close_stream(h->conn, id, code);
-	if (rc != 0 && rc != NGHTTP3_ERR_STREAM_NOT_FOUND)
+	if (!h->broken &&
+	    (rc = qget__h3_drop_stream(h->conn, id, code, shut_read)) != 0)
 		fatal(h, rc, "cannot close a stream");
 }
 
@@ -347,6 +361,8 @@ on_shutdown(nghttp3_conn *conn, int64_t id, void *ud)
 	struct h3 *h = ud;
 
 	(void)conn;
+	if (h == NULL)
+		return 0;
 	/* Told to request.c once nghttp3 returned (settle()). */
 	h->goaway = 1;
 	h->goaway_id = id;
@@ -387,6 +403,39 @@ read_body(nghttp3_conn *conn, int64_t id, nghttp3_vec *vec, size_t veccnt,
 	return 1;
 }
 
+void
+qget__h3_callbacks(nghttp3_callbacks *cb)
+{
+	memset(cb, 0, sizeof(*cb));
+	cb->recv_header = on_recv_header;
+	cb->end_headers = on_end_headers;
+	cb->recv_data = on_recv_data;
+	cb->end_stream = on_end_stream;
+	cb->acked_stream_data = on_acked_stream_data;
+	cb->shutdown = on_shutdown;
+	/* No stop_sending or reset_stream: a client's nghttp3 asks for
+	 * them only on the server's streams of unknown types, which are
+	 * read and dropped instead (RFC 9114, 6.2 allows either). */
+}
+
+void
+qget__h3_settings(nghttp3_settings *settings)
+{
+	nghttp3_settings_default(settings);
+	/* Advertised to the server (RFC 9114, 7.2.4.1); request.c bounds
+	 * what a response's fields may take whatever the server does.  No
+	 * QPACK dynamic table (the default): see the top of this file. */
+	settings->max_field_section_size = QGET__MAX_FIELD_BYTES;
+	settings->qpack_max_dtable_capacity = 0;
+	settings->qpack_blocked_streams = 0;
+}
+
+void *
+qget__h3_req_new(void)
+{
+	return calloc(1, sizeof(struct h3req));
+}
+
 /* ---- attach and detach -------------------------------------------------- */
 
 static void
@@ -418,20 +467,8 @@ h3_attach(qget_conn *c, qget_error *err)
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return qget__fail(err, QGET_E_NOMEM, "out of memory");
 	h->c = c;
-	memset(&cb, 0, sizeof(cb));
-	cb.recv_header = on_recv_header;
-	cb.end_headers = on_end_headers;
-	cb.recv_data = on_recv_data;
-	cb.end_stream = on_end_stream;
-	cb.acked_stream_data = on_acked_stream_data;
-	cb.shutdown = on_shutdown;
-	/* No stop_sending or reset_stream: a client's nghttp3 asks for
-	 * them only on the server's streams of unknown types, which are
-	 * read and dropped instead (RFC 9114, 6.2 allows either). */
-	nghttp3_settings_default(&settings);
-	/* Advertised to the server (RFC 9114, 7.2.4.1); request.c bounds
-	 * what a response's fields may take whatever the server does. */
-	settings.max_field_section_size = QGET__MAX_FIELD_BYTES;
+	qget__h3_callbacks(&cb);
+	qget__h3_settings(&settings);
 	if ((rc = nghttp3_conn_client_new(&h->conn, &cb, &settings, NULL,
 	    h)) != 0) {
 		rv = qget__fail(err, rc == NGHTTP3_ERR_NOMEM ? QGET_E_NOMEM :
@@ -500,7 +537,7 @@ h3_start(qget_request *r, qget_error *err)
 
 	if (h == NULL || h->broken)
 		return qget__fail(err, QGET_E_FAILURE, "HTTP/3 is not set up");
-	if ((q = calloc(1, sizeof(*q))) == NULL) {
+	if ((q = qget__h3_req_new()) == NULL) {
 		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -668,8 +705,7 @@ h3_readable(qget_request *r)
 	h->depth++;
 	nr = read_stream(h->conn, q->id, http->scratch, n, fin);
 	h->depth--;
-	if (nr == NGHTTP3_ERR_MALFORMED_HTTP_MESSAGING ||
-	    nr == NGHTTP3_ERR_MALFORMED_HTTP_HEADER) {
+	if (nr < 0 && qget__h3_request_error((int)nr)) {
 		/* The request's own error (see the top of this file). */
 		q->reset_code = H3_MESSAGE_ERROR;
 		if (fin && q->head_done && r->has_length && !r->is_head &&
