@@ -1,6 +1,7 @@
 /*
  * The common case in one call: fetch https://HOST:PORT/PATH over HTTP/3
- * (HTTP/1.0 when the server has no h3) and write the body to stdout.
+ * and write the body to stdout.  (Without qget_config_set_alpn(),
+ * qget_fetch() would offer "h3,http/1.0".)
  * Usage: h3get URL [CAFILE]
  */
 #include <stdio.h>

@@ -61,7 +61,7 @@ qget__http_free(qget_conn *c)
 	/* Requests outliving their connection are a caller's bug; they
 	 * are cut loose so that freeing them later touches nothing. */
 	for (qget_request *r = h->head; r != NULL; r = r->next) {
-		if (r->st != NULL && h->attached)
+		if (r->drv != NULL)
 			h->drv->release(r, 0);
 		qget_stream_del(r->st);
 		r->st = NULL;
@@ -135,7 +135,7 @@ qget__req_fail(qget_request *r, qget_status st, uint64_t code, int has_code,
 	err.code = code;
 	set_failed(r, st, &err);
 	/* Stop the rest of it: the stream is reset and no longer read. */
-	if (r->conn != NULL && r->st != NULL)
+	if (r->conn != NULL && r->drv != NULL)
 		r->conn->http->drv->release(r, 1);
 }
 
@@ -299,7 +299,7 @@ qget__req_end(qget_request *r)
 	r->state = QGET__R_DONE;
 	r->t_end = qget__now_us();
 	r->events |= QGET_EV_END;
-	if (r->conn != NULL && r->st != NULL)
+	if (r->conn != NULL && r->drv != NULL)
 		r->conn->http->drv->release(r, 0);
 }
 
@@ -1105,7 +1105,7 @@ qget_request_del(qget_request *r)
 		h = r->conn->http;
 		if (!is_over(r) && r->state != QGET__R_NEW)
 			qget_request_cancel(r);
-		if (r->st != NULL && h->attached)
+		if (r->drv != NULL)
 			h->drv->release(r, 0);
 		if (r->prev != NULL)
 			r->prev->next = r->next;
