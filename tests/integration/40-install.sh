@@ -12,14 +12,21 @@ if ! make -s BUILD="$BUILD" PREFIX=/opt/qget DESTDIR="$dest" install >"$T/err" 2
 	exit 0
 fi
 ver=$(sed -n 's/^#define QGET_VERSION "\(.*\)"/\1/p' include/qget.h)
-files=(bin/qget bin/qget-serve bin/qget-netsim lib/libqget.a "lib/libqget.so.$ver"
-	include/qget.h lib/pkgconfig/qget.pc)
-for m in man/*.1 man/*.3; do
-	files+=("share/man/man${m##*.}/${m#man/}")
-done
-for f in "${files[@]}"; do
+for f in bin/qget bin/qget-serve bin/qget-netsim lib/libqget.a "lib/libqget.so.$ver" \
+	include/qget.h lib/pkgconfig/qget.pc; do
 	if [ -f "$dest/opt/qget/$f" ]; then pass "install DESTDIR: $f"; else fail "install DESTDIR: $f" "missing"; fi
 done
+# Every page of man/, in its section.
+n=0 missing=
+for m in man/*.1 man/*.3; do
+	n=$((n + 1))
+	[ -f "$dest/opt/qget/share/man/man${m##*.}/${m#man/}" ] || missing="$missing ${m#man/}"
+done
+if [ -z "$missing" ]; then
+	pass "install DESTDIR: all $n man pages"
+else
+	fail "install DESTDIR: all $n man pages" "missing:$missing"
+fi
 # The links a program finds the library by: the soname (the run-time
 # loader), the bare name (the linker's -lqget).
 for l in "libqget.so.1:libqget.so.$ver" "libqget.so:libqget.so.1"; do
