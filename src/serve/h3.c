@@ -415,21 +415,34 @@ static void make_nv(nghttp3_nv *nv, const char *name, const char *value)
  * --bad-h3: bytes no HTTP/3 client may accept on a request stream, written
  * past nghttp3: a DATA frame before any HEADERS (H3_FRAME_UNEXPECTED), or
  * a HEADERS frame whose field section needs a dynamic table entry that
- * was never sent, with a table capacity of 0 (QPACK_DECOMPRESSION_FAILED).
+ * was never sent, with a table capacity of 0 (QPACK_DECOMPRESSION_FAILED):
+ * both errors of the connection (RFC 9114 section 4.1, RFC 9204 section
+ * 2.2.3).  Or a malformed response, an error of its stream alone
+ * (H3_MESSAGE_ERROR, RFC 9114 section 4.1.2): :status 200 (static entry
+ * 25) and content-length 10 (a literal with the name of static entry 4),
+ * then 5 body bytes and FIN.
  */
 static void stream_respond_bad(struct h3_stream *s)
 {
     static const unsigned char frame[] = { 0x00, 0x03, 'b', 'a', 'd' };
     static const unsigned char qpack[] = { 0x01, 0x03, 0x05, 0x00, 0x80 };
-    const unsigned char *p = g_opts.bad_h3 == BAD_H3_FRAME ? frame : qpack;
-    size_t len = g_opts.bad_h3 == BAD_H3_FRAME ? sizeof(frame) :
-                 sizeof(qpack), n = 0;
+    static const unsigned char message[] = {
+        0x01, 0x07, 0x00, 0x00, 0xd9, 0x54, 0x02, '1', '0',
+        0x00, 0x05, 's', 'h', 'o', 'r', 't'
+    };
+    const unsigned char *p = g_opts.bad_h3 == BAD_H3_FRAME ? frame
+        : g_opts.bad_h3 == BAD_H3_QPACK ? qpack : message;
+    size_t len = g_opts.bad_h3 == BAD_H3_FRAME ? sizeof(frame)
+        : g_opts.bad_h3 == BAD_H3_QPACK ? sizeof(qpack) : sizeof(message);
+    size_t n = 0;
 
     s->hc->requests++;
     s->responded = 1;
     serve_vlog("conn %lu stream %" PRId64 ": answering with a broken %s",
                s->hc->id, s->id,
-               g_opts.bad_h3 == BAD_H3_FRAME ? "frame" : "QPACK block");
+               g_opts.bad_h3 == BAD_H3_FRAME ? "frame"
+               : g_opts.bad_h3 == BAD_H3_QPACK ? "QPACK block"
+               : "message (content-length 10, 5 body bytes)");
     if (!SSL_write_ex(s->ssl, p, len, &n) || n != len
         || !SSL_stream_conclude(s->ssl, 0))
         serve_log_ssl_errors("--bad-h3: write failed");

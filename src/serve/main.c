@@ -125,9 +125,12 @@ static void usage(FILE *f)
         "      --truncate-after N   (http/1.0, h3) send N body bytes, then FIN\n"
         "      --goaway-after N     (h3) send GOAWAY after N requests on a\n"
         "                           connection; later requests are rejected\n"
-        "      --bad-h3 frame|qpack (h3) answer every request with a DATA\n"
-        "                           frame before any HEADERS (frame), or\n"
-        "                           HEADERS that QPACK cannot decode (qpack)\n"
+        "      --bad-h3 frame|qpack|message\n"
+        "                           (h3) answer every request with a DATA\n"
+        "                           frame before any HEADERS (frame),\n"
+        "                           HEADERS that QPACK cannot decode (qpack):\n"
+        "                           connection errors; or content-length 10\n"
+        "                           with 5 body bytes (message): a stream error\n"
         "      --raw-response       (http/1.0) send each file as the whole\n"
         "                           response, with no head of our own (not\n"
         "                           with h3: drops it from the default ALPNs)\n");
@@ -267,9 +270,11 @@ static int parse_args(int argc, char **argv)
                 g_opts.bad_h3 = BAD_H3_FRAME;
             } else if (strcmp(optarg, "qpack") == 0) {
                 g_opts.bad_h3 = BAD_H3_QPACK;
+            } else if (strcmp(optarg, "message") == 0) {
+                g_opts.bad_h3 = BAD_H3_MESSAGE;
             } else {
                 fprintf(stderr, SERVE_NAME ": --bad-h3: '%s' is not "
-                        "frame or qpack\n", optarg);
+                        "frame, qpack or message\n", optarg);
                 return 2;
             }
             break;

@@ -67,7 +67,7 @@ struct serve_opts {
 };
 
 /* --bad-h3: what a broken HTTP/3 response is made of. */
-enum { BAD_H3_NONE, BAD_H3_FRAME, BAD_H3_QPACK };
+enum { BAD_H3_NONE, BAD_H3_FRAME, BAD_H3_QPACK, BAD_H3_MESSAGE };
 
 /* The fault a response gets (the smallest threshold its body reaches). */
 enum fault { FAULT_NONE, FAULT_RESET, FAULT_CLOSE, FAULT_STALL, FAULT_FREEZE };

@@ -1,22 +1,18 @@
 #!/usr/bin/env bash
 # qget-serve's features for tests of clients: uploads to /echo and
-# /echo-sha256 (POST and PUT, http/1.0 here, through tests/prog/upload on
-# the library's stream API: qget cannot upload yet), the 413 of
+# /echo-sha256 (POST and PUT; qget cannot upload yet, so over http/1.0
+# through tests/prog/upload on the library's stream API, over h3 through
+# tests/prog/h3upload, nghttp3 on that stream API), the 413 of
 # --max-upload with the upload stopped, --fault-path (the faults for
 # some paths only, with several paths over one connection), and
 # --h3-grease (reserved unidirectional streams and a reserved frame on
-# the control stream).
-#
-# H3_GREASE_FIXED: qget's HTTP/3 client of today takes more than 16 server
-# unidirectional streams for an attack (src/tool/h3.c MAX_PEER_STREAMS),
-# so --h3-grease 20 (23 streams with the control and QPACK ones) fails
-# it.  Until issue 11 fixes that, the case below asserts today's failure,
-# exactly; set H3_GREASE_FIXED=1 (and then make it the default, dropping
-# the old branch) once the fix lands, and the case asserts the download.
+# the control stream: 20 of them make 23 server streams, more than the 16
+# qget's HTTP/3 client took before issue 11).
 . "$(dirname "$0")/../lib.sh"
 
 R=$T/root
 UP=$top/$BUILD/tests/prog/upload
+H3UP=$top/$BUILD/tests/prog/h3upload
 CA=(--cacert "$CERTS/ca.pem")
 mkdir -p "$R/bad" "$R/raw"
 head -c 300000 /dev/urandom >"$T/body"
@@ -39,6 +35,23 @@ head, body = (d, b"") if i < 0 else (d[:i + 2], d[i + 4:])
 open(sys.argv[2], "wb").write(head)
 open(sys.argv[3], "wb").write(body)
 EOF
+}
+
+# h3up ARGS...: tests/prog/h3upload METHOD PATH BODYFILE [LENGTH] against
+# $PORT; the response's fields (and the client's messages) in $T/err,
+# its body in $T/out, the exit code in RC.
+h3up() {
+	"$H3UP" localhost "$PORT" "$CERTS/ca.pem" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+}
+
+# h3status NAME CODE: the h3 upload's response has status CODE.
+h3status() {
+	if [ "$RC" -eq 0 ] && grep -qx ":status: $2" "$T/err"; then
+		pass "$1"
+	else
+		fail "$1" "exit $RC, $(grep '^:status' "$T/err" || echo 'no :status')"
+	fi
 }
 
 # status NAME CODE: the upload's response has status CODE.
@@ -101,6 +114,28 @@ q "${CA[@]}" localhost "$PORT" /ok.bin
 expect "upload: GET still serves files afterwards: exit 0" 0 && same "upload: GET afterwards: byte-exact" "$R/ok.bin" "$T/out"
 q "${CA[@]}" -f localhost "$PORT" /echo
 expect "upload: GET /echo is a file like any other (404)" 11 ' 404 '
+# The same over h3.
+h3up POST /echo "$T/body"
+h3status "h3 upload: POST /echo, 300000 bytes: 200" 200
+same "h3 upload: POST /echo: the body echoed byte-exact" "$T/body" "$T/out"
+has "h3 upload: POST /echo: content-length of the echo" '^content-length: 300000$' "$T/err"
+h3up PUT '/echo/x?y' "$T/body" none
+h3status "h3 upload: PUT /echo/x?y without content-length: 200" 200
+same "h3 upload: PUT without content-length: byte-exact" "$T/body" "$T/out"
+h3up POST /echo "$T/empty"
+h3status "h3 upload: an empty body: 200" 200
+if [ ! -s "$T/out" ]; then pass "h3 upload: an empty body: an empty echo"; else fail "h3 upload: an empty body: an empty echo" "$(stat -c %s "$T/out") bytes"; fi
+head -c $((5 * 1048576)) /dev/urandom >"$T/mid"
+h3up POST /echo-sha256 "$T/mid"
+h3status "h3 upload: POST /echo-sha256, 5 MiB: 200" 200
+printf '%s\n' "$(sha "$T/mid")" >"$T/mid.sha"
+same "h3 upload: /echo-sha256: the SHA-256 line" "$T/mid.sha" "$T/out"
+h3up POST /other "$T/body"
+h3status "h3 upload: POST to a path that is not /echo: 405 (as before)" 405
+h3up POST /echo "$T/mid" $((64 * 1048576 + 1))
+h3status "h3 upload: a content-length over the default 64 MiB: 413" 413
+has "h3 upload: 413 at once: the upload is stopped" '^sent [0-9]+ bytes, stopped by the server' "$T/err"
+
 has "upload: the server logged the echo" 'stream [0-9]+: POST /echo -> 200 \(300000 bytes; 300000 bytes uploaded\)' "$T/up.log"
 has "upload: the server logged the 413" 'POST /echo -> 413 .*over --max-upload' "$T/up.log"
 stop "$SERVER_PID"
@@ -117,6 +152,14 @@ status "--max-upload 1000000: 1000001 bytes (Content-Length): 413" 413
 up POST /echo-sha256 "$T/far-over" none
 status "--max-upload 1000000: 3 MB without Content-Length: 413" 413
 has "--max-upload: without Content-Length, the upload is stopped midway" '^sent [0-9]+ bytes, stopped by the server' "$T/err"
+h3up POST /echo "$T/limit"
+h3status "--max-upload 1000000, h3: exactly 1000000 bytes: 200" 200
+same "--max-upload 1000000, h3: byte-exact" "$T/limit" "$T/out"
+h3up POST /echo "$T/over"
+h3status "--max-upload 1000000, h3: 1000001 bytes (content-length): 413" 413
+h3up POST /echo "$T/far-over" none
+h3status "--max-upload 1000000, h3: 3 MB without content-length: 413" 413
+has "--max-upload, h3: without content-length, the upload is stopped midway" '^sent [0-9]+ bytes, stopped by the server' "$T/err"
 has "--max-upload: the server counted up to the limit, no further" 'POST /echo-sha256 -> 413 \(0 bytes; [0-9]+ bytes uploaded, over --max-upload\)' "$T/limit.log"
 stop "$SERVER_PID"
 
@@ -152,14 +195,25 @@ expect "--fault-path with --raw-response: other paths get a head: exit 0" 0 &&
 	same "--fault-path with --raw-response: other paths byte-exact" "$R/ok.bin" "$T/out"
 stop "$SERVER_PID"
 
-# --bad-h3 with a prefix, one path per connection (two paths on one
-# connection fail both in today's qget: issue 11's failure isolation).
+# --bad-h3 frame with a prefix, one path per connection: a frame error is
+# the whole connection's (RFC 9114 section 4.1), so two paths on one
+# connection fail both.
 serve fpbad -v --bad-h3 frame --fault-path /bad/ || exit 1
 q "${CA[@]}" --http3 "https://localhost:$PORT/ok.bin"
 expect "--fault-path with --bad-h3: another path is served: exit 0" 0 &&
 	same "--fault-path with --bad-h3: another path byte-exact" "$R/ok.bin" "$T/out"
 q "${CA[@]}" --http3 "https://localhost:$PORT/bad/x.bin"
 expect "--fault-path with --bad-h3: the matching path gets the broken frame" 1 'FRAME_UNEXPECTED'
+stop "$SERVER_PID"
+
+# --bad-h3 message: a malformed response is its own stream's error, so the
+# other path on the same connection is saved.
+serve fpmsg -v --bad-h3 message --fault-path /bad/ || exit 1
+mkdir -p "$T/o3"
+q "${CA[@]}" --http3 -O "$T/o3" "https://localhost:$PORT/ok.bin" "https://localhost:$PORT/bad/x.bin"
+expect "--bad-h3 message, two paths on one connection: /bad/x.bin fails alone (exit 7)" 7 '/bad/x.bin: .*5 of 10 body bytes'
+same "--bad-h3 message, two paths on one connection: /ok.bin byte-exact" "$R/ok.bin" "$T/o3/ok.bin"
+has "--bad-h3 message: the server sent it" 'answering with a broken message \(content-length 10, 5 body bytes\)' "$T/fpmsg.log"
 stop "$SERVER_PID"
 
 # ---- --h3-grease ----------------------------------------------------------
@@ -173,14 +227,9 @@ stop "$SERVER_PID"
 
 serve grease20 -v --h3-grease 20 || exit 1
 q "${CA[@]}" --http3 "https://localhost:$PORT/ok.bin"
-if [ -n "${H3_GREASE_FIXED:-}" ]; then
-	expect "--h3-grease 20: 23 server streams, qget ignores the reserved ones: exit 0" 0 &&
-		same "--h3-grease 20: byte-exact" "$R/ok.bin" "$T/out"
-else
-	# Today's known failure (issue 11), asserted exactly, so that the fix
-	# shows here: set H3_GREASE_FIXED=1 then.
-	expect "--h3-grease 20: today's qget takes 23 server streams for too many (issue 11; H3_GREASE_FIXED=1 after the fix)" 1 'too many streams.*H3_STREAM_CREATION_ERROR'
-fi
+expect "--h3-grease 20: 23 server streams, qget ignores the reserved ones: exit 0" 0 &&
+	same "--h3-grease 20: byte-exact" "$R/ok.bin" "$T/out"
+has "--h3-grease 20: the server opened them" 'conn [0-9]+: 20 grease streams opened' "$T/grease20.log"
 stop "$SERVER_PID"
 
 for bad in 65 x -1; do
