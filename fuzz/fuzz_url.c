@@ -1,8 +1,10 @@
 /*
  * libFuzzer target: URLs on the command line (tool_parse_url through
  * tool_parse_args), -H validation (tool_check_header), and the requests
- * built from what passed: HTTP/1.0's (http1_build_request) and HTTP/3's
- * fields (h3_request_fields).  The input is split at NUL bytes: the first
+ * the library builds from what passed: every -H the tool accepts must be
+ * accepted by qget_request_add_header too, then HTTP/1.0's head (the
+ * http/1.0 driver, on a connection object that never touches the
+ * network) and HTTP/3's fields (qget__h3_request_fields).  The input is split at NUL bytes: the first
  * word is the URL, the others are -H values.  The invariant that matters:
  * nothing accepted can end a line or a field early (no CR, LF or NUL
  * gets through), and a URL parses the same after being put back together.
@@ -13,8 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../src/tool/h3fields.h"
-#include "../src/lib/http1.h"
+#include "../src/lib/h3fields.h"
+#include "../src/lib/req.h"
 #include "../src/tool/options.h"
 #include "fuzz.h"
 
@@ -33,13 +35,34 @@ bad_byte(const char *p, size_t n)
 static void
 check_request(const struct tool_opts *o)
 {
-	static char req[MAX_WORD * (MAX_HDRS + 2)];
 	static char store[MAX_WORD * (MAX_HDRS + 2)];
-	struct h3_field f[H3_MAX_FIELDS];
+	struct qget__h3_field f[QGET__H3_OWN_FIELDS + MAX_HDRS];
+	struct qget__h3_field in[MAX_HDRS];
+	char authority[300];
+	qget_conn *c;
+	qget_request *r = NULL;
+	qget_error err;
+	const char *req;
 	size_t len, crlf = 0, n, ua = 1;
 
-	len = qget__http1_build_request(req, sizeof(req), "http/1.0", o->host,
-	    o->path, "GET", o->headers, o->nheaders);
+	/* A connection object that is never used for I/O. */
+	c = calloc(1, sizeof(*c));
+	ASSERT(c != NULL);
+	c->ssl = (SSL *)(void *)c;
+	c->host = strdup(o->host);
+	snprintf(c->alpn, sizeof(c->alpn), "http/1.0");
+	ASSERT(qget_request_new(&r, c, "GET", o->path, &err) == QGET_OK);
+	for (int i = 0; i < o->nheaders; i++) {
+		const char *h = o->headers[i], *colon = strchr(h, ':');
+		char name[256];
+
+		ASSERT(colon != NULL && colon - h < (long)sizeof(name));
+		snprintf(name, sizeof(name), "%.*s", (int)(colon - h), h);
+		ASSERT(qget_request_add_header(r, name, colon + 1, &err) ==
+		    QGET_OK);
+	}
+	ASSERT(c->http->drv->start(r, &err) == QGET_OK);
+	len = qget__h1_pending(r, &req);
 	ASSERT(len > 0);
 	/* The request line, Connection, Host, each -H, the empty line. */
 	for (size_t i = 0; i + 1 < len; i++)
@@ -50,8 +73,16 @@ check_request(const struct tool_opts *o)
 	for (size_t i = 0; i < len; i++)
 		ASSERT(req[i] != '\n' || (i > 0 && req[i - 1] == '\r'));
 
-	n = h3_request_fields(f, store, sizeof(store), "GET", o->host,
-	    o->port, o->path, o->headers, o->nheaders);
+	for (size_t i = 0; i < r->nfields; i++) {
+		in[i].name = r->fields[i].name;
+		in[i].namelen = r->fields[i].namelen;
+		in[i].value = r->fields[i].value;
+		in[i].valuelen = r->fields[i].valuelen;
+	}
+	ASSERT(qget__h3_authority(authority, sizeof(authority), o->host,
+	    o->port) > 0);
+	n = qget__h3_request_fields(f, sizeof(f) / sizeof(f[0]), store,
+	    sizeof(store), "GET", authority, o->path, in, r->nfields);
 	/* A -H User-Agent replaces qget's own. */
 	for (int i = 0; i < o->nheaders; i++)
 		if (strncasecmp(o->headers[i], "user-agent:", 11) == 0)
@@ -65,6 +96,10 @@ check_request(const struct tool_opts *o)
 		for (size_t k = 0; k < f[i].namelen; k++)
 			ASSERT(f[i].name[k] < 'A' || f[i].name[k] > 'Z');
 	}
+	qget_request_del(r);
+	qget__http_free(c);
+	free(c->host);
+	free(c);
 }
 
 /* The URL rebuilt from its parts parses to the same parts. */
