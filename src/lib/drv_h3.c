@@ -632,7 +632,11 @@ h3_release(qget_request *r, int cancel)
 		nghttp3_conn_set_stream_user_data(h->conn, q->id, NULL);
 		close_stream(h, q->id, code, cancel);
 	}
-	if (cancel && !q->reset_sent && r->st != NULL) {
+	/* A response complete before its request body was sent needs no
+	 * more of it (RFC 9114, 4.1): the rest goes with H3_NO_ERROR rather
+	 * than OpenSSL's code 0 when the stream is freed. */
+	if (r->st != NULL && !q->reset_sent && (cancel ||
+	    !r->st->concluded)) {
 		q->reset_sent = 1;
 		/* Fails harmlessly when the server already has it all. */
 		qget_stream_reset(r->st, code, NULL);

@@ -114,36 +114,3 @@ qget__h3_code_text(char *buf, size_t len, uint64_t code)
 	else
 		snprintf(buf, len, "code 0x%" PRIx64, code);
 }
-
-/* The tool's compatibility entry (see h3fields.h): goes away with
- * src/tool/h3.c. */
-size_t
-h3_request_fields(struct qget__h3_field *f, char *store, size_t storecap,
-    const char *method, const char *host, const char *port,
-    const char *path, const char *const *headers, int nheaders)
-{
-	struct qget__h3_field in[H3_COMPAT_MAX_HEADERS];
-	char authority[300];
-
-	if (nheaders < 0 || nheaders > H3_COMPAT_MAX_HEADERS ||
-	    qget__h3_authority(authority, sizeof(authority), host, port) == 0)
-		return 0;
-	for (int i = 0; i < nheaders; i++) {
-		const char *h = headers[i], *colon = strchr(h, ':'), *v, *ve;
-
-		if (colon == NULL || colon == h)
-			return 0;
-		v = colon + 1;
-		ve = v + strlen(v);
-		while (v < ve && (*v == ' ' || *v == '\t'))
-			v++;
-		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-			ve--;
-		in[i].name = h;
-		in[i].namelen = (size_t)(colon - h);
-		in[i].value = v;
-		in[i].valuelen = (size_t)(ve - v);
-	}
-	return qget__h3_request_fields(f, H3_MAX_FIELDS, store, storecap,
-	    method, authority, path, in, (size_t)nheaders);
-}

@@ -47,19 +47,4 @@ const char *qget__h3_error_name(uint64_t code);
  * name, into buf. */
 void qget__h3_code_text(char *buf, size_t len, uint64_t code);
 
-/*
- * Compatibility for the tool's own HTTP/3 client (src/tool/h3.c and
- * fetch.c) while it still exists: it goes away with them, when the tool
- * runs on the request API (issue 11).  h3_request_fields takes the
- * tool's validated "Name: value" strings and the host and port.
- */
-#define H3_NO_ERROR 0x100
-#define h3_field qget__h3_field
-#define H3_COMPAT_MAX_HEADERS 64 /* the tool's TOOL_MAX_HEADERS */
-#define H3_MAX_FIELDS (QGET__H3_OWN_FIELDS + H3_COMPAT_MAX_HEADERS)
-#define h3_error_name qget__h3_error_name
-size_t h3_request_fields(struct qget__h3_field *f, char *store,
-    size_t storecap, const char *method, const char *host, const char *port,
-    const char *path, const char *const *headers, int nheaders);
-
 #endif

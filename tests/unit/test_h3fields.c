@@ -28,7 +28,6 @@ main(void)
 {
 	struct qget__h3_field f[NF], in[3];
 	char store[4096], ua[64], auth[64];
-	const char *compat[] = { "X-Trace:  a b \t", "ACCEPT:*/*" };
 	size_t n;
 
 	snprintf(ua, sizeof(ua), "qget/%s", qget_version_str());
@@ -73,24 +72,6 @@ main(void)
 	    sizeof(store), "GET", "h", "/", in, 3) == 0 &&
 	    qget__h3_request_fields(f, 4, store, sizeof(store), "GET", "h",
 	    "/", NULL, 0) == 0);
-
-	/* The tool's entry, until its own HTTP/3 client goes. */
-	{
-		struct qget__h3_field g[H3_MAX_FIELDS];
-
-		n = h3_request_fields(g, store, sizeof(store), "HEAD", "::1",
-		    "4433", "/", compat, 2);
-		CHECK("compat: -H strings split, trimmed and lowercased",
-		    n == 7 && is(&g[0], ":method", "HEAD") &&
-		    is(&g[2], ":authority", "[::1]:4433") &&
-		    is(&g[5], "x-trace", "a b") && is(&g[6], "accept", "*/*"));
-		CHECK("compat: a header without a colon gives 0",
-		    h3_request_fields(g, store, sizeof(store), "GET", "h",
-		    "443", "/", (const char *[]){ "nocolon" }, 1) == 0);
-		CHECK("compat: too many headers give 0",
-		    h3_request_fields(g, store, sizeof(store), "GET", "h",
-		    "443", "/", compat, H3_COMPAT_MAX_HEADERS + 1) == 0);
-	}
 
 	CHECK("names: H3_NO_ERROR", strcmp(qget__h3_error_name(0x100),
 	    "H3_NO_ERROR") == 0);
