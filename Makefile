@@ -1,6 +1,6 @@
 # qget: make (build), make demo, make test, make test-asan, make install,
 # make abi-check.
-# OpenSSL >= 3.5 is found or built by scripts/openssl-dep.sh (see README),
+# OpenSSL >= 3.5 is found or built by scripts/openssl-dep.sh (see docs/building.md),
 # nghttp3 >= 1.0 (HTTP/3 in libqget and qget-serve) by scripts/nghttp3-dep.sh.
 
 PREFIX ?= /usr/local

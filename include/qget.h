@@ -227,8 +227,10 @@ typedef struct qget_conn qget_conn;
 
 /*
  * Resolves `host` (a name or an IP literal; IPv6 literals without brackets)
- * and `port` (a number or a service name), then tries each address in turn
- * until one completes a QUIC handshake: non-blocking UDP socket, datagram
+ * and `port` (a number or a service name), then races the addresses as
+ * qget_config_set_attempt_delay() says (RFC 8305's happy eyeballs) until
+ * one completes a QUIC handshake and passes every check; each attempt:
+ * non-blocking UDP socket, datagram
  * BIO, SNI and host name verification (for an IP literal the IP SAN is
  * verified and no SNI is sent), ALPN, the initial peer address, SSL_connect.
  * `cfg` is copied; it may be freed afterwards.
@@ -241,8 +243,10 @@ typedef struct qget_conn qget_conn;
  *   QGET_E_ALPN      the server selected none of our protocols
  *   QGET_E_TIMEOUT   connect timeout or time limit reached
  *   QGET_E_NOMEM, QGET_E_FAILURE
- * Failures of all addresses but the last are reported through the log
- * callback; `err` describes the last one.
+ * Failures of the other attempts are reported through the log callback;
+ * `err` describes the first certificate or ALPN failure if there was one
+ * (a server that is not the one asked for matters more than a silent
+ * address), else the last failure.
  */
 QGET_API qget_status qget_conn_open(qget_conn **out, const char *host,
     const char *port, const qget_config *cfg, qget_error *err);

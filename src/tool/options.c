@@ -132,7 +132,7 @@ tool_usage(FILE *f)
 "      --progress=yes|no    the progress meter on a terminal (default yes;\n"
 "                           never with -s or when stderr is not a tty)\n"
 "  -w, --write-out json     after the transfer, print one JSON object with\n"
-"                           its statistics (see the README for the fields)\n"
+"                           its statistics (see qget(1) for the fields)\n"
 "      --stats FILE         write that JSON object to FILE, not stdout\n"
 "  -v, --verbose            describe the connection on stderr\n"
 "  -s, --silent             print nothing but errors on stderr\n"

@@ -70,7 +70,7 @@ attempt() {
 #
 # Under loss, OpenSSL 3.5's QUIC server now and then fails on its own: it
 # closes the connection with INTERNAL_ERROR "internal error (txp generate)"
-# (see the README's limits).  Only when qget-serve's own log shows that
+# (see docs/limits.md).  Only when qget-serve's own log shows that
 # close (its -v line for the connection: closed locally, transport error
 # 0x1, that reason) during the attempt is the transfer tried once more
 # (tests/lib.sh, retry_ok: one retry per scenario, two per run of this
@@ -81,7 +81,7 @@ attempt() {
 # lost MAX_STREAM_DATA again when the packet carried no data of that
 # stream, which a download's stream never does after its request; when the
 # last few are all lost, the server uses up its credit and waits for ever
-# (see tests/tools/qlog-msd-stall.py and the README's limits).  Only when
+# (see tests/tools/qlog-msd-stall.py and docs/limits.md).  Only when
 # the qlog OpenSSL itself wrote for that attempt (QLOGDIR) shows exactly
 # that, and qget failed cleanly at -m (exit 9, no partial file), is the
 # transfer tried once more.  Any other failure counts as it is.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Not part of the test suite (tests/run runs tests/integration only).
 #
-# Does OpenSSL 3.5's QUIC server fail on its own under loss, as the
-# README's limits say (a close with INTERNAL_ERROR "internal error (txp
+# Does OpenSSL 3.5's QUIC server fail on its own under loss, as
+# docs/limits.md says (a close with INTERNAL_ERROR "internal error (txp
 # generate)", or a stall mid-stream)?  This downloads 10 MiB through
 # qget-netsim at the settings of 60-netsim.sh's "loss 10%" scenario
 # (--loss 10 --seed 42 --duration 120; qget -m 60 -o FILE) from a server
