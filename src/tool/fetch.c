@@ -379,6 +379,8 @@ jobs_fail_all(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 		if (j->failed || ss[i].exit_code != -1)
 			continue;
 		ss[i].exit_code = tool_exit_code(rv);
+		snprintf(ss[i].error, sizeof(ss[i].error), "%s",
+		    r->stats->error);
 		if (j->out_open)
 			out_abort(&j->out);
 		job_clear(r, j, &ss[i]);
@@ -584,8 +586,11 @@ tool_fetch(const struct tool_opts *o)
 	if ((rv = qget_conn_open(&conn, o->host, o->port, cfg, &err)) !=
 	    QGET_OK) {
 		rv = tool_report(&stats, &meter, rv, qget_error_str(&err));
-		for (i = 0; i < njobs; i++)
+		for (i = 0; i < njobs; i++) {
 			ss[i].exit_code = tool_exit_code(rv);
+			snprintf(ss[i].error, sizeof(ss[i].error), "%s",
+			    stats.error);
+		}
 		goto out;
 	}
 	describe_conn(o, conn);

@@ -175,6 +175,9 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["exit_code"] == 5 and "certificate" in d["error"], d
 assert d["alpn"] is None and d["time_first_byte"] is None, d
+# Each path says why it failed, not only that it did.
+s = d["streams"][0]
+assert s["exit_code"] == 5 and s["error"] == d["error"], s
 ' "$T/stats.json"; then
 	pass "-w json --stats: a failure is reported in the file, nothing on stdout"
 else
