@@ -36,10 +36,14 @@
  *
  * Per request one line on stdout:
  *   req N METHOD PATH status=S version=V body=B info_body=B cl=L
- *       outcome=NAME code=C events=E,... detail=TEXT
+ *       outcome=NAME code=C events=E,... read_end=NAME detail=TEXT
  * (cl: the content-length field, "-" when none; code: the error code or
  * "-"; events: QGET_EV_* names in the order seen, repeated DATA counted
- * once), then "conn alpn=A goaway=0|1 poll=NAME close=NAME".  Exit code:
+ * once, and ours: SEND-FAILED, CANCELLED, WAIT-HEAD; read_end: what the
+ * last qget_request_read() returned, read to the end also after a
+ * failure, "-" when not read), then "conn alpn=A goaway=0|1 poll=NAME
+ * poll_after=NAME close=NAME" (poll_after: one more qget_conn_poll(),
+ * timeout 0, after the requests are done).  Exit code:
  * qget_status_exit_code() of the worst outcome (a cancelled request that
  * reports E_INTERRUPTED counts as a success, anything else it reports as
  * a failure).
@@ -70,6 +74,10 @@ struct item {
 	int sent, done, cancel_me, cancelled;
 	qget_status st;
 	qget_error err;
+	/* what qget_request_read() said last: after the end it must agree
+	 * with the outcome (0 bytes and OK only for a complete response) */
+	qget_status read_end;
+	int read_done;
 	/* the request body */
 	int body_kind;          /* 0 none, 1 buffer, 2 fd, 3 callback */
 	unsigned char *bbuf;
@@ -211,6 +219,8 @@ item_read(struct item *it, int all)
 	do {
 		st = qget_request_read(it->r, rbuf, o.chunk, &n, &e);
 		if (st != QGET_OK) {
+			it->read_end = st;
+			it->read_done = 1;
 			item_end(it);
 			if (it->st == QGET_OK) {
 				/* read failed yet the request says OK */
@@ -220,12 +230,32 @@ item_read(struct item *it, int all)
 			return;
 		}
 		if (n == 0) {
+			it->read_end = QGET_OK;
+			it->read_done = 1;
 			item_end(it);
 			return;
 		}
 		if (out_write(it, rbuf, n) != 0)
 			return;
 	} while (all);
+}
+
+/* The request is over without a complete response: reading it must
+ * return what was buffered, then its failure, and never block. */
+static void
+item_drain(struct item *it)
+{
+	qget_status st;
+	size_t n;
+	int i;
+
+	for (i = 0; i < 100000 && !it->read_done; i++) {
+		st = qget_request_read(it->r, rbuf, o.chunk, &n, NULL);
+		if (st != QGET_OK || n == 0) {
+			it->read_end = st;
+			it->read_done = 1;
+		}
+	}
 }
 
 static long
@@ -348,8 +378,10 @@ run_poll(qget_conn *c, struct item *items, size_t n, int *goaway,
 		if (st != QGET_OK) {
 			/* The connection failed: so did every open request. */
 			for (i = 0; i < n; i++)
-				if (items[i].sent && !items[i].done)
+				if (items[i].sent && !items[i].done) {
 					item_end(&items[i]);
+					item_drain(&items[i]);
+				}
 			for (i = 0; i < n; i++)
 				if (!items[i].sent)
 					item_fail(&items[i], st,
@@ -385,14 +417,17 @@ run_poll(qget_conn *c, struct item *items, size_t n, int *goaway,
 				it->cancelled = 1;
 				ev_add(it, 0, "CANCELLED");
 				item_end(it);
+				item_drain(it);
 				continue;
 			}
 			if (evs[j].what & QGET_EV_END)
 				item_read(it, 1);
 			else if (evs[j].what & QGET_EV_DATA)
 				item_read(it, 0);
-			if (evs[j].what & (QGET_EV_DONE & ~QGET_EV_END))
+			if (evs[j].what & (QGET_EV_DONE & ~QGET_EV_END)) {
 				item_end(it);
+				item_drain(it);
+			}
 		}
 	}
 	return st;
@@ -416,6 +451,7 @@ run_blocking(qget_conn *c, struct item *items, size_t n)
 		if (st != QGET_OK) {
 			items[i].done = 1;
 			items[i].st = st;
+			item_drain(&items[i]);
 			continue;
 		}
 		item_read(&items[i], 1);
@@ -455,7 +491,8 @@ print_item(size_t i, const struct item *it)
 		printf(" code=0x%" PRIx64, it->err.code);
 	else
 		printf(" code=-");
-	printf(" events=%s detail=", it->events[0] != '\0' ? it->events :
+	printf(" events=%s read_end=%s detail=", it->events[0] != '\0' ?
+	    it->events : "-", it->read_done ? qget_status_name(it->read_end) :
 	    "-");
 	esc(stdout, it->err.detail, strlen(it->err.detail));
 	printf("\n");
@@ -756,7 +793,9 @@ main(int argc, char **argv)
 	qget_conn *c = NULL;
 	qget_conn_info ci;
 	qget_error cerr = { 0 }, closeerr = { 0 };
-	qget_status pst = QGET_OK, cst = QGET_OK;
+	qget_status pst = QGET_OK, cst = QGET_OK, ast = QGET_OK;
+	qget_event aev[8];
+	size_t ak;
 	struct item *items = NULL;
 	const char *mode;
 	size_t n = 0, i;
@@ -906,9 +945,12 @@ close:
 	ci.size = sizeof(ci);
 	if (qget_conn_get_info(c, &ci) != QGET_OK)
 		ci.alpn = "?";
+	/* Once more, not waiting: a connection that failed says so again. */
+	ast = qget_conn_poll(c, aev, sizeof(aev) / sizeof(aev[0]), &ak, 0,
+	    NULL);
 	if (strcmp(mode, "validate") != 0) {
-		printf("conn alpn=%s goaway=%d poll=%s", ci.alpn, goaway,
-		    qget_status_name(pst));
+		printf("conn alpn=%s goaway=%d poll=%s poll_after=%s", ci.alpn,
+		    goaway, qget_status_name(pst), qget_status_name(ast));
 		fflush(stdout);
 	}
 	cst = qget_conn_close_ex(c, 0, qget_conn_app_no_error(c), 0,
