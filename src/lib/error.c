@@ -200,6 +200,16 @@ qget__ssl_fail(qget_conn *c, SSL *s, const char *op, qget_error *err)
 			rv = stream_reset(err, op, "STOP_SENDING sent", code);
 			goto out;
 		}
+		/* OpenSSL answers a peer's STOP_SENDING with RESET_STREAM
+		 * itself and reports our side as reset locally.  qget's own
+		 * resets conclude the stream first, so a write never gets
+		 * here after one: this reset is the peer's doing. */
+		if (SSL_get_stream_write_state(s) ==
+		    SSL_STREAM_STATE_RESET_LOCAL) {
+			SSL_get_stream_write_error_code(s, &code);
+			rv = stream_reset(err, op, "STOP_SENDING sent", code);
+			goto out;
+		}
 	}
 
 	/* Only a handshake that is failing can fail for its certificate: a
