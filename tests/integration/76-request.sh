@@ -9,9 +9,11 @@
 # servers we did not write, OpenSSL's HTTP/3 demo server and its
 # hq-interop server.  The program prints one line per request:
 #   req N METHOD PATH status=S version=V body=B info_body=B cl=L
-#       outcome=NAME code=C events=E,... detail=TEXT
-# then "conn alpn=A goaway=0|1 poll=NAME close=NAME"; its exit code is
-# that of the worst outcome.
+#       outcome=NAME code=C events=E,... read_end=NAME detail=TEXT
+# then "conn alpn=A goaway=0|1 poll=NAME poll_after=NAME close=NAME"; its
+# exit code is that of the worst outcome (tests/prog/request.c says
+# more).  Every run is also checked for a read after the end that
+# disagrees with the request's outcome (reads_agree).
 . "$(dirname "$0")/../lib.sh"
 
 P=$top/$BUILD/tests/prog/request
