@@ -668,8 +668,10 @@ finish(qget_request *r)
 	qget__req_end(r);
 }
 
-static void
-h3_readable(qget_request *r)
+/* One read of the request's stream into nghttp3.  Returns 1 when it
+ * read bytes and the request goes on, 0 otherwise. */
+static int
+read_once(qget_request *r)
 {
 	qget_conn *c = r->conn;
 	struct h3 *h = h3_of(c);
@@ -682,10 +684,9 @@ h3_readable(qget_request *r)
 	size_t room, n;
 	int fin;
 
-	if (h == NULL || h->broken || q == NULL || q->released)
-		return;
-	if ((room = qget__req_room(r)) == 0)
-		return;
+	if (h == NULL || h->broken || q == NULL || q->released ||
+	    (room = qget__req_room(r)) == 0)
+		return 0;
 	if (room > http->scratch_cap)
 		room = http->scratch_cap;
 	memset(&err, 0, sizeof(err));
@@ -697,15 +698,15 @@ h3_readable(qget_request *r)
 		qget__req_fail(r, err.code == H3_REQUEST_REJECTED ?
 		    QGET_E_REFUSED : QGET_E_STREAM_RESET, err.code, 1,
 		    "stream reset by the server with %s", ctext);
-		return;
+		return 0;
 	}
 	if (rv != QGET_OK) {
 		qget__req_fail(r, rv, err.code, err.has_code, "%s",
 		    qget_error_str(&err));
-		return;
+		return 0;
 	}
 	if (n == 0 && !fin)
-		return;
+		return 0;
 	h->depth++;
 	nr = read_stream(h->conn, q->id, http->scratch, n, fin);
 	h->depth--;
@@ -723,20 +724,34 @@ h3_readable(qget_request *r)
 		/* In case it had failed before: closed either way. */
 		h3_release(r, 1);
 		settle(h);
-		return;
+		return 0;
 	}
 	if (nr < 0) {
 		fatal(h, (int)nr, "error in the server's data");
-		return;
+		return 0;
 	}
 	settle(h);
 	if (h->broken || q->released || r->failed != QGET_OK)
-		return;
-	if (q->end_stream)
+		return 0;
+	if (q->end_stream) {
 		finish(r);
-	else if (fin)
+		return 0;
+	}
+	if (fin) {
 		qget__req_fail(r, QGET_E_TRUNCATED, 0, 0, "response "
 		    "truncated: the stream ended before the response did");
+		return 0;
+	}
+	return 1;
+}
+
+/* Reads what is there, while the request's buffer has room: a few reads
+ * per round, so that one busy request does not starve the others. */
+static void
+h3_readable(qget_request *r)
+{
+	for (int i = 0; i < 8 && read_once(r); i++)
+		;
 }
 
 /* ---- writing ------------------------------------------------------------ */
