@@ -785,19 +785,23 @@ write_failed(struct h3 *h, qget_request *r, qget_status rv,
 	struct h3req *q = r->drv;
 	char ctext[64];
 
-	if (rv == QGET_E_STREAM_RESET && err->has_code &&
-	    err->code == NGHTTP3_H3_NO_ERROR) {
-		/* RFC 9114, 4.1: the server needs no more of the request
-		 * and answers anyway; the response stays. */
+	if (rv == QGET_E_STREAM_RESET) {
+		/*
+		 * STOP_SENDING: the server wants no more of the request,
+		 * and may answer anyway (a 413 before the whole upload);
+		 * RFC 9114, 4.1 forbids dropping a complete response for
+		 * it.  Whether it answers, or resets its side too, the
+		 * response's stream tells.  The body is over: the request
+		 * layer stops waiting to send it.
+		 */
+		qget__h3_code_text(ctext, sizeof(ctext), err->code);
+		qget__log(&h->c->cfg, "%s: the server stopped reading the "
+		    "request (stream %" PRId64 ") with %s", r->path, q->id,
+		    ctext);
 		if (!h->broken)
 			nghttp3_conn_shutdown_stream_write(h->conn, q->id);
-		return;
-	}
-	if (rv == QGET_E_STREAM_RESET) {
-		qget__h3_code_text(ctext, sizeof(ctext), err->code);
-		qget__req_fail(r, err->code == H3_REQUEST_REJECTED ?
-		    QGET_E_REFUSED : QGET_E_STREAM_RESET, err->code, 1,
-		    "the server stopped reading the request with %s", ctext);
+		r->body_eof = 1;
+		r->stage_len = 0;
 		return;
 	}
 	qget__req_fail(r, rv, err->code, err->has_code, "%s",
