@@ -28,6 +28,14 @@ head -c 100000 /dev/urandom >"$R/ok.bin"
 head -c 100000 /dev/urandom >"$R/bad/k100"
 printf '404 Not Found\n' >"$T/404.body"
 
+# Under make test-valgrind (QGET_VALGRIND=1) the program runs under
+# memcheck, as lib.sh runs qget: an error is exit 99.
+PRUN=("$P")
+if [ -n "${QGET_VALGRIND:-}" ]; then
+	PRUN=(valgrind -q --error-exitcode=99 --leak-check=full
+		--errors-for-leak-kinds=definite,indirect "$P")
+fi
+
 if [ ! -x "$P" ]; then
 	fail "request: the test program" "$P was not built"
 	exit 1
@@ -36,7 +44,7 @@ fi
 # rq ARGS...: one run of the program (120 s at most: exit 124 means it
 # hung); stdout in $T/out, stderr in $T/err, exit code in RC.
 rq() {
-	timeout 120 "$P" "$@" >"$T/out" 2>"$T/err"
+	timeout 120 "${PRUN[@]}" "$@" >"$T/out" 2>"$T/err"
 	RC=$?
 	reads_agree "$@"
 }
@@ -282,23 +290,23 @@ fi
 
 # ---- qget_fetch -------------------------------------------------------------
 u=https://localhost:$MAIN
-timeout 120 "$P" "${CA[@]}" fetch "$u/k100" >"$T/out" 2>"$T/err"
+timeout 120 "${PRUN[@]}" "${CA[@]}" fetch "$u/k100" >"$T/out" 2>"$T/err"
 RC=$?
 expect "request fetch: $u/k100: exit 0" 0 \
 	'^result outcome=OK http_status=200 version=HTTP/3 alpn=h3 peer=127\.0\.0\.1:[0-9]+ body=100000 connect_le_total=1 '
 same "request fetch: byte-exact to the fd" "$R/k100" "$T/out"
-timeout 120 "$P" "${CA[@]}" --cb fetch "$u/m3" >"$T/out" 2>"$T/err"
+timeout 120 "${PRUN[@]}" "${CA[@]}" --cb fetch "$u/m3" >"$T/out" 2>"$T/err"
 RC=$?
 expect "request fetch: through a write callback, 3 MB: exit 0" 0 '^result outcome=OK http_status=200 .* body=3000000 '
 same "request fetch: through a write callback: byte-exact" "$R/m3" "$T/out"
-timeout 120 "$P" "${CA[@]}" fetch "$u/missing" >"$T/out" 2>"$T/err"
+timeout 120 "${PRUN[@]}" "${CA[@]}" fetch "$u/missing" >"$T/out" 2>"$T/err"
 RC=$?
 expect "request fetch: 404 is no failure (exit 0, http_status 404)" 0 '^result outcome=OK http_status=404 '
-timeout 120 "$P" --cafile "$CERTS/rogue-ca.pem" fetch "$u/k100" >"$T/out" 2>"$T/err"
+timeout 120 "${PRUN[@]}" --cafile "$CERTS/rogue-ca.pem" fetch "$u/k100" >"$T/out" 2>"$T/err"
 RC=$?
 expect "request fetch: an untrusted server: E_VERIFY, exit 5" 5 '^result outcome=E_VERIFY '
 if [ ! -s "$T/out" ]; then pass "request fetch: untrusted: no body"; else fail "request fetch: untrusted: no body" "$(stat -c %s "$T/out") bytes"; fi
-timeout 120 "$P" "${CA[@]}" fetch "ftp://localhost:$MAIN/k100" >"$T/out" 2>"$T/err"
+timeout 120 "${PRUN[@]}" "${CA[@]}" fetch "ftp://localhost:$MAIN/k100" >"$T/out" 2>"$T/err"
 RC=$?
 expect "request fetch: a URL it cannot take: E_USAGE, exit 2" 2 '^result outcome=E_USAGE '
 
@@ -502,7 +510,11 @@ for a in h3 http/1.0 hq-interop; do
 	fi
 	if serve stall --stall-after 1000 -v; then
 		odir stall
-		rq "${CA[@]}" --alpn "$a" --out "$O" --max-time 1500 localhost "$PORT" get /k100 /one
+		# (valgrind's handshake alone can take more than 1.5 s)
+		mt=1500
+		[ -n "${QGET_VALGRIND:-}" ] && mt=10000
+		rq "${CA[@]}" --alpn "$a" --out "$O" --max-time "$mt" \
+			localhost "$PORT" get /k100 /one
 		expect "$t time limit (a stalled body): exit 9" 9
 		req_is "$t time limit: E_TIMEOUT" 0 '^req 0 GET /k100 .*outcome=E_TIMEOUT '
 		out_has "$t time limit: qget_conn_poll returns it" '^conn alpn=[^ ]+ goaway=0 poll=E_TIMEOUT poll_after=E_TIMEOUT '
@@ -650,14 +662,14 @@ demo_cases() {
 		fi
 	done
 	# One request per connection: a new connection for qget_fetch().
-	timeout 120 "$P" "${CA[@]}" fetch "https://localhost:$DEMO_PORT/m3" >"$T/out" 2>"$T/err"
+	timeout 120 "${PRUN[@]}" "${CA[@]}" fetch "https://localhost:$DEMO_PORT/m3" >"$T/out" 2>"$T/err"
 	RC=$?
 	if [ "$RC" -ne 0 ] && ! kill -0 "$DEMO_PID" 2>/dev/null &&
 		tail -n +"$DEMO_FROM" "$T/demo.log" | grep -qE "$DEMO_FAULT_RE"; then
 		stop "$DEMO_PID" any
 		if retry_ok "$t: fetch" "exit $RC; the demo server exited, its log: $(tail -n +"$DEMO_FROM" "$T/demo.log" | grep -m 1 -oE "$DEMO_FAULT_RE")" &&
 			demo_start; then
-			timeout 120 "$P" "${CA[@]}" fetch "https://localhost:$DEMO_PORT/m3" >"$T/out" 2>"$T/err"
+			timeout 120 "${PRUN[@]}" "${CA[@]}" fetch "https://localhost:$DEMO_PORT/m3" >"$T/out" 2>"$T/err"
 			RC=$?
 		fi
 	fi
