@@ -552,8 +552,9 @@ typedef struct qget_request qget_request;
 				  blocking, then read returns 0 */
 #define QGET_EV_RESET    0x08u /* the server reset the request's stream:
 				  qget_request_status() has the code */
-#define QGET_EV_REFUSED  0x10u /* the server did not process it (GOAWAY,
-				  H3_REQUEST_REJECTED): QGET_E_REFUSED */
+#define QGET_EV_REFUSED  0x10u /* the server did not process it (past
+				  its GOAWAY, or H3_REQUEST_REJECTED before
+				  any response): QGET_E_REFUSED */
 #define QGET_EV_FAILED   0x20u /* any other failure of this request:
 				  qget_request_status() says which */
 #define QGET_EV_GOAWAY   0x40u /* connection event (req NULL): the server

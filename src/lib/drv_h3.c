@@ -695,7 +695,11 @@ read_once(qget_request *r)
 	if (rv == QGET_E_STREAM_RESET) {
 		qget__h3_code_text(ctext, sizeof(ctext), err.code);
 		q->reset_code = NGHTTP3_H3_REQUEST_CANCELLED;
-		qget__req_fail(r, err.code == H3_REQUEST_REJECTED ?
+		/* RFC 9114, 4.1.1: REQUEST_REJECTED says the server did
+		 * not process the request, which is only believable before
+		 * any of its response: after that, it is a reset. */
+		qget__req_fail(r, err.code == H3_REQUEST_REJECTED &&
+		    !r->head_done && r->body_received == 0 && r->nrfields == 0 ?
 		    QGET_E_REFUSED : QGET_E_STREAM_RESET, err.code, 1,
 		    "stream reset by the server with %s", ctext);
 		return 0;
@@ -800,8 +804,7 @@ write_failed(struct h3 *h, qget_request *r, qget_status rv,
 		    ctext);
 		if (!h->broken)
 			nghttp3_conn_shutdown_stream_write(h->conn, q->id);
-		r->body_eof = 1;
-		r->stage_len = 0;
+		r->body_stopped = 1;
 		return;
 	}
 	qget__req_fail(r, rv, err->code, err->has_code, "%s",

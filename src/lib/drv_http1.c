@@ -19,7 +19,6 @@ struct h1 {
 	struct http1_resp *resp;  /* http/1.0 only; freed once released */
 	char *out;                /* the request head not yet on the wire */
 	size_t out_len, out_off;
-	int body_stopped;         /* the server does not want the rest */
 	int released;
 	int reset_sent;
 };
@@ -154,7 +153,7 @@ start_hq(qget_request *r, qget_error *err)
  * request's.  A server that stops our body (STOP_SENDING) may still
  * answer: the response decides. */
 static qget_status
-write_failed(qget_request *r, struct h1 *d, qget_status rv, qget_error *err)
+write_failed(qget_request *r, qget_status rv, qget_error *err)
 {
 	switch (rv) {
 	case QGET_E_CONN_CLOSED:
@@ -164,7 +163,7 @@ write_failed(qget_request *r, struct h1 *d, qget_status rv, qget_error *err)
 	case QGET_E_NOMEM:
 		return rv;
 	case QGET_E_STREAM_RESET:
-		d->body_stopped = 1;
+		r->body_stopped = 1;
 		qget__error_clear(err);
 		return QGET_OK;
 	default:
@@ -187,7 +186,7 @@ flush_one(qget_request *r, struct h1 *d, qget_error *err)
 	while (d->out_off < d->out_len) {
 		if ((rv = qget__stream_write_some(r->st, d->out + d->out_off,
 		    d->out_len - d->out_off, &w, err)) != QGET_OK)
-			return write_failed(r, d, rv, err);
+			return write_failed(r, rv, err);
 		if (w == 0)
 			return QGET_OK;
 		d->out_off += w;
@@ -196,20 +195,20 @@ flush_one(qget_request *r, struct h1 *d, qget_error *err)
 		free(d->out);
 		d->out = NULL;
 	}
-	while (!d->body_stopped && !r->st->concluded) {
+	while (!r->body_stopped && !r->st->concluded) {
 		if (qget__req_body_peek(r, 65536, &p, &n, &eof) != 0)
 			return QGET_OK; /* the request failed */
 		if (n > 0) {
 			if ((rv = qget__stream_write_some(r->st, p, n, &w,
 			    err)) != QGET_OK)
-				return write_failed(r, d, rv, err);
+				return write_failed(r, rv, err);
 			qget__req_body_consume(r, w);
 			if (w < n)
 				return QGET_OK;
 		}
 		if (eof) {
 			if ((rv = qget__stream_conclude(r->st, err)) != QGET_OK)
-				return write_failed(r, d, rv, err);
+				return write_failed(r, rv, err);
 			break;
 		}
 		if (n == 0)

@@ -70,6 +70,8 @@ struct qget_request {
 	unsigned char *stage;       /* body bytes read from the source ... */
 	size_t stage_off, stage_len; /* ... and not yet on the stream */
 	int body_eof;               /* the source is exhausted */
+	int body_stopped;           /* the server stopped reading it
+				       (STOP_SENDING): no more is sent */
 	uint64_t body_sent;
 
 	qget_stream *st;

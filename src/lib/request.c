@@ -724,7 +724,8 @@ static int
 body_pending(const qget_request *r)
 {
 	return r->body_kind != QGET__BODY_NONE && r->st != NULL &&
-	    !is_over(r) && !(r->body_eof && r->stage_len == 0) &&
+	    !is_over(r) && !r->body_stopped &&
+	    !(r->body_eof && r->stage_len == 0) &&
 	    !(r->body_kind == QGET__BODY_BUF && r->body_sent == r->body_len);
 }
 
