@@ -665,10 +665,12 @@ QGET_API qget_status qget_request_status(const qget_request *r,
 
 /*
  * Cancels the request alone: its stream is reset (HTTP/3:
- * H3_REQUEST_CANCELLED, otherwise QGET_APP_ERROR) and reading is stopped
- * (STOP_SENDING); other requests are not touched.  Its status becomes
- * QGET_E_INTERRUPTED ("cancelled").  Cancelling an ended request does
- * nothing.
+ * H3_REQUEST_CANCELLED, otherwise QGET_APP_ERROR), nothing more of it is
+ * read, and when it is freed the server is told to stop sending
+ * (STOP_SENDING: OpenSSL 3.5 sends it when a stream is freed, and has no
+ * call to send it earlier); other requests are not touched.  Its status
+ * becomes QGET_E_INTERRUPTED ("cancelled").  Cancelling an ended request
+ * does nothing.
  */
 QGET_API void qget_request_cancel(qget_request *r);
 
