@@ -618,10 +618,14 @@ QGET_API qget_status qget_request_set_body_cb(qget_request *r,
  * Sends the request: opens its stream when the server's stream limit
  * allows, now or in a later qget_conn_poll() (requests go out in the
  * order they were sent), and writes the head and the body as flow
- * control allows.  Does not block.  After this the request can only be
- * polled, read, cancelled and freed.  Errors: QGET_E_USAGE (sent twice;
- * a method, header or body the protocol cannot carry), QGET_E_NOMEM,
- * QGET_E_REFUSED (after the server's GOAWAY), the connection's failure.
+ * control allows.  Does not block, and reads nothing: what the server
+ * sent is reported by qget_conn_poll() and qget_request_read(), in order
+ * (a connection that closed after answering earlier requests fails this
+ * one there, not here).  After this the request can only be polled,
+ * read, cancelled and freed.  Errors: QGET_E_USAGE (sent twice; a
+ * method, header or body the protocol cannot carry), QGET_E_NOMEM,
+ * QGET_E_REFUSED (after the server's GOAWAY was read), the connection's
+ * failure when one is already known.
  */
 QGET_API qget_status qget_request_send(qget_request *r, qget_error *err);
 

@@ -642,7 +642,10 @@ conn_failed(qget_conn *c, qget_status st, const qget_error *err)
 
 	if (h->fatal == QGET_OK) {
 		h->fatal = st;
-		h->fatal_err = *err;
+		if (err != NULL)
+			h->fatal_err = *err;
+		else
+			memset(&h->fatal_err, 0, sizeof(h->fatal_err));
 		h->fatal_err.status = st;
 	}
 	for (qget_request *r = h->head; r != NULL; r = r->next)
@@ -729,6 +732,37 @@ body_pending(const qget_request *r)
 	    !(r->body_kind == QGET__BODY_BUF && r->body_sent == r->body_len);
 }
 
+/* Is the connection closing or closed?  (SSL_get_conn_close_info()
+ * writes its answer: it needs a real buffer even for a yes or no.) */
+static int
+conn_gone(qget_conn *c)
+{
+	SSL_CONN_CLOSE_INFO ci;
+
+	return SSL_get_conn_close_info(c->ssl, &ci, sizeof(ci));
+}
+
+/*
+ * Opens the streams of queued requests and writes what is pending.  When
+ * that fails because the connection is gone, it is not the failure to
+ * report yet: the server may have answered in full before it closed, and
+ * the loop reads the streams before it looks at the connection's end.
+ */
+static qget_status
+send_pending(qget_conn *c, qget_error *err)
+{
+	qget_status rv;
+
+	if ((rv = open_queued(c, err)) == QGET_OK)
+		rv = c->http->drv->flush(c, err);
+	if (rv != QGET_OK && rv != QGET_E_NOMEM && conn_gone(c)) {
+		ERR_clear_error();
+		qget__error_clear(err);
+		rv = QGET_OK;
+	}
+	return rv;
+}
+
 /*
  * One round: opens and writes what it can, waits (until deadline_us, 0:
  * the connection's own limits only; nowait: not at all) for something to
@@ -752,8 +786,7 @@ drive(qget_conn *c, uint64_t deadline_us, int nowait, int *timed_out,
 	*timed_out = 0;
 	if (h->fatal != QGET_OK)
 		return fatal_status(c, err);
-	if ((rv = open_queued(c, err)) != QGET_OK ||
-	    (rv = h->drv->flush(c, err)) != QGET_OK)
+	if ((rv = send_pending(c, err)) != QGET_OK)
 		goto conn_fail;
 	if (h->fatal != QGET_OK)
 		return fatal_status(c, err);
@@ -871,8 +904,7 @@ drive(qget_conn *c, uint64_t deadline_us, int nowait, int *timed_out,
 		rv = fatal_status(c, err);
 		goto out;
 	}
-	if ((rv = open_queued(c, err)) != QGET_OK ||
-	    (rv = h->drv->flush(c, err)) != QGET_OK)
+	if ((rv = send_pending(c, err)) != QGET_OK)
 		goto conn_fail;
 	rv = h->fatal != QGET_OK ? fatal_status(c, err) : QGET_OK;
 	goto out;
@@ -893,8 +925,11 @@ qget_request_send(qget_request *r, qget_error *err)
 {
 	struct qget__http *h;
 	qget_status rv;
-	int timed_out;
+	qget_error lerr;
 
+	/* Drivers and the loop always have somewhere to write. */
+	if (err == NULL)
+		err = &lerr;
 	qget__error_clear(err);
 	if (r == NULL || r->conn == NULL)
 		return qget__fail(err, QGET_E_USAGE, "send: bad arguments");
@@ -916,9 +951,15 @@ qget_request_send(qget_request *r, qget_error *err)
 	}
 	r->state = QGET__R_QUEUED;
 	r->t_send = qget__now_us();
-	/* Start it now when there is credit, without waiting for any. */
-	if ((rv = drive(r->conn, 0, 1, &timed_out, err)) != QGET_OK)
+	/* Start it now when there is credit, without waiting for any, and
+	 * without reading: what arrives is for qget_conn_poll() and
+	 * qget_request_read() to report, in order. */
+	if ((rv = send_pending(r->conn, err)) != QGET_OK) {
+		conn_failed(r->conn, rv, err);
 		return rv;
+	}
+	if (h->fatal != QGET_OK)
+		return fatal_status(r->conn, err);
 	return QGET_OK;
 }
 
@@ -930,7 +971,11 @@ qget_conn_poll(qget_conn *c, qget_event *evs, size_t cap, size_t *n,
 	uint64_t deadline = 0;
 	qget_status rv;
 	int timed_out = 0, waited = 0;
+	qget_error lerr;
 
+	/* Drivers and the loop always have somewhere to write. */
+	if (err == NULL)
+		err = &lerr;
 	qget__error_clear(err);
 	if (n != NULL)
 		*n = 0;
@@ -1030,7 +1075,11 @@ qget_request_read(qget_request *r, void *buf, size_t cap, size_t *nread,
 {
 	qget_status rv;
 	size_t n;
+	qget_error lerr;
 
+	/* Drivers and the loop always have somewhere to write. */
+	if (err == NULL)
+		err = &lerr;
 	qget__error_clear(err);
 	if (nread != NULL)
 		*nread = 0;
@@ -1063,7 +1112,11 @@ qget_status
 qget_request_wait_head(qget_request *r, qget_error *err)
 {
 	qget_status rv;
+	qget_error lerr;
 
+	/* Drivers and the loop always have somewhere to write. */
+	if (err == NULL)
+		err = &lerr;
 	qget__error_clear(err);
 	if (r == NULL)
 		return qget__fail(err, QGET_E_USAGE, "wait: no request");

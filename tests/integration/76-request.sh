@@ -411,14 +411,17 @@ else
 		fi
 	done
 
-	# HTTP/3: a stream reset with H3_REQUEST_REJECTED is a refusal
-	# (QGET_EV_REFUSED, E_REFUSED: safe to retry), for that request alone.
+	# HTTP/3: H3_REQUEST_REJECTED says the request was not processed
+	# (RFC 9114 4.1.1), but this server sends the response's head first:
+	# processed, so a reset (E_STREAM_RESET, not a refusal that a client
+	# would retry), for that request alone.  Refusals before any response
+	# are the GOAWAY cases below.
 	if serve rej --fault-path /bad/ --reset-after 0 --reset-code 0x10b -v; then
 		odir rej
 		rq "${CA[@]}" --alpn h3 --out "$O" localhost "$PORT" get /bad/k100 /ok.bin
-		expect "request h3 REQUEST_REJECTED: exit 8" 8
-		req_is "request h3 REQUEST_REJECTED: that request: E_REFUSED, the REFUSED event" 0 \
-			'^req 0 GET /bad/k100 .*outcome=E_REFUSED code=0x10b events=(.*,)?REFUSED'
+		expect "request h3 REQUEST_REJECTED after a head: exit 7" 7
+		req_is "request h3 REQUEST_REJECTED after a head: E_STREAM_RESET, the RESET event" 0 \
+			'^req 0 GET /bad/k100 status=200 .*outcome=E_STREAM_RESET code=0x10b events=(.*,)?RESET'
 		req_is "request h3 REQUEST_REJECTED: /ok.bin complete" 1 "^req 1 GET /ok.bin $(ok200 h3 100000)"
 		body "request h3 REQUEST_REJECTED: /ok.bin byte-exact" 1 "$R/ok.bin"
 		stop "$SERVER_PID"
