@@ -782,6 +782,8 @@ QGET_API unsigned long qget_version_num(void);
 QGET_API const char *qget_version_str(void);
 /* The OpenSSL that runs underneath, e.g. "OpenSSL 3.5.7 1 Jul 2026". */
 QGET_API const char *qget_openssl_version_str(void);
+/* The nghttp3 that carries HTTP/3, e.g. "1.15.0". */
+QGET_API const char *qget_nghttp3_version_str(void);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
 #include <stdio.h>
 
+#include <nghttp3/nghttp3.h>
 #include <openssl/crypto.h>
 
 #include "internal.h"
@@ -77,4 +78,10 @@ qget_openssl_version_str(void)
 	/* What actually runs, which may differ from the headers we were
 	 * built against when linked dynamically. */
 	return OpenSSL_version(OPENSSL_VERSION);
+}
+
+const char *
+qget_nghttp3_version_str(void)
+{
+	return nghttp3_version(0)->version_str;
 }

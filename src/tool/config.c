@@ -6,7 +6,7 @@
 
 #include "config.h"
 #include "escape.h"
-#include "fetch.h"
+#include "report.h"
 #include "session.h"
 
 /* The library's lines quote what the peer sent (its close reason, its

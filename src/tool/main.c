@@ -4,8 +4,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <nghttp3/nghttp3.h>
-
 #include "fetch.h"
 #include "options.h"
 
@@ -48,7 +46,7 @@ main(int argc, char **argv)
 	}
 	if (o.version) {
 		printf("qget %s (%s, nghttp3 %s)\n", qget_version_str(),
-		    qget_openssl_version_str(), nghttp3_version(0)->version_str);
+		    qget_openssl_version_str(), qget_nghttp3_version_str());
 		return 0;
 	}
 	install_signals();

@@ -1,0 +1,33 @@
+#ifndef QGET_TOOL_REPORT_H
+#define QGET_TOOL_REPORT_H
+
+#include <signal.h>
+
+#include "options.h"
+
+#include "qget.h"
+
+/* Set by the tool's signal handler: the signal number that asked us to
+ * stop, or 0. */
+extern volatile sig_atomic_t tool_stop_signal;
+
+struct tool_stats;
+struct progress;
+
+/* -v lines on stderr ("* ..."), escaped. */
+void tool_verbose(const struct tool_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Seconds on the monotonic clock. */
+double tool_now(void);
+
+/* The one place that prints a failure, "qget: (N) detail", and keeps it
+ * for -w json.  Returns st. */
+qget_status tool_report(struct tool_stats *stats, struct progress *meter,
+    qget_status st, const char *detail);
+
+/* The exit code for a status: the table's, but 128 + the signal for an
+ * interruption. */
+int tool_exit_code(qget_status st);
+
+#endif
