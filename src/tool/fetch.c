@@ -1,14 +1,11 @@
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
-#include "escape.h"
 #include "fetch.h"
 #include "output.h"
 #include "progress.h"
