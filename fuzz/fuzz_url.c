@@ -62,7 +62,7 @@ check_request(const struct tool_opts *o)
 		    QGET_OK);
 	}
 	ASSERT(c->http->drv->start(r, &err) == QGET_OK);
-	len = qget__h1_pending(r, &req);
+	len = c->http->drv->pending(r, &req);
 	ASSERT(len > 0);
 	/* The request line, Connection, Host, each -H, the empty line. */
 	for (size_t i = 0; i + 1 < len; i++)

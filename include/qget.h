@@ -639,7 +639,9 @@ QGET_API qget_status qget_request_send(qget_request *r, qget_error *err);
  * (QGET_E_CONN_CLOSED, QGET_E_IDLE_TIMEOUT, QGET_E_TIMEOUT for the
  * configured time limit, QGET_E_INTERRUPTED, QGET_E_PROTOCOL for an
  * HTTP/3 connection error); the requests still open have then failed
- * with it.
+ * with it, without an event each.  What ended before the failure comes
+ * first: a call that finds both returns those events (QGET_OK), and the
+ * failure comes with the next call and every later one.
  */
 QGET_API qget_status qget_conn_poll(qget_conn *c, qget_event *evs,
     size_t cap, size_t *n, int timeout_ms, qget_error *err);

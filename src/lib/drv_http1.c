@@ -1,9 +1,7 @@
 /*
- * The request drivers for "http/1.0" (the seed tutorial's: one HTTP/1.0
+ * The request driver for "http/1.0", the seed tutorial's: one HTTP/1.0
  * request per QUIC stream, the response delimited by the stream's FIN
- * unless it says otherwise) and "hq-interop" (HTTP/0.9 as QUIC interop
- * runners use it: "GET /path", and the response is the bytes until the
- * FIN, with no head).  http1.c parses; this file moves the bytes.
+ * unless it says otherwise.  http1.c parses; this file moves the bytes.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -15,8 +13,7 @@
 #include "req.h"
 
 struct h1 {
-	int hq;
-	struct http1_resp *resp;  /* http/1.0 only; freed once released */
+	struct http1_resp *resp;  /* freed once released */
 	char *out;                /* the request head not yet on the wire */
 	size_t out_len, out_off;
 	int released;
@@ -35,17 +32,6 @@ static void
 detach(qget_conn *c)
 {
 	(void)c;
-}
-
-static qget_status
-check_hq(qget_request *r, qget_error *err)
-{
-	if (strcmp(r->method, "GET") != 0 || r->nfields > 0 ||
-	    r->body_kind != QGET__BODY_NONE)
-		return qget__fail(err, QGET_E_USAGE, "hq-interop requests are "
-		    "GET without headers or body (it has no method, no "
-		    "headers and no status)");
-	return QGET_OK;
 }
 
 static qget_status
@@ -88,7 +74,7 @@ add(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 }
 
 static qget_status
-start(qget_request *r, qget_error *err, int hq)
+start(qget_request *r, qget_error *err)
 {
 	qget_conn *c = r->conn;
 	struct h1 *d;
@@ -98,33 +84,27 @@ start(qget_request *r, qget_error *err, int hq)
 
 	if ((d = calloc(1, sizeof(*d))) == NULL || (buf = malloc(cap)) == NULL)
 		goto nomem;
-	d->hq = hq;
-	if (hq) {
-		if (add(&buf, &len, &cap, "GET %s\r\n", r->path) != 0)
+	if ((d->resp = malloc(sizeof(*d->resp))) == NULL)
+		goto nomem;
+	qget__http1_resp_init(d->resp, r->is_head);
+	/* The seed's request; the Host is the authority asked for, or the
+	 * host name connected to. */
+	if (add(&buf, &len, &cap, "%s %s HTTP/1.0\r\nConnection: close"
+	    "\r\nHost: %s%s%s\r\n", r->method, r->path,
+	    r->authority == NULL && v6 ? "[" : "",
+	    r->authority != NULL ? r->authority : c->host,
+	    r->authority == NULL && v6 ? "]" : "") != 0)
+		goto nomem;
+	for (size_t i = 0; i < r->nfields; i++)
+		if (add(&buf, &len, &cap, "%s: %s\r\n", r->fields[i].name,
+		    r->fields[i].value) != 0)
 			goto nomem;
-	} else {
-		if ((d->resp = malloc(sizeof(*d->resp))) == NULL)
-			goto nomem;
-		qget__http1_resp_init(d->resp, r->is_head);
-		/* The seed's request; the Host is the authority asked for,
-		 * or the host name connected to. */
-		if (add(&buf, &len, &cap, "%s %s HTTP/1.0\r\nConnection: close"
-		    "\r\nHost: %s%s%s\r\n", r->method, r->path,
-		    r->authority == NULL && v6 ? "[" : "",
-		    r->authority != NULL ? r->authority : c->host,
-		    r->authority == NULL && v6 ? "]" : "") != 0)
-			goto nomem;
-		for (size_t i = 0; i < r->nfields; i++)
-			if (add(&buf, &len, &cap, "%s: %s\r\n",
-			    r->fields[i].name, r->fields[i].value) != 0)
-				goto nomem;
-		if (r->body_kind != QGET__BODY_NONE && r->body_length >= 0 &&
-		    add(&buf, &len, &cap, "Content-Length: %" PRId64 "\r\n",
-		    r->body_length) != 0)
-			goto nomem;
-		if (add(&buf, &len, &cap, "\r\n") != 0)
-			goto nomem;
-	}
+	if (r->body_kind != QGET__BODY_NONE && r->body_length >= 0 &&
+	    add(&buf, &len, &cap, "Content-Length: %" PRId64 "\r\n",
+	    r->body_length) != 0)
+		goto nomem;
+	if (add(&buf, &len, &cap, "\r\n") != 0)
+		goto nomem;
 	d->out = buf;
 	d->out_len = len;
 	r->drv = d;
@@ -135,18 +115,6 @@ nomem:
 	free(d);
 	free(buf);
 	return qget__fail(err, QGET_E_NOMEM, "out of memory");
-}
-
-static qget_status
-start_http1(qget_request *r, qget_error *err)
-{
-	return start(r, err, 0);
-}
-
-static qget_status
-start_hq(qget_request *r, qget_error *err)
-{
-	return start(r, err, 1);
 }
 
 /* A write failure: the connection's when it is gone, else this
@@ -310,8 +278,8 @@ decided(qget_request *r, struct http1_resp *resp, char *msg, size_t msglen)
 	return QGET_OK;
 }
 
-void
-qget__h1_input(qget_request *r, const unsigned char *p, size_t n, int fin)
+static void
+input(qget_request *r, const unsigned char *p, size_t n, int fin)
 {
 	struct h1 *d = r->drv;
 	struct http1_resp *resp;
@@ -323,16 +291,6 @@ qget__h1_input(qget_request *r, const unsigned char *p, size_t n, int fin)
 		return;
 	resp = d->resp;
 	msg[0] = '\0';
-	if (d->hq) {
-		if (n > 0 || fin) {
-			r->version = "HTTP/0.9";
-			qget__req_head_done(r);
-		}
-		qget__req_data(r, p, n);
-		if (fin)
-			qget__req_end(r);
-		return;
-	}
 	if (n > 0 && !resp->decided) {
 		if ((rv = qget__http1_feed(resp, p, n, &used, msg,
 		    sizeof(msg))) != QGET_OK)
@@ -361,8 +319,8 @@ fail:
 	qget__req_fail(r, rv, 0, 0, "%s", msg);
 }
 
-size_t
-qget__h1_pending(const qget_request *r, const char **p)
+static size_t
+pending(const qget_request *r, const char **p)
 {
 	const struct h1 *d = r->drv;
 
@@ -395,7 +353,7 @@ readable(qget_request *r)
 		    qget_error_str(&err));
 		return;
 	}
-	qget__h1_input(r, h->scratch, n, fin);
+	input(r, h->scratch, n, fin);
 }
 
 static size_t
@@ -459,7 +417,7 @@ const struct qget__driver qget__drv_http1 = {
 	.attach = attach,
 	.detach = detach,
 	.check = check_http1,
-	.start = start_http1,
+	.start = start,
 	.flush = flush,
 	.readable = readable,
 	.streams = streams,
@@ -467,19 +425,6 @@ const struct qget__driver qget__drv_http1 = {
 	.incoming = incoming,
 	.release = release,
 	.no_error = 0,
-};
-
-const struct qget__driver qget__drv_hq = {
-	.name = "hq-interop",
-	.attach = attach,
-	.detach = detach,
-	.check = check_hq,
-	.start = start_hq,
-	.flush = flush,
-	.readable = readable,
-	.streams = streams,
-	.stream_readable = stream_readable,
-	.incoming = incoming,
-	.release = release,
-	.no_error = 0,
+	.input = input,
+	.pending = pending,
 };

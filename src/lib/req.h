@@ -154,6 +154,12 @@ struct qget__driver {
 	void (*release)(qget_request *r, int cancel);
 	/* The application error code of a normal close. */
 	uint64_t no_error;
+	/* For the unit tests and fuzzers (NULL in drivers without them):
+	 * a response's bytes as read off r's stream (n no more than
+	 * qget__req_room), and the request bytes not yet written. */
+	void (*input)(qget_request *r, const unsigned char *p, size_t n,
+	    int fin);
+	size_t (*pending)(const qget_request *r, const char **p);
 };
 
 extern const struct qget__driver qget__drv_http1;
@@ -232,11 +238,5 @@ qget_status qget__stream_read_some(qget_stream *s, void *buf, size_t cap,
 
 /* http1.c: HTTP/1.x request heads and response parsing, in http1.h. */
 
-/* drv_http1.c, reachable for the unit tests: a response's bytes as read
- * off r's stream (n no more than qget__req_room), and the request head
- * not yet written. */
-void qget__h1_input(qget_request *r, const unsigned char *p, size_t n,
-    int fin);
-size_t qget__h1_pending(const qget_request *r, const char **p);
 
 #endif

@@ -97,9 +97,12 @@ is_over(const qget_request *r)
 	return r->ended || r->failed != QGET_OK;
 }
 
-/* The request's failure (also the connection's, for those it took). */
+/* The request's failure; `event`: tell the program with an event (a
+ * failure of its own), or not (the connection's, which qget_conn_poll()
+ * returns once for all). */
 static void
-set_failed(qget_request *r, qget_status st, const qget_error *err)
+set_failed(qget_request *r, qget_status st, const qget_error *err,
+    int event)
 {
 	unsigned ev;
 
@@ -110,7 +113,8 @@ set_failed(qget_request *r, qget_status st, const qget_error *err)
 	r->error.status = st;
 	ev = st == QGET_E_STREAM_RESET ? QGET_EV_RESET :
 	    st == QGET_E_REFUSED ? QGET_EV_REFUSED : QGET_EV_FAILED;
-	r->events |= ev;
+	if (event)
+		r->events |= ev;
 	r->state = QGET__R_DONE;
 	r->t_end = qget__now_us();
 	/* What was decoded before the failure is not a response. */
@@ -133,7 +137,7 @@ qget__req_fail(qget_request *r, qget_status st, uint64_t code, int has_code,
 	va_end(ap);
 	err.has_code = has_code;
 	err.code = code;
-	set_failed(r, st, &err);
+	set_failed(r, st, &err, 1);
 	/* Stop the rest of it: the stream is reset and no longer read. */
 	if (r->conn != NULL && r->drv != NULL)
 		r->conn->http->drv->release(r, 1);
@@ -650,7 +654,7 @@ conn_failed(qget_conn *c, qget_status st, const qget_error *err)
 	}
 	for (qget_request *r = h->head; r != NULL; r = r->next)
 		if (!is_over(r) && r->state != QGET__R_NEW)
-			set_failed(r, h->fatal, &h->fatal_err);
+			set_failed(r, h->fatal, &h->fatal_err, 0);
 	return h->fatal;
 }
 
@@ -963,6 +967,15 @@ qget_request_send(qget_request *r, qget_error *err)
 	return QGET_OK;
 }
 
+static int
+has_events(const struct qget__http *h)
+{
+	for (const qget_request *r = h->head; r != NULL; r = r->next)
+		if (r->events != 0 || r->rbuf_len > 0)
+			return 1;
+	return h->goaway && !h->goaway_reported;
+}
+
 qget_status
 qget_conn_poll(qget_conn *c, qget_event *evs, size_t cap, size_t *n,
     int timeout_ms, qget_error *err)
@@ -1014,11 +1027,10 @@ qget_conn_poll(qget_conn *c, qget_event *evs, size_t cap, size_t *n,
 			return fatal_status(c, err);
 		rv = drive(c, deadline, timeout_ms == 0, &timed_out, err);
 		waited = 1;
-		if (rv != QGET_OK) {
-			/* Events of what ended before the connection did
-			 * are kept for the next call; the failure now. */
+		/* What ended before the connection did is reported first;
+		 * the failure comes with the next call (h->fatal). */
+		if (rv != QGET_OK && !has_events(h))
 			return rv;
-		}
 	}
 }
 

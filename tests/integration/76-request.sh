@@ -360,7 +360,18 @@ if serve goaway --goaway-after 2 -v; then
 	else
 		expect "request h3 GOAWAY after 2, 4 at once: exit 0 (all four reached it first)" 0
 	fi
-	out_has "request h3 GOAWAY: the connection event" '^conn alpn=h3 goaway=1 '
+	# The GOAWAY frame comes on the control stream, the rejections on the
+	# request streams: the program may be done before the frame is read.
+	# What must hold: a request refused because of the GOAWAY means the
+	# GOAWAY was read, and then the connection event was reported.
+	if grep -q '^conn alpn=h3 goaway=1 ' "$T/out"; then
+		pass "request h3 GOAWAY: the connection event"
+	elif ! grep -q '^req .*outcome=E_REFUSED .*GOAWAY' "$T/out" &&
+		grep -q '^conn alpn=h3 goaway=0 ' "$T/out"; then
+		pass "request h3 GOAWAY: no connection event, and nothing refused for a GOAWAY not read"
+	else
+		fail "request h3 GOAWAY: the connection event" "$(grep -E '^(conn|req)' "$T/out" | tr '\n' '|')"
+	fi
 
 	# One at a time: the later ones are refused at send or by the server.
 	odir goaway-p1
@@ -412,16 +423,27 @@ else
 	done
 
 	# HTTP/3: H3_REQUEST_REJECTED says the request was not processed
-	# (RFC 9114 4.1.1), but this server sends the response's head first:
-	# processed, so a reset (E_STREAM_RESET, not a refusal that a client
-	# would retry), for that request alone.  Refusals before any response
-	# are the GOAWAY cases below.
+	# (RFC 9114 4.1.1).  This server sends the response's head, then
+	# resets with it: a client that read the head knows the request was
+	# processed (E_STREAM_RESET, the RESET event, not retried); one whose
+	# QUIC stack dropped the head with the reset (RFC 9000 3.2 allows it)
+	# saw nothing of a response (E_REFUSED, the REFUSED event).  Which
+	# one is the network's timing; the rule between them is what is
+	# checked, and the sibling's completion either way.
 	if serve rej --fault-path /bad/ --reset-after 0 --reset-code 0x10b -v; then
 		odir rej
 		rq "${CA[@]}" --alpn h3 --out "$O" localhost "$PORT" get /bad/k100 /ok.bin
-		expect "request h3 REQUEST_REJECTED after a head: exit 7" 7
-		req_is "request h3 REQUEST_REJECTED after a head: E_STREAM_RESET, the RESET event" 0 \
-			'^req 0 GET /bad/k100 status=200 .*outcome=E_STREAM_RESET code=0x10b events=(.*,)?RESET'
+		l=$(grep '^req 0 ' "$T/out" || true)
+		if [[ $l =~ status=200\ .*outcome=E_STREAM_RESET\ code=0x10b\ events=(.*,)?RESET ]] &&
+			[ "$RC" -eq 7 ]; then
+			pass "request h3 REQUEST_REJECTED: a head was read: a reset (exit 7)"
+		elif [[ $l =~ status=0\ .*outcome=E_REFUSED\ code=0x10b\ events=(.*,)?REFUSED ]] &&
+			[ "$RC" -eq 8 ]; then
+			pass "request h3 REQUEST_REJECTED: no head was read: refused (exit 8)"
+		else
+			fail "request h3 REQUEST_REJECTED: a reset after a head, a refusal before one" \
+				"rc $RC: ${l:-no line}"
+		fi
 		req_is "request h3 REQUEST_REJECTED: /ok.bin complete" 1 "^req 1 GET /ok.bin $(ok200 h3 100000)"
 		body "request h3 REQUEST_REJECTED: /ok.bin byte-exact" 1 "$R/ok.bin"
 		stop "$SERVER_PID"

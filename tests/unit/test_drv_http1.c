@@ -1,91 +1,15 @@
 /*
- * The http/1.0 and hq-interop request drivers (src/lib/drv_http1.c) and
- * the request layer's bookkeeping (src/lib/request.c) without a network:
- * a connection object that never touches OpenSSL, requests started by
- * the driver, and response bytes fed as if read off the stream, in every
- * split, checked through the public API (events, status, fields, head,
- * body, outcome).
+ * The http/1.0 request driver (src/lib/drv_http1.c) and the request
+ * layer's bookkeeping (src/lib/request.c) without a network: requests
+ * started by the driver on a fake connection (fakeconn.h), response bytes
+ * fed in every split, checked through the public API (events, status,
+ * fields, head, body, outcome).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
-#include "req.h"
-
-static qget_conn *
-fake_conn(const char *alpn, const char *host)
-{
-	qget_conn *c = calloc(1, sizeof(*c));
-
-	/* Never dereferenced: no stream is ever opened on it. */
-	c->ssl = (SSL *)(void *)c;
-	c->host = strdup(host);
-	snprintf(c->alpn, sizeof(c->alpn), "%s", alpn);
-	return c;
-}
-
-static void
-fake_conn_del(qget_conn *c)
-{
-	qget__http_free(c);
-	free(c->host);
-	free(c);
-}
-
-/* A request the driver started as if its stream had opened. */
-static qget_request *
-started(qget_conn *c, const char *method, const char *path,
-    const char *const *hdrs, int nh)
-{
-	qget_request *r = NULL;
-	qget_error err;
-
-	if (qget_request_new(&r, c, method, path, &err) != QGET_OK)
-		return NULL;
-	for (int i = 0; i + 1 < nh; i += 2)
-		if (qget_request_add_header(r, hdrs[i], hdrs[i + 1], &err) !=
-		    QGET_OK)
-			return NULL;
-	if (c->http->drv->check(r, &err) != QGET_OK ||
-	    c->http->drv->start(r, &err) != QGET_OK)
-		return NULL;
-	r->state = QGET__R_OPEN;
-	return r;
-}
-
-/* Feeds `resp` in pieces of `step` bytes (0: all at once), FIN with the
- * last, collecting every event; then reads the whole body. */
-struct outcome {
-	unsigned events;
-	qget_status st;
-	char body[8192];
-	size_t body_len;
-};
-
-static void
-feed(qget_request *r, const char *resp, size_t step, struct outcome *o)
-{
-	size_t len = strlen(resp), off = 0, n;
-	qget_error err;
-
-	memset(o, 0, sizeof(*o));
-	do {
-		size_t k = step == 0 || len - off < step ? len - off : step;
-
-		qget__h1_input(r, (const unsigned char *)resp + off, k,
-		    off + k == len);
-		off += k;
-		o->events |= r->events;
-		r->events = 0;
-	} while (off < len);
-	for (;;) {
-		o->st = qget_request_read(r, o->body + o->body_len,
-		    sizeof(o->body) - o->body_len, &n, &err);
-		if (o->st != QGET_OK || n == 0)
-			break;
-		o->body_len += n;
-	}
-}
+#include "fakeconn.h"
 
 static void
 test_request_heads(void)
@@ -94,14 +18,13 @@ test_request_heads(void)
 		"Accept", "*/*" };
 	qget_conn *c = fake_conn("http/1.0", "example.org");
 	qget_conn *c6 = fake_conn("http/1.0", "::1");
-	qget_conn *hq = fake_conn("hq-interop", "example.org");
 	qget_request *r;
 	const char *p;
 	size_t n;
 	qget_error err;
 
 	r = started(c, "GET", "/a?b", hdrs, 4);
-	n = r ? qget__h1_pending(r, &p) : 0;
+	n = r ? r->conn->http->drv->pending(r, &p) : 0;
 	CHECK("http1 request: the seed's head, fields, blanks stripped",
 	    n > 0 && strncmp(p, "GET /a?b HTTP/1.0\r\nConnection: close\r\n"
 	    "Host: example.org\r\nX-Trace: a b\r\nAccept: */*\r\n\r\n", n) ==
@@ -110,7 +33,7 @@ test_request_heads(void)
 	qget_request_del(r);
 
 	r = started(c6, "HEAD", "/", NULL, 0);
-	n = r ? qget__h1_pending(r, &p) : 0;
+	n = r ? r->conn->http->drv->pending(r, &p) : 0;
 	CHECK("http1 request: an IPv6 host is bracketed",
 	    n > 0 && strstr(p, "\r\nHost: [::1]\r\n") != NULL &&
 	    strncmp(p, "HEAD / HTTP/1.0\r\n", 17) == 0);
@@ -120,7 +43,7 @@ test_request_heads(void)
 	    qget_request_set_authority(r, "example.org:8443", &err) ==
 	    QGET_OK && qget_request_set_body(r, "hello", 5, &err) ==
 	    QGET_OK && c->http->drv->start(r, &err) == QGET_OK) {
-		n = qget__h1_pending(r, &p);
+		n = r->conn->http->drv->pending(r, &p);
 		CHECK("http1 request: a body's length, the authority as Host",
 		    strstr(p, "\r\nHost: example.org:8443\r\n") != NULL &&
 		    strstr(p, "\r\nContent-Length: 5\r\n\r\n") != NULL &&
@@ -131,25 +54,8 @@ test_request_heads(void)
 	}
 	qget_request_del(r);
 
-	r = started(hq, "GET", "/x", NULL, 0);
-	n = r ? qget__h1_pending(r, &p) : 0;
-	CHECK("hq request: HTTP/0.9's GET line alone",
-	    n == 8 && memcmp(p, "GET /x\r\n", 8) == 0);
-	qget_request_del(r);
-
-	/* hq-interop has no method, no headers, no body. */
-	CHECK("hq request: HEAD refused", qget_request_new(&r, hq, "HEAD",
-	    "/", &err) == QGET_OK && hq->http->drv->check(r, &err) ==
-	    QGET_E_USAGE && strstr(err.detail, "hq-interop") != NULL);
-	qget_request_del(r);
-	CHECK("hq request: headers refused", qget_request_new(&r, hq, "GET",
-	    "/", &err) == QGET_OK && qget_request_add_header(r, "A", "b",
-	    &err) == QGET_OK && hq->http->drv->check(r, &err) ==
-	    QGET_E_USAGE);
-	qget_request_del(r);
 	fake_conn_del(c);
 	fake_conn_del(c6);
-	fake_conn_del(hq);
 }
 
 static void
@@ -207,7 +113,6 @@ test_responses(void)
 	static const char nfound[] = "HTTP/1.0 404 Not Found\r\nContent-"
 	    "Length: 3\r\n\r\nno!";
 	qget_conn *c = fake_conn("http/1.0", "example.org");
-	qget_conn *hq = fake_conn("hq-interop", "example.org");
 	struct outcome o;
 	qget_request *r;
 	const char *v, *name, *head;
@@ -302,55 +207,6 @@ test_responses(void)
 	    o.st == QGET_E_PROTOCOL);
 	qget_request_del(r);
 
-	r = started(hq, "GET", "/", NULL, 0);
-	feed(r, "HTTP/1.0 200 OK\r\n\r\nraw", 5, &o);
-	CHECK("hq response: every byte is body, HTTP/0.9, no status",
-	    o.st == QGET_OK && o.body_len == 22 &&
-	    qget_response_status(r) == 0 &&
-	    strcmp(qget_response_version(r), "HTTP/0.9") == 0 &&
-	    (o.events & QGET_EV_END));
-	qget_request_del(r);
-
-	r = started(hq, "GET", "/", NULL, 0);
-	feed(r, "", 0, &o);
-	CHECK("hq response: an empty body ends", o.st == QGET_OK &&
-	    o.body_len == 0 && (o.events & QGET_EV_END));
-	qget_request_del(r);
-	fake_conn_del(c);
-	fake_conn_del(hq);
-}
-
-/* The buffer never takes more than its room; reading frees it. */
-static void
-test_room(void)
-{
-	qget_conn *c = fake_conn("hq-interop", "example.org");
-	qget_request *r = started(c, "GET", "/", NULL, 0);
-	unsigned char *big = malloc(QGET__RBUF_CAP), *out = malloc(4096);
-	size_t n;
-	qget_error err;
-
-	memset(big, 'a', QGET__RBUF_CAP);
-	CHECK("room: a fresh request has the whole buffer",
-	    qget__req_room(r) == QGET__RBUF_CAP);
-	qget__h1_input(r, big, QGET__RBUF_CAP, 0);
-	CHECK("room: full after a buffer's worth", qget__req_room(r) == 0);
-	CHECK("room: a read returns what is buffered without blocking",
-	    qget_request_read(r, out, 4096, &n, &err) == QGET_OK &&
-	    n == 4096 && qget__req_room(r) == 0);
-	while (qget_request_read(r, out, 4096, &n, &err) == QGET_OK &&
-	    r->rbuf_len > 0)
-		;
-	CHECK("room: drained, the buffer is free again",
-	    qget__req_room(r) == QGET__RBUF_CAP);
-	qget_request_cancel(r);
-	CHECK("cancel: the request failed as cancelled, without an event",
-	    qget_request_status(r, &err) == QGET_E_INTERRUPTED &&
-	    strcmp(err.detail, "cancelled") == 0 &&
-	    !(r->events & QGET_EV_FAILED) && qget__req_room(r) == 0);
-	qget_request_del(r);
-	free(big);
-	free(out);
 	fake_conn_del(c);
 }
 
@@ -360,6 +216,5 @@ main(void)
 	test_request_heads();
 	test_validation();
 	test_responses();
-	test_room();
 	return CHECK_DONE();
 }
