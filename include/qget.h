@@ -246,7 +246,8 @@ typedef struct qget_conn qget_conn;
  * Failures of the other attempts are reported through the log callback;
  * `err` describes the first certificate or ALPN failure if there was one
  * (a server that is not the one asked for matters more than a silent
- * address), else the last failure.
+ * address), else the last failure; but running out of the connect
+ * timeout or the time limit is always QGET_E_TIMEOUT.
  */
 QGET_API qget_status qget_conn_open(qget_conn **out, const char *host,
     const char *port, const qget_config *cfg, qget_error *err);
@@ -320,8 +321,9 @@ typedef struct qget_conn_info {
 } qget_conn_info;
 
 /* Fills `out` (whose .size the caller set); its strings live as long as
- * the connection.  QGET_E_USAGE when out->size is smaller than version
- * 1.0's struct. */
+ * the connection.  QGET_E_USAGE when out->size is smaller than the
+ * struct of version 1.1, which added the size field (a source change
+ * from 1.0: set .size). */
 QGET_API qget_status qget_conn_get_info(qget_conn *c, qget_conn_info *out);
 
 /*
@@ -751,7 +753,9 @@ QGET_API uint64_t qget_conn_app_no_error(const qget_conn *c);
 typedef int (*qget_write_cb)(void *arg, const void *data, size_t len);
 
 typedef struct qget_result {
-	size_t size;            /* set to sizeof(qget_result) */
+	size_t size;            /* set to sizeof(qget_result): a later
+				   library fills only what the caller's
+				   struct has */
 	int http_status;        /* 0 when the protocol has none */
 	char version[16];       /* "HTTP/3", ... as qget_response_version */
 	char alpn[64];          /* the negotiated ALPN */

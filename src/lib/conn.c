@@ -52,12 +52,21 @@ static int
 new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
 	qget_conn *c = SSL_get_app_data(ssl);
+	SSL_SESSION **slot = NULL;
 
-	/* A ticket from an attempt that lost the race is no use. */
-	if (c == NULL || ssl != c->ssl)
+	if (c == NULL)
 		return 0;
-	SSL_SESSION_free(c->ticket);
-	c->ticket = sess;
+	/* During the race, each attempt keeps its own: the winner's
+	 * becomes the connection's, the losers' go with them. */
+	for (size_t i = 0; c->attempts != NULL && i < c->nattempts; i++)
+		if (c->attempts[i].ssl == ssl)
+			slot = &c->attempts[i].ticket;
+	if (slot == NULL && c->attempts == NULL && ssl == c->ssl)
+		slot = &c->ticket;
+	if (slot == NULL)
+		return 0;
+	SSL_SESSION_free(*slot);
+	*slot = sess;
 	return 1; /* we keep the reference */
 }
 
@@ -520,6 +529,8 @@ end_attempt(qget_conn *c, struct qget__attempt *a, int tell)
 	SSL_free(a->ssl);
 	a->ssl = NULL;
 	a->fd = -1;
+	SSL_SESSION_free(a->ticket);
+	a->ticket = NULL;
 }
 
 /* An attempt whose server failed one of our checks: the server is told
@@ -696,6 +707,8 @@ race(qget_conn *c, const char *host, const BIO_ADDRINFO **addrs, size_t n,
 		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
 		goto out;
 	}
+	c->attempts = at;
+	c->nattempts = n;
 	c->in_handshake = 1;
 	for (;;) {
 		if (started < n && (pending == 0 ||
@@ -767,6 +780,9 @@ race(qget_conn *c, const char *host, const BIO_ADDRINFO **addrs, size_t n,
 	}
 	use_attempt(c, &at[won]);
 	at[won].ssl = NULL;
+	SSL_SESSION_free(c->ticket);
+	c->ticket = at[won].ticket;
+	at[won].ticket = NULL;
 	qget__log(&c->cfg, "connected to %s (attempt %zu of %zu)",
 	    c->peer_addr, won + 1, n);
 	qget__error_clear(err);
@@ -779,6 +795,8 @@ out:
 		c->ssl = NULL;
 		c->fd = -1;
 	}
+	c->attempts = NULL;
+	c->nattempts = 0;
 	free(at);
 	return rv;
 }

@@ -699,7 +699,8 @@ read_once(qget_request *r)
 		 * not process the request, which is only believable before
 		 * any of its response: after that, it is a reset. */
 		qget__req_fail(r, err.code == H3_REQUEST_REJECTED &&
-		    !r->head_done && r->body_received == 0 && r->nrfields == 0 ?
+		    !r->head_done && r->body_received == 0 &&
+		    r->nrfields == 0 && r->head_len == 0 ?
 		    QGET_E_REFUSED : QGET_E_STREAM_RESET, err.code, 1,
 		    "stream reset by the server with %s", ctext);
 		return 0;
@@ -925,6 +926,22 @@ h3_flush(qget_conn *c, qget_error *err)
 	return QGET_OK;
 }
 
+/* A request stream that took less than nghttp3 offered: the loop waits
+ * until it takes more. */
+static int
+h3_wants_write(const qget_request *r)
+{
+	const struct h3req *q = r->drv;
+	struct h3 *h = r->conn != NULL ? h3_of(r->conn) : NULL;
+
+	if (h == NULL || q == NULL || q->released)
+		return 0;
+	for (size_t i = 0; i < h->nblocked; i++)
+		if (h->blocked[i] == q->id)
+			return 1;
+	return 0;
+}
+
 /* ---- the server's streams ----------------------------------------------- */
 
 static size_t
@@ -1064,5 +1081,6 @@ const struct qget__driver qget__drv_h3 = {
 	.stream_readable = h3_stream_readable,
 	.incoming = h3_incoming,
 	.release = h3_release,
+	.wants_write = h3_wants_write,
 	.no_error = NGHTTP3_H3_NO_ERROR,
 };

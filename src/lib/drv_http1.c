@@ -356,6 +356,15 @@ readable(qget_request *r)
 	input(r, h->scratch, n, fin);
 }
 
+static int
+wants_write(const qget_request *r)
+{
+	const struct h1 *d = r->drv;
+
+	return d != NULL && !d->released && d->out != NULL &&
+	    d->out_off < d->out_len;
+}
+
 static size_t
 streams(qget_conn *c, qget_stream **out, size_t cap)
 {
@@ -424,6 +433,7 @@ const struct qget__driver qget__drv_http1 = {
 	.stream_readable = stream_readable,
 	.incoming = incoming,
 	.release = release,
+	.wants_write = wants_write,
 	.no_error = 0,
 	.input = input,
 	.pending = pending,

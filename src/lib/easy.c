@@ -3,6 +3,7 @@
  * built on the connection and request calls a program could make itself.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,8 +119,11 @@ qget_fetch(const char *url, const qget_config *cfg, int fd, qget_write_cb cb,
 		err = &lerr;
 	qget__error_clear(err);
 	memset(&out, 0, sizeof(out));
+	/* 1.1's struct ends at time_total_us; a later, longer one is
+	 * filled as far as the caller's reaches. */
 	if (url == NULL || (cb == NULL && fd < 0) || (res != NULL &&
-	    res->size < sizeof(qget_result))) {
+	    res->size < offsetof(qget_result, time_total_us) +
+	    sizeof(res->time_total_us))) {
 		rv = qget__fail(err, QGET_E_USAGE, "fetch: bad arguments");
 		goto out;
 	}
@@ -195,9 +199,12 @@ out:
 	free(port);
 	free(path);
 	out.time_total_us = qget__now_us() - t0;
-	if (res != NULL) {
-		out.size = sizeof(out);
-		memcpy(res, &out, sizeof(out));
+	if (res != NULL && res->size >= offsetof(qget_result, time_total_us) +
+	    sizeof(res->time_total_us)) {
+		size_t size = res->size < sizeof(out) ? res->size : sizeof(out);
+
+		out.size = size;
+		memcpy(res, &out, size);
 	}
 	return rv;
 }

@@ -73,6 +73,10 @@ struct qget_conn {
 	int refuse;
 	const char *refuse_reason;
 	struct qget__http *http; /* the request layer (req.h), or NULL */
+	/* While the addresses race: every attempt, for the ticket callback
+	 * (a ticket may arrive while another attempt is c->ssl). */
+	struct qget__attempt *attempts;
+	size_t nattempts;
 };
 
 /* One handshake to one of the host's addresses (conn.c races them); the
@@ -85,6 +89,7 @@ struct qget__attempt {
 	uint64_t start_us;
 	uint64_t budget_us;     /* when its handshake budget runs out */
 	int refused;            /* qget__wait_attempts saw ICMP port unreachable */
+	SSL_SESSION *ticket;    /* the newest its server sent */
 };
 
 struct qget_stream {

@@ -152,6 +152,10 @@ struct qget__driver {
 	 * later calls must do nothing harmful (a second reset is not sent).
 	 * After a request's failure its stream is no longer polled. */
 	void (*release)(qget_request *r, int cancel);
+	/* r has bytes (its head, HTTP/3's frames) that its stream would not
+	 * take yet: wait until it can take more.  Request bodies are the
+	 * loop's own to watch. */
+	int (*wants_write)(const qget_request *r);
 	/* The application error code of a normal close. */
 	uint64_t no_error;
 	/* For the unit tests and fuzzers (NULL in drivers without them):

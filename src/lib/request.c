@@ -113,6 +113,8 @@ set_failed(qget_request *r, qget_status st, const qget_error *err,
 	r->error.status = st;
 	ev = st == QGET_E_STREAM_RESET ? QGET_EV_RESET :
 	    st == QGET_E_REFUSED ? QGET_EV_REFUSED : QGET_EV_FAILED;
+	/* Nothing of it is readable any more. */
+	r->events &= ~(unsigned)QGET_EV_DATA;
 	if (event)
 		r->events |= ev;
 	r->state = QGET__R_DONE;
@@ -638,7 +640,33 @@ qget_request_set_body_cb(qget_request *r, qget_read_cb cb, void *arg,
 
 /* ---- the loop ----------------------------------------------------------- */
 
-/* The connection failed: every request still running fails with it. */
+/*
+ * What a request's stream still holds after the connection ended: the
+ * server may have sent a whole response before it closed, and OpenSSL
+ * keeps a stream's received bytes readable.  Reads while there is room;
+ * returns 1 when the request may still complete (it ended, or its buffer
+ * is full and the stream may hold more for when the program has read).
+ */
+static int
+salvage(qget_request *r)
+{
+	const struct qget__driver *drv = r->conn->http->drv;
+
+	while (!is_over(r) && r->st != NULL && qget__req_room(r) > 0) {
+		uint64_t before = qget_stream_bytes_read(r->st);
+		int ended_before = r->ended;
+
+		drv->readable(r);
+		if (qget_stream_bytes_read(r->st) == before &&
+		    r->ended == ended_before)
+			break;
+	}
+	return r->ended || (r->failed == QGET_OK && r->st != NULL &&
+	    qget__req_room(r) == 0);
+}
+
+/* The connection failed: every request still running fails with it,
+ * but for those whose response is already here in full. */
 static qget_status
 conn_failed(qget_conn *c, qget_status st, const qget_error *err)
 {
@@ -652,9 +680,14 @@ conn_failed(qget_conn *c, qget_status st, const qget_error *err)
 			memset(&h->fatal_err, 0, sizeof(h->fatal_err));
 		h->fatal_err.status = st;
 	}
-	for (qget_request *r = h->head; r != NULL; r = r->next)
-		if (!is_over(r) && r->state != QGET__R_NEW)
+	for (qget_request *r = h->head; r != NULL; r = r->next) {
+		if (is_over(r) || r->state == QGET__R_NEW)
+			continue;
+		if (r->state == QGET__R_OPEN && h->attached && salvage(r))
+			continue;
+		if (!is_over(r))
 			set_failed(r, h->fatal, &h->fatal_err, 0);
+	}
 	return h->fatal;
 }
 
@@ -811,7 +844,8 @@ drive(qget_conn *c, uint64_t deadline_us, int nowait, int *timed_out,
 			continue;
 		if (qget__req_room(r) > 0)
 			ev |= SSL_POLL_EVENT_R | SSL_POLL_EVENT_ER;
-		if (body_pending(r))
+		if (body_pending(r) || (h->drv->wants_write != NULL &&
+		    h->drv->wants_write(r)))
 			ev |= SSL_POLL_EVENT_W | SSL_POLL_EVENT_EW;
 		if (ev == 0)
 			continue;
@@ -913,9 +947,11 @@ drive(qget_conn *c, uint64_t deadline_us, int nowait, int *timed_out,
 	rv = h->fatal != QGET_OK ? fatal_status(c, err) : QGET_OK;
 	goto out;
 conn_fail:
+	/* Running out of memory is this call's failure, not the
+	 * connection's: a later call may do better. */
 	if (h->fatal != QGET_OK)
 		rv = fatal_status(c, err);
-	else
+	else if (rv != QGET_E_NOMEM)
 		conn_failed(c, rv, err);
 out:
 	free(items);
@@ -959,7 +995,8 @@ qget_request_send(qget_request *r, qget_error *err)
 	 * without reading: what arrives is for qget_conn_poll() and
 	 * qget_request_read() to report, in order. */
 	if ((rv = send_pending(r->conn, err)) != QGET_OK) {
-		conn_failed(r->conn, rv, err);
+		if (rv != QGET_E_NOMEM)
+			conn_failed(r->conn, rv, err);
 		return rv;
 	}
 	if (h->fatal != QGET_OK)
@@ -992,8 +1029,8 @@ qget_conn_poll(qget_conn *c, qget_event *evs, size_t cap, size_t *n,
 	qget__error_clear(err);
 	if (n != NULL)
 		*n = 0;
-	if (c == NULL || c->ssl == NULL || n == NULL || (cap > 0 &&
-	    evs == NULL))
+	if (c == NULL || c->ssl == NULL || n == NULL || cap == 0 ||
+	    evs == NULL)
 		return qget__fail(err, QGET_E_USAGE, "poll: bad arguments");
 	if ((h = qget__http(c)) == NULL)
 		return qget__fail(err, QGET_E_NOMEM, "out of memory");
@@ -1023,8 +1060,14 @@ qget_conn_poll(qget_conn *c, qget_event *evs, size_t cap, size_t *n,
 		*n = k;
 		if (k > 0 || timed_out || (waited && timeout_ms == 0))
 			return QGET_OK;
-		if (h->fatal != QGET_OK)
+		if (h->fatal != QGET_OK) {
+			/* Responses that arrived in full before the end are
+			 * still read out, as the program makes room. */
+			conn_failed(c, h->fatal, &h->fatal_err);
+			if (has_events(h))
+				continue;
 			return fatal_status(c, err);
+		}
 		rv = drive(c, deadline, timeout_ms == 0, &timed_out, err);
 		waited = 1;
 		/* What ended before the connection did is reported first;
@@ -1064,8 +1107,13 @@ wait_for(qget_request *r, int (*done)(const qget_request *),
 		if (r->state == QGET__R_NEW)
 			return qget__fail(err, QGET_E_USAGE, "the request "
 			    "was not sent");
-		if ((rv = drive(r->conn, 0, 0, &timed_out, err)) != QGET_OK)
+		if ((rv = drive(r->conn, 0, 0, &timed_out, err)) != QGET_OK) {
+			/* The connection ended, but this request's response
+			 * may have arrived in full before. */
+			if (done(r) || is_over(r))
+				return QGET_OK;
 			return rv;
+		}
 	}
 }
 

@@ -384,6 +384,29 @@ if serve goaway --goaway-after 2 -v; then
 	stop "$SERVER_PID"
 fi
 
+# ---- a response complete before the connection ended is not lost -------
+# A program that reads one request to its end before another: the other's
+# whole response arrived (and filled its buffer) before the server closed
+# the connection.  It must come out complete, not as the connection's
+# failure; the request the server cut short must fail.
+# (300 KiB: more than a request's 128 KiB buffer, less than OpenSSL's
+# stream window, so its end waits in OpenSSL when the close comes.)
+head -c 4000000 /dev/urandom >"$R/bad/m4"
+head -c 307200 /dev/urandom >"$R/k300"
+if serve closeafter --fault-path /bad/ --close-after 2000000 -v; then
+	for a in h3 http/1.0 hq-interop; do
+		t="request $a complete before the close"
+		odir "closeafter-${a%%/*}"
+		rq "${CA[@]}" --alpn "$a" --out "$O" localhost "$PORT" blocking /bad/m4 /k300
+		expect "$t: exit 8 (the cut one)" 8
+		req_is "$t: the cut one fails with the connection" 0 \
+			'^req 0 GET /bad/m4 .*outcome=E_CONN_CLOSED '
+		req_is "$t: the other is complete" 1 "^req 1 GET /k300 $(ok200 "$a" 307200 | sed 's/events=HEAD,\.\*END/events=.*/')"
+		body "$t: the other byte-exact" 1 "$R/k300"
+	done
+	stop "$SERVER_PID"
+fi
+
 # ---- failure isolation: faults on /bad/ only --------------------------------
 if ! "$top/$BUILD/qget-serve" --help | grep -q -- '--fault-path'; then
 	fail "request: failure isolation" "this qget-serve has no --fault-path yet"
