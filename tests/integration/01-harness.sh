@@ -64,7 +64,7 @@ child 'sh -c "exit 99" & track $! "exits 99" "" 0; sleep 0.3; stop $!'
 expect_out "harness: stop reports an exit status of 99" '^FAIL exits 99: exited 99'
 child 'sh -c "exit 99" & track $! "exits 99" "" 0; sleep 0.3'
 expect_out "harness: the EXIT trap reports an exit status of 99" '^FAIL exits 99: exited 99'
-child 'sleep 30 & track $! "must exit 0" "" 0; stop $!'
+child 'sleep 30 & track $! "must exit 0" "" 0; sleep 0.3; stop $!'
 expect_out "harness: a process that must exit 0 but dies of SIGTERM is a failure" \
 	'^FAIL must exit 0: exited 143'
 child 'sleep 30 & track $! "killed"; kill -KILL $!; sleep 0.2'
