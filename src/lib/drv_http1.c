@@ -13,26 +13,9 @@
 #include "req.h"
 
 struct h1 {
+	struct qget__ps ps;       /* first: drv_stream.c's part */
 	struct http1_resp *resp;  /* freed once released */
-	char *out;                /* the request head not yet on the wire */
-	size_t out_len, out_off;
-	int released;
-	int reset_sent;
 };
-
-static qget_status
-attach(qget_conn *c, qget_error *err)
-{
-	(void)c;
-	(void)err;
-	return QGET_OK;
-}
-
-static void
-detach(qget_conn *c)
-{
-	(void)c;
-}
 
 static qget_status
 check_http1(qget_request *r, qget_error *err)
@@ -105,8 +88,8 @@ start(qget_request *r, qget_error *err)
 		goto nomem;
 	if (add(&buf, &len, &cap, "\r\n") != 0)
 		goto nomem;
-	d->out = buf;
-	d->out_len = len;
+	d->ps.out = buf;
+	d->ps.out_len = len;
 	r->drv = d;
 	return QGET_OK;
 nomem:
@@ -117,31 +100,6 @@ nomem:
 	return qget__fail(err, QGET_E_NOMEM, "out of memory");
 }
 
-/* A write failure: the connection's when it is gone, else this
- * request's.  A server that stops our body (STOP_SENDING) may still
- * answer: the response decides. */
-static qget_status
-write_failed(qget_request *r, qget_status rv, qget_error *err)
-{
-	switch (rv) {
-	case QGET_E_CONN_CLOSED:
-	case QGET_E_IDLE_TIMEOUT:
-	case QGET_E_TIMEOUT:
-	case QGET_E_INTERRUPTED:
-	case QGET_E_NOMEM:
-		return rv;
-	case QGET_E_STREAM_RESET:
-		r->body_stopped = 1;
-		qget__error_clear(err);
-		return QGET_OK;
-	default:
-		qget__req_fail(r, rv, err->code, err->has_code, "%s",
-		    qget_error_str(err));
-		qget__error_clear(err);
-		return QGET_OK;
-	}
-}
-
 /* Puts what r has pending on its stream, as far as flow control lets. */
 static qget_status
 flush_one(qget_request *r, struct h1 *d, qget_error *err)
@@ -149,34 +107,25 @@ flush_one(qget_request *r, struct h1 *d, qget_error *err)
 	const unsigned char *p;
 	qget_status rv;
 	size_t n, w;
-	int eof;
+	int eof, done;
 
-	while (d->out_off < d->out_len) {
-		if ((rv = qget__stream_write_some(r->st, d->out + d->out_off,
-		    d->out_len - d->out_off, &w, err)) != QGET_OK)
-			return write_failed(r, rv, err);
-		if (w == 0)
-			return QGET_OK;
-		d->out_off += w;
-	}
-	if (d->out != NULL) {
-		free(d->out);
-		d->out = NULL;
-	}
+	if ((rv = qget__ps_write_out(r, &d->ps, &done, err)) != QGET_OK ||
+	    !done || r->failed != QGET_OK)
+		return rv;
 	while (!r->body_stopped && !r->st->concluded) {
 		if (qget__req_body_peek(r, 65536, &p, &n, &eof) != 0)
 			return QGET_OK; /* the request failed */
 		if (n > 0) {
 			if ((rv = qget__stream_write_some(r->st, p, n, &w,
 			    err)) != QGET_OK)
-				return write_failed(r, rv, err);
+				return qget__ps_write_failed(r, rv, err);
 			qget__req_body_consume(r, w);
 			if (w < n)
 				return QGET_OK;
 		}
 		if (eof) {
 			if ((rv = qget__stream_conclude(r->st, err)) != QGET_OK)
-				return write_failed(r, rv, err);
+				return qget__ps_write_failed(r, rv, err);
 			break;
 		}
 		if (n == 0)
@@ -193,7 +142,7 @@ flush(qget_conn *c, qget_error *err)
 	for (qget_request *r = c->http->head; r != NULL; r = r->next) {
 		struct h1 *d = r->drv;
 
-		if (d == NULL || d->released || r->st == NULL ||
+		if (d == NULL || d->ps.released || r->st == NULL ||
 		    r->failed != QGET_OK || r->st->concluded)
 			continue;
 		if ((rv = flush_one(r, d, err)) != QGET_OK)
@@ -287,7 +236,7 @@ input(qget_request *r, const unsigned char *p, size_t n, int fin)
 	qget_status rv;
 	size_t used = 0;
 
-	if (d == NULL || d->released)
+	if (d == NULL || d->ps.released)
 		return;
 	resp = d->resp;
 	msg[0] = '\0';
@@ -319,85 +268,10 @@ fail:
 	qget__req_fail(r, rv, 0, 0, "%s", msg);
 }
 
-static size_t
-pending(const qget_request *r, const char **p)
-{
-	const struct h1 *d = r->drv;
-
-	if (d == NULL || d->out == NULL) {
-		*p = "";
-		return 0;
-	}
-	*p = d->out + d->out_off;
-	return d->out_len - d->out_off;
-}
-
 static void
 readable(qget_request *r)
 {
-	struct qget__http *h = r->conn->http;
-	struct h1 *d = r->drv;
-	qget_error err;
-	qget_status rv;
-	size_t n, room = qget__req_room(r);
-	int fin;
-
-	if (d == NULL || d->released)
-		return;
-	if (room > h->scratch_cap)
-		room = h->scratch_cap;
-	memset(&err, 0, sizeof(err));
-	if ((rv = qget__stream_read_some(r->st, h->scratch, room, &n, &fin,
-	    &err)) != QGET_OK) {
-		qget__req_fail(r, rv, err.code, err.has_code, "%s",
-		    qget_error_str(&err));
-		return;
-	}
-	input(r, h->scratch, n, fin);
-}
-
-static int
-wants_write(const qget_request *r)
-{
-	const struct h1 *d = r->drv;
-
-	return d != NULL && !d->released && d->out != NULL &&
-	    d->out_off < d->out_len;
-}
-
-static size_t
-streams(qget_conn *c, qget_stream **out, size_t cap)
-{
-	(void)c;
-	(void)out;
-	(void)cap;
-	return 0;
-}
-
-static qget_status
-stream_readable(qget_conn *c, qget_stream *s, qget_error *err)
-{
-	(void)c;
-	(void)s;
-	(void)err;
-	return QGET_OK;
-}
-
-/* These protocols give the server no reason to open streams: refused
- * (freed, which resets them), as before. */
-static qget_status
-incoming(qget_conn *c, qget_error *err)
-{
-	qget_stream *s;
-	qget_status rv;
-
-	for (;;) {
-		if ((rv = qget_conn_accept_stream(c, &s, err)) != QGET_OK)
-			return rv;
-		if (s == NULL)
-			return QGET_OK;
-		qget_stream_del(s);
-	}
+	qget__ps_read(r, input);
 }
 
 static void
@@ -405,36 +279,26 @@ release(qget_request *r, int cancel)
 {
 	struct h1 *d = r->drv;
 
-	if (d == NULL)
-		return;
-	if (cancel && !d->reset_sent && r->st != NULL) {
-		d->reset_sent = 1;
-		if (!r->st->concluded)
-			qget_stream_reset(r->st, QGET_APP_ERROR, NULL);
+	if (qget__ps_release(r, cancel)) {
+		free(d->resp);
+		d->resp = NULL;
 	}
-	if (d->released)
-		return;
-	d->released = 1;
-	free(d->out);
-	d->out = NULL;
-	free(d->resp);
-	d->resp = NULL;
 }
 
 const struct qget__driver qget__drv_http1 = {
 	.name = "http/1.0",
-	.attach = attach,
-	.detach = detach,
+	.attach = qget__ps_attach,
+	.detach = qget__ps_detach,
 	.check = check_http1,
 	.start = start,
 	.flush = flush,
 	.readable = readable,
-	.streams = streams,
-	.stream_readable = stream_readable,
-	.incoming = incoming,
+	.streams = qget__ps_streams,
+	.stream_readable = qget__ps_stream_readable,
+	.incoming = qget__ps_incoming,
 	.release = release,
-	.wants_write = wants_write,
+	.wants_write = qget__ps_wants_write,
 	.no_error = 0,
 	.input = input,
-	.pending = pending,
+	.pending = qget__ps_pending,
 };

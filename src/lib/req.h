@@ -240,6 +240,44 @@ qget_status qget__stream_conclude(qget_stream *s, qget_error *err);
 qget_status qget__stream_read_some(qget_stream *s, void *buf, size_t cap,
     size_t *n, int *fin, qget_error *err);
 
+/*
+ * drv_stream.c: what the drivers of one request per stream with no
+ * streams of their own (http/1.0, hq-interop) share.  Their r->drv
+ * starts with a struct qget__ps.
+ */
+struct qget__ps {
+	char *out;                  /* request bytes not yet on the wire */
+	size_t out_len, out_off;
+	int released;
+	int reset_sent;
+};
+
+qget_status qget__ps_attach(qget_conn *c, qget_error *err);
+void qget__ps_detach(qget_conn *c);
+size_t qget__ps_streams(qget_conn *c, qget_stream **out, size_t cap);
+qget_status qget__ps_stream_readable(qget_conn *c, qget_stream *s,
+    qget_error *err);
+/* Refuses streams the server opens. */
+qget_status qget__ps_incoming(qget_conn *c, qget_error *err);
+/* A write that failed: the connection's failure is returned, the
+ * server's STOP_SENDING stops the body (the response decides), any other
+ * failure fails the request alone (QGET_OK returned). */
+qget_status qget__ps_write_failed(qget_request *r, qget_status rv,
+    qget_error *err);
+/* Writes ps->out as far as the stream takes it; *done once all of it
+ * is on the stream (ps->out freed). */
+qget_status qget__ps_write_out(qget_request *r, struct qget__ps *ps,
+    int *done, qget_error *err);
+/* The driver's readable: reads what r's buffer has room for off its
+ * stream and hands it to `input` (the driver's own). */
+void qget__ps_read(qget_request *r, void (*input)(qget_request *,
+    const unsigned char *, size_t, int));
+int qget__ps_wants_write(const qget_request *r);
+size_t qget__ps_pending(const qget_request *r, const char **p);
+/* The driver's release: with cancel, resets the stream once; returns 1
+ * the first time it releases (the driver frees what it has beside). */
+int qget__ps_release(qget_request *r, int cancel);
+
 /* http1.c: HTTP/1.x request heads and response parsing, in http1.h. */
 
 

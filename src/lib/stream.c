@@ -47,30 +47,17 @@ qget_status
 qget_stream_open_ex(qget_stream **out, qget_conn *c, unsigned flags,
     qget_error *err)
 {
-	int uni = (flags & QGET_STREAM_UNI) != 0;
 	qget_status rv;
-	uint64_t avail;
-	SSL *ssl;
 
 	qget__error_clear(err);
 	if (out == NULL || c == NULL || c->ssl == NULL)
 		return qget__fail(err, QGET_E_USAGE, "stream: no connection");
-	*out = NULL;
-	/* In non-blocking mode SSL_new_stream fails at once when the peer's
-	 * stream limit is reached; wait for MAX_STREAMS credit then. */
-	while ((ssl = SSL_new_stream(c->ssl,
-	    uni ? SSL_STREAM_FLAG_UNI : 0)) == NULL) {
-		if (conn_closed(c) ||
-		    !SSL_get_value_uint(c->ssl, SSL_VALUE_CLASS_GENERIC,
-			uni ? SSL_VALUE_QUIC_STREAM_UNI_LOCAL_AVAIL :
-			SSL_VALUE_QUIC_STREAM_BIDI_LOCAL_AVAIL, &avail) ||
-		    avail != 0)
-			return qget__ssl_fail(c, c->ssl, "open stream", err);
-		ERR_clear_error();
+	/* Without the peer's credit, wait for MAX_STREAMS. */
+	while ((rv = qget__stream_try_open(c, flags, out, err)) == QGET_OK &&
+	    *out == NULL)
 		if ((rv = qget__wait(c, c->deadline_us, err)) != QGET_OK)
 			return rv;
-	}
-	return wrap(c, ssl, out, err);
+	return rv;
 }
 
 qget_status
@@ -426,6 +413,9 @@ out:
 
 /* ---- Without blocking: for the request layer (req.h) ------------------- */
 
+/* In non-blocking mode SSL_new_stream fails at once when the peer's
+ * stream limit is reached: that is a wait (*out NULL), anything else a
+ * failure. */
 qget_status
 qget__stream_try_open(qget_conn *c, unsigned flags, qget_stream **out,
     qget_error *err)
@@ -438,7 +428,6 @@ qget__stream_try_open(qget_conn *c, unsigned flags, qget_stream **out,
 	if ((ssl = SSL_new_stream(c->ssl, SSL_STREAM_FLAG_NO_BLOCK |
 	    (uni ? SSL_STREAM_FLAG_UNI : 0))) != NULL)
 		return wrap(c, ssl, out, err);
-	/* Out of credit is a wait, anything else a failure. */
 	if (conn_closed(c) ||
 	    !SSL_get_value_uint(c->ssl, SSL_VALUE_CLASS_GENERIC,
 		uni ? SSL_VALUE_QUIC_STREAM_UNI_LOCAL_AVAIL :
