@@ -54,12 +54,16 @@ check_request(const struct tool_opts *o)
 	ASSERT(qget_request_new(&r, c, "GET", o->path, &err) == QGET_OK);
 	for (int i = 0; i < o->nheaders; i++) {
 		const char *h = o->headers[i], *colon = strchr(h, ':');
-		char name[256];
+		char *name;
 
-		ASSERT(colon != NULL && colon - h < (long)sizeof(name));
-		snprintf(name, sizeof(name), "%.*s", (int)(colon - h), h);
+		ASSERT(colon != NULL);
+		name = strndup(h, (size_t)(colon - h));
+		ASSERT(name != NULL);
 		ASSERT(qget_request_add_header(r, name, colon + 1, &err) ==
 		    QGET_OK);
+		/* The name went out whole. */
+		ASSERT(strcmp(r->fields[r->nfields - 1].name, name) == 0);
+		free(name);
 	}
 	ASSERT(c->http->drv->start(r, &err) == QGET_OK);
 	len = c->http->drv->pending(r, &req);

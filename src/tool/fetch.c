@@ -148,12 +148,19 @@ job_start(struct run *r, struct job *j, struct tool_stream_stats *ss,
 	qget_request_set_user(j->req, j);
 	for (int i = 0; i < r->o->nheaders; i++) {
 		const char *h = r->o->headers[i], *colon = strchr(h, ':');
-		char name[256];
+		char *name;
 
-		/* options.c checked "Name: value". */
-		snprintf(name, sizeof(name), "%.*s", (int)(colon - h), h);
-		if ((rv = qget_request_add_header(j->req, name, colon + 1,
-		    err)) != QGET_OK)
+		/* options.c checked "Name: value"; a name is as long as -H
+		 * allows, never cut. */
+		if ((name = strndup(h, (size_t)(colon - h))) == NULL) {
+			rv = QGET_E_NOMEM;
+			snprintf(err->detail, sizeof(err->detail),
+			    "out of memory");
+			goto fail;
+		}
+		rv = qget_request_add_header(j->req, name, colon + 1, err);
+		free(name);
+		if (rv != QGET_OK)
 			goto fail;
 	}
 	if ((rv = qget_request_send(j->req, err)) != QGET_OK) {

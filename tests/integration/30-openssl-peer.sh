@@ -64,6 +64,15 @@ printf 'HEAD /h HTTP/1.0\r\nConnection: close\r\nHost: localhost\r\nX-Trace: a b
 same "openssl demo server: -I -H: HEAD with the headers, in order, values intact" "$T/expected" "$T/out"
 stop "$PEER_PID"
 
+# A field name as long as -H allows goes out whole, never cut short.
+long=X-$(printf 'n%.0s' $(seq 1 400))
+peer_start || { start_failed "openssl demo server: start" "$(cat "$T/peer.log")"; exit 1; }
+q --cacert "$CERTS/ca.pem" -H "$long: v" localhost "$PEER_PORT" /h
+expect "openssl demo server: -H with a 402-byte name: exit 0" 0
+printf 'GET /h HTTP/1.0\r\nConnection: close\r\nHost: localhost\r\n%s: v\r\n\r\n' "$long" >"$T/expected"
+same "openssl demo server: -H with a 402-byte name: sent whole" "$T/expected" "$T/out"
+stop "$PEER_PID"
+
 peer_start || { start_failed "openssl demo server: start" "$(cat "$T/peer.log")"; exit 1; }
 "$top/$BUILD/examples/fetch" localhost "$PEER_PORT" "$CERTS/ca.pem" >"$T/out" 2>"$T/err"
 RC=$?
