@@ -146,7 +146,7 @@ tool_usage(FILE *f)
 "  5  certificate verification failed\n"
 "  6  the server accepted none of our ALPN protocols\n"
 "  7  stream reset by the peer, or response truncated\n"
-"  8  connection closed by the peer, or idle timeout during transfer\n"
+"  8  connection closed by the peer, idle timeout, or request refused\n"
 "  9  --connect-timeout or --max-time reached\n"
 " 10  local output failed (file, disk full, broken pipe)\n"
 " 11  with --fail: the server answered with a status of 400 or more\n"
