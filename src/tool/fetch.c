@@ -317,13 +317,6 @@ jobs_fail_all(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 	}
 }
 
-/* The detail of a connection failure, with the name of an HTTP/3 code. */
-static const char *
-conn_detail(qget_error *err)
-{
-	return qget_error_str(err);
-}
-
 /*
  * Runs every path over the connection: sends requests up to --parallel
  * (the library opens their streams as the server allows), and handles
@@ -414,7 +407,7 @@ run_jobs(struct run *r, struct job *jobs, struct tool_stream_stats *ss,
 	rv = QGET_OK;
 	goto out;
 fail:
-	jobs_fail_all(r, jobs, ss, njobs, rv, conn_detail(&err));
+	jobs_fail_all(r, jobs, ss, njobs, rv, qget_error_str(&err));
 out:
 	/* What is not decided by now did not fail. */
 	for (int i = 0; i < njobs; i++)
