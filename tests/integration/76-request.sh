@@ -530,12 +530,15 @@ for a in h3 http/1.0 hq-interop; do
 	t="request $a connection"
 	# The server's qlog: qget-serve (OpenSSL's server) sometimes logs its
 	# close and goes to "closing" without ever sending the
-	# CONNECTION_CLOSE frame (seen with two streams open, a few percent of
-	# runs), and a client cannot know.  Only then, proven by that qlog,
-	# is the case run once more (retry_ok).
+	# CONNECTION_CLOSE frame, and a client cannot know.  It happens when
+	# the close comes with the congestion window full (a slow client
+	# under load: 4 of 12 runs with 50000 bytes per stream in flight, 0
+	# of 15 with 1000), so each stream stops at 1000 bytes here; should
+	# it happen all the same, proven by that qlog, the case is run once
+	# more (retry_ok).
 	rm -rf "$T/sqlog"
 	mkdir -p "$T/sqlog"
-	if QLOGDIR=$T/sqlog QFILTER='*' serve close --close-after 50000 --close-code 7 \
+	if QLOGDIR=$T/sqlog QFILTER='*' serve close --close-after 1000 --close-code 7 \
 		--close-reason bye -v; then
 		odir close
 		for try in 1 2; do
