@@ -42,33 +42,6 @@ build_demo() {
 		${NGHTTP3_LIBS:-} $OPENSSL_LIBS 2>"$T/cc.log"
 }
 
-free_port4() {
-	/usr/bin/python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# demo_start: sets DEMO_PORT, DEMO_PID, and DEMO_FROM, the first line of
-# $T/demo.log that is this instance's (every instance appends to it).
-demo_start() {
-	local i _
-	for _ in 1 2 3; do
-		DEMO_PORT=$(free_port4) || return 1
-		DEMO_FROM=$(($(cat "$T/demo.log" 2>/dev/null | wc -l) + 1))
-		FILEPREFIX=$R/ stdbuf -oL "$demo" "$DEMO_PORT" "$CERTS/server.pem" \
-			"$CERTS/server.key" >>"$T/demo.log" 2>&1 &
-		DEMO_PID=$!
-		# No SIGTERM handler: stopped, it dies of the signal (143).
-		track "$DEMO_PID" "openssl h3 demo server" "$T/demo.log" 143
-		for i in $(seq 1 100); do
-			ss -Huln "sport = :$DEMO_PORT" | grep -q . && return 0
-			kill -0 "$DEMO_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-		stop "$DEMO_PID" any # lost the port to someone else: try another
-	done
-	return 1
-}
 
 # dq ARGS...: q against the demo server.  The demo server has faults of
 # its own after which it exits: its assertion in set_id_status()
