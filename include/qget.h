@@ -481,6 +481,17 @@ QGET_API qget_status qget_config_set_local(qget_config *cfg,
 QGET_API void qget_config_set_attempt_delay(qget_config *cfg, uint64_t ms);
 
 /*
+ * As curl's --resolve and --connect-to: the UDP packets go to `host`
+ * (a name or an IP literal; NULL: the host given to qget_conn_open()) and
+ * `port` (NULL: qget_conn_open()'s), while SNI, certificate verification,
+ * the session cache and the requests' authority keep using the host and
+ * port given to qget_conn_open().  NULL, NULL undoes it.  QGET_E_USAGE for
+ * an empty string or a port that is not 1..65535.
+ */
+QGET_API qget_status qget_config_set_connect_to(qget_config *cfg,
+    const char *host, const char *port);
+
+/*
  * Called with the connection's SSL_CTX (an `SSL_CTX *`, passed as void *
  * so that this header needs none of OpenSSL's) after qget configured it
  * and before any handshake uses it: the place for what qget does not wrap
@@ -505,6 +516,12 @@ QGET_API void qget_config_set_ssl_ctx_cb(qget_config *cfg,
  * read from or write to the socket.
  */
 QGET_API int qget_conn_get_fd(const qget_conn *c);
+/* The connection's QUIC connection object, an `SSL *` (NULL for a NULL
+ * connection or before a handshake completed), for what qget does not
+ * report itself: the peer's certificate chain, negotiated values.  It
+ * stays the connection's: do not free it, and do not read, write or shut
+ * it down. */
+QGET_API void *qget_conn_get_ssl(const qget_conn *c);
 QGET_API qget_status qget_conn_get_timeout(qget_conn *c, int64_t *ms);
 
 /* ---- HTTP: requests and responses -------------------------------------- */

@@ -77,6 +77,8 @@ qget__config_clear(struct qget_config *cfg)
 	free(cfg->pins);
 	free(cfg->session);
 	free(cfg->local);
+	free(cfg->connect_host);
+	free(cfg->connect_port);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -98,6 +100,7 @@ qget__config_copy(struct qget_config *dst, const struct qget_config *src)
 	dst->pins = NULL;
 	dst->session = NULL;
 	dst->local = NULL;
+	dst->connect_host = dst->connect_port = NULL;
 	if ((dst->alpn_wire = malloc(src->alpn_len)) == NULL)
 		goto fail;
 	memcpy(dst->alpn_wire, src->alpn_wire, src->alpn_len);
@@ -105,7 +108,11 @@ qget__config_copy(struct qget_config *dst, const struct qget_config *src)
 	    (src->capath && !(dst->capath = strdup(src->capath))) ||
 	    (src->keylog && !(dst->keylog = strdup(src->keylog))) ||
 	    (src->ciphers && !(dst->ciphers = strdup(src->ciphers))) ||
-	    (src->local && !(dst->local = strdup(src->local))))
+	    (src->local && !(dst->local = strdup(src->local))) ||
+	    (src->connect_host &&
+	    !(dst->connect_host = strdup(src->connect_host))) ||
+	    (src->connect_port &&
+	    !(dst->connect_port = strdup(src->connect_port))))
 		goto fail;
 	if (src->session_len > 0) {
 		if ((dst->session = malloc(src->session_len)) == NULL)
@@ -372,6 +379,39 @@ qget_config_set_local(qget_config *cfg, const char *local, unsigned port_min,
 	cfg->local = copy;
 	cfg->local_port_min = port_min;
 	cfg->local_port_max = port_max != 0 ? port_max : port_min;
+	return QGET_OK;
+}
+
+static int
+port_ok(const char *s)
+{
+	size_t n = strlen(s);
+	unsigned long v = 0;
+
+	if (n == 0 || n > 5 || strspn(s, "0123456789") != n)
+		return 0;
+	v = strtoul(s, NULL, 10);
+	return v >= 1 && v <= 65535;
+}
+
+qget_status
+qget_config_set_connect_to(qget_config *cfg, const char *host,
+    const char *port)
+{
+	char *h = NULL, *p = NULL;
+
+	if (cfg == NULL || (host != NULL && (*host == '\0' ||
+	    strlen(host) > 255)) || (port != NULL && !port_ok(port)))
+		return QGET_E_USAGE;
+	if ((host != NULL && (h = strdup(host)) == NULL) ||
+	    (port != NULL && (p = strdup(port)) == NULL)) {
+		free(h);
+		return QGET_E_NOMEM;
+	}
+	free(cfg->connect_host);
+	free(cfg->connect_port);
+	cfg->connect_host = h;
+	cfg->connect_port = p;
 	return QGET_OK;
 }
 

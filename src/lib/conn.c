@@ -953,11 +953,14 @@ qget_conn_open(qget_conn **out, const char *host, const char *port,
 		goto out;
 	}
 
-	if (!BIO_lookup_ex(host, port, BIO_LOOKUP_CLIENT,
+	/* --connect-to: the packets' destination only; the name stays the
+	 * one verified. */
+	if (!BIO_lookup_ex(cfg->connect_host ? cfg->connect_host : host,
+	    cfg->connect_port ? cfg->connect_port : port, BIO_LOOKUP_CLIENT,
 	    family_af(cfg->family), SOCK_DGRAM, IPPROTO_UDP, &res)) {
 		lookup_error_text(text, sizeof(text));
 		rv = qget__fail(err, QGET_E_RESOLVE, "cannot resolve %s: %s",
-		    host, text);
+		    cfg->connect_host ? cfg->connect_host : host, text);
 		goto out;
 	}
 	/* A local address talks to its own family only. */
@@ -1166,6 +1169,12 @@ qget_conn_get_session(qget_conn *c, unsigned char **der, size_t *len)
 	if (c == NULL || der == NULL || len == NULL)
 		return QGET_E_USAGE;
 	return qget__session_save(c, der, len);
+}
+
+void *
+qget_conn_get_ssl(const qget_conn *c)
+{
+	return c != NULL ? c->ssl : NULL;
 }
 
 int

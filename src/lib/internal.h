@@ -39,6 +39,8 @@ struct qget_config {
 	uint64_t attempt_delay_ms; /* happy eyeballs; 0: one after another */
 	qget_ssl_ctx_cb ssl_ctx_cb;
 	void *ssl_ctx_arg;
+	char *connect_host;       /* --connect-to: where packets go, or NULL */
+	char *connect_port;
 };
 
 /* Feeds the connection's BIO when qget would otherwise wait on a socket
