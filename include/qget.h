@@ -31,9 +31,9 @@
 extern "C" {
 #endif
 
-#define QGET_VERSION "1.1.0"
+#define QGET_VERSION "1.2.0"
 /* The same as one number, 0xMMmmpp (major, minor, patch), for #if. */
-#define QGET_VERSION_NUM 0x010100
+#define QGET_VERSION_NUM 0x010200
 
 /* What the shared library exports: everything declared here, nothing
  * else (it is built with hidden visibility and a version script). */
@@ -318,6 +318,10 @@ typedef struct qget_conn_info {
 	const char *verify;       /* "ok", or why it was skipped */
 	uint64_t handshake_us;    /* from sending the first packet to done */
 	int resumed;              /* the TLS session was resumed */
+	/* 1.2: from the start of qget_conn_open() (curl's time_namelookup
+	 * and time_appconnect) */
+	uint64_t resolve_us;      /* the name lookup done */
+	uint64_t open_us;         /* connected: handshake done and checked */
 } qget_conn_info;
 
 /* Fills `out` (whose .size the caller set); its strings live as long as

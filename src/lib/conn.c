@@ -926,7 +926,7 @@ qget_conn_open(qget_conn **out, const char *host, const char *port,
 	qget_conn *c = NULL;
 	qget_error own;
 	qget_status rv;
-	uint64_t deadline;
+	uint64_t deadline, start;
 	size_t n = 0;
 	char text[256];
 	int lf;
@@ -942,6 +942,7 @@ qget_conn_open(qget_conn **out, const char *host, const char *port,
 		goto out;
 	}
 	*out = NULL;
+	start = qget__now_us();
 	if ((rv = conn_new(&c, host, port, cfg, &deadline, err)) != QGET_OK)
 		goto out;
 	/* Said once, rather than as every attempt's failure. */
@@ -963,6 +964,7 @@ qget_conn_open(qget_conn **out, const char *host, const char *port,
 		    cfg->connect_host ? cfg->connect_host : host, text);
 		goto out;
 	}
+	c->resolve_us = qget__now_us() - start;
 	/* A local address talks to its own family only. */
 	if ((addrs = order_addresses(res, lf, &n)) == NULL) {
 		rv = qget__fail(err, QGET_E_NOMEM, "out of memory");
@@ -976,6 +978,7 @@ qget_conn_open(qget_conn **out, const char *host, const char *port,
 	}
 	if ((rv = race(c, host, addrs, n, deadline, err)) != QGET_OK)
 		goto out;
+	c->open_us = qget__now_us() - start;
 	*out = c;
 	c = NULL;
 out:
@@ -1159,6 +1162,8 @@ qget_conn_get_info(qget_conn *c, qget_conn_info *out)
 	info.verify = c->verify ? c->verify : "";
 	info.handshake_us = c->handshake_us;
 	info.resumed = SSL_session_reused(c->ssl);
+	info.resolve_us = c->resolve_us;
+	info.open_us = c->open_us;
 	memcpy(out, &info, size);
 	return QGET_OK;
 }

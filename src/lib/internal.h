@@ -66,6 +66,8 @@ struct qget_conn {
 	char *peer_issuer;
 	const char *verify;
 	uint64_t handshake_us;
+	uint64_t resolve_us;    /* qget_conn_open(): the name lookup */
+	uint64_t open_us;       /* qget_conn_open(): start to connected */
 	char *host;          /* as given: verified against, binds sessions */
 	char *port;
 	char *trust;         /* the trust store, as a session's binding says */
