@@ -347,6 +347,7 @@ handshake_budget_ms(const qget_conn *c)
 static qget_status
 handshake_done(qget_conn *c, uint64_t start_us, qget_error *err)
 {
+	char offered[200];
 	qget_status rv;
 
 	c->handshake_us = qget__now_us() - start_us;
@@ -364,9 +365,11 @@ handshake_done(qget_conn *c, uint64_t start_us, qget_error *err)
 	}
 	if (c->alpn[0] == '\0') {
 		refuse(c, "no application protocol selected");
+		qget__alpn_offered(&c->cfg, offered, sizeof(offered));
 		rv = qget__fail(err, QGET_E_ALPN,
-		    "handshake with %s: the server selected no application "
-		    "protocol", c->peer_addr);
+		    "handshake with %s: the server selected none of the "
+		    "application protocols offered (ALPN offered: %s)",
+		    c->peer_addr, offered);
 		goto out;
 	}
 	c->verified = !c->cfg.insecure;
