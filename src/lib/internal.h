@@ -92,6 +92,7 @@ struct qget__attempt {
 	char peer_addr[64];
 	uint64_t start_us;
 	uint64_t budget_us;     /* when its handshake budget runs out */
+	uint64_t note_us;       /* when the log says next that it waits */
 	int refused;            /* qget__wait_attempts saw ICMP port unreachable */
 	SSL_SESSION *ticket;    /* the newest its server sent */
 };
