@@ -1138,22 +1138,12 @@ xfer_end(struct run *r, struct xfer *x)
 	xfer_finish(r, x, QGET_OK);
 }
 
-/* A time limit says how far the transfer got. */
+/* A request's failure; a time limit's detail (the library's) already
+ * says how many body bytes had arrived. */
 static void
 xfer_request_failed(struct run *r, struct xfer *x, qget_status st,
     const char *detail)
 {
-	char msg[900];
-
-	if (st == QGET_E_TIMEOUT && x->head_seen) {
-		if (x->length > 0)
-			snprintf(msg, sizeof(msg), "%s, after %" PRIu64 " of %"
-			    PRIu64 " body bytes", detail, x->body, x->length);
-		else
-			snprintf(msg, sizeof(msg), "%s, after %" PRIu64
-			    " body bytes", detail, x->body);
-		detail = msg;
-	}
 	xfer_attempt_failed(r, x, st, x->discard > 0 ? x->discard : 0, detail);
 }
 
