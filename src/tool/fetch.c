@@ -826,16 +826,18 @@ xfer_head(struct run *r, struct xfer *x)
 		x->discard = status;
 		return;
 	}
-	if (x->resuming && status == 416 && range_complete(
-	    qget_response_header(x->req, "content-range", &vlen), vlen,
+	/* Read before the calls below: an argument list has no order. */
+	vlen = 0;
+	v = x->resuming ? qget_response_header(x->req, "content-range",
+	    &vlen) : NULL;
+	if (x->resuming && status == 416 && range_complete(v, vlen,
 	    x->resume_at)) {
 		tool_verbose(o, "%s: the file is complete already", x->url);
 		x->discard = -1;
 		return;
 	}
 	if (x->resuming && status < 300 && (status != 206 ||
-	    !range_starts_at(qget_response_header(x->req, "content-range",
-	    &vlen), vlen, x->resume_at))) {
+	    !range_starts_at(v, vlen, x->resume_at))) {
 		snprintf(msg, sizeof(msg), "the server answered %d instead of "
 		    "the range from byte %" PRIu64 ": it cannot resume; the "
 		    "file is left as it was", status, x->resume_at);
@@ -951,6 +953,44 @@ encode_path(const char *s)
 	return out;
 }
 
+/* RFC 3986 5.2.4 on a path (its query left alone), in place: a
+ * relative Location such as "../x" is resolved as curl does, and "/a/.."
+ * never reaches the server. */
+static void
+remove_dot_segments(char *path)
+{
+	char *q = path + strcspn(path, "?"), *in = path, *out = path;
+	char *query = q;
+	char save = *q;
+
+	*q = '\0';
+	while (*in != '\0') {
+		if (strncmp(in, "/./", 3) == 0) {
+			in += 2;
+		} else if (strcmp(in, "/.") == 0) {
+			in[1] = '\0';
+		} else if (strncmp(in, "/../", 4) == 0 || strcmp(in, "/..") == 0) {
+			/* Up one: drop the last segment written. */
+			while (out > path && *--out != '/')
+				;
+			if (in[3] == '\0') {
+				in += 2;
+				*in = '/';
+			} else {
+				in += 3;
+			}
+		} else {
+			do
+				*out++ = *in++;
+			while (*in != '\0' && *in != '/');
+		}
+	}
+	if (out == path)
+		*out++ = '/';
+	*q = save;
+	memmove(out, query, strlen(query) + 1);
+}
+
 /*
  * Where a Location leads, from the current URL (RFC 3986 5.2, for the
  * forms servers send: an absolute https URL, "//host/path", "/path", and
@@ -1008,12 +1048,11 @@ resolve_location(struct xfer *x, const char *loc, char *host, char *port,
 		if (tool_parse_url(abs, host, 256, port, &upath, msg,
 		    msglen) != QGET_OK)
 			goto out;
-		/* Dot segments: the server's business, as the path is
-		 * sent. */
 		if ((*path = strdup(upath)) == NULL) {
 			snprintf(msg, msglen, "out of memory");
 			goto out;
 		}
+		remove_dot_segments(*path);
 	}
 	rc = 0;
 out:

@@ -17,7 +17,7 @@ printf 'umlaut\n' >"$R/$(printf 'f\303\274r')"
 head -c 20000000 /dev/urandom >"$R/b20m"
 CA=(--cacert "$CERTS/ca.pem")
 
-serve good --upload-dir "$UP" \
+serve good --upload-dir "$UP" --max-upload 2147483648 \
 	--redirect /old=/one,301 --redirect /found=/one,302 \
 	--redirect /see=/echo,303 --redirect /temp=/echo,307 --redirect /perm=/echo,308 \
 	--redirect /loop-a=/loop-b --redirect /loop-b=/loop-a \
