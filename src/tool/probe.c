@@ -326,7 +326,7 @@ run_probe(struct probe *p)
 		if (rv != QGET_OK) {
 			put(a->error, sizeof(a->error), qget_error_str(&err),
 			    strlen(qget_error_str(&err)));
-			if (p->good < 0 && p->st == QGET_OK) {
+			if (p->good < 0 && p->error[0] == '\0') {
 				p->st = rv;
 				snprintf(p->error, sizeof(p->error), "%s",
 				    a->error);
