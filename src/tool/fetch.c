@@ -1,10 +1,1672 @@
-/* WIP: being rewritten for several servers, redirects, retries (issue
- * 12); the tool does not work on this branch yet. */
+/*
+ * The transfers of one command line, as curl runs them: each URL is a
+ * transfer with its own output; the transfers to one server share one
+ * connection and run concurrently on it (HTTP/3 or one stream per request
+ * otherwise); a redirect (-L) to the same server stays on that
+ * connection, one to another server waits for its own; a transient
+ * failure is retried (--retry) after a delay.  Every body goes to its
+ * file, which appears only when complete (but with -C, which keeps what
+ * arrived), or to stdout, where the transfers write in command-line order.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "escape.h"
 #include "fetch.h"
+#include "output.h"
+#include "progress.h"
+#include "report.h"
+#include "session.h"
+#include "writeout.h"
+
+#define CLOSE_TIMEOUT_MS 2000
+#define READ_BUF (256 * 1024)
+/* curl's backoff without --retry-delay: 1 s, doubling, at most 10 min. */
+#define RETRY_MAX_BACKOFF 600.0
+
+enum xstate { X_WAIT, X_ACTIVE, X_DONE };
+
+/* One URL of the command line, through its redirects and retries. */
+struct xfer {
+	int idx;
+	const struct tool_url *u;
+	enum xstate state;
+	double ready_at;        /* a retry waits until then */
+	double t_start;         /* the first attempt's start */
+	double t_attempt;       /* this attempt's start */
+	char host[256];         /* where the current request goes */
+	char port[6];
+	char *path;             /* malloc'ed */
+	char *url;              /* malloc'ed: the current URL */
+	const char *method;
+	int send_data;          /* the request carries -d's data */
+	int send_file;          /* the request carries -T's file */
+	int upload_fd;
+	int hops;               /* redirects followed */
+	unsigned retries;       /* retries made */
+	int to_stdout;
+	qget_request *req;
+	struct tool_out out;
+	int out_open;
+	char *dest;             /* the output file's name, malloc'ed */
+	uint64_t resume_at;     /* -C: the byte the Range starts at */
+	int resuming;           /* a Range was sent */
+	uint64_t body;          /* this response's body bytes written */
+	uint64_t length;        /* its announced length, 0 unknown */
+	int redirect;           /* the response is a redirect being followed */
+	char *location;         /* its Location, malloc'ed */
+	int fail_after_body;    /* --fail-with-body and a status >= 400 */
+	int discard;            /* a retryable status: its body is dropped */
+	int finished;           /* reported (success or failure) */
+	int head_seen;
+	int wout_pending;       /* -w is printed once stdout is free */
+	struct tool_xfer_stats st;
+};
+
+struct run {
+	const struct tool_opts *o;
+	struct xfer *xs;
+	int n;
+	qget_config *cfg;
+	qget_conn *conn;        /* the connection of the current group */
+	char host[256];         /* ... to this host and port */
+	char port[6];
+	int conn_by;            /* the transfer that opened it, or -1 */
+	struct progress meter;
+	enum progress_mode pmode;
+	unsigned char *buf;
+	qget_status worst;
+	FILE *dump;             /* -D */
+	int dump_close;
+	unsigned char *session; /* the first server's newest session */
+	size_t session_len;
+	int session_ok;         /* every transfer to it succeeded */
+	double t0;
+	unsigned done;
+};
+
+static void
+set_str(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src != NULL ? src : "");
+}
+
+static int
+is_ipv6_literal(const char *h)
+{
+	return strchr(h, ':') != NULL;
+}
+
+/* "https://host:port/path", brackets around an IPv6 literal. */
+static char *
+make_url(const char *host, const char *port, const char *path)
+{
+	size_t len = strlen(host) + strlen(port) + strlen(path) + 16;
+	char *u = malloc(len);
+
+	if (u == NULL)
+		return NULL;
+	if (strcmp(port, "443") == 0)
+		snprintf(u, len, is_ipv6_literal(host) ? "https://[%s]%s" :
+		    "https://%s%s", host, path);
+	else
+		snprintf(u, len, is_ipv6_literal(host) ? "https://[%s]:%s%s" :
+		    "https://%s:%s%s", host, port, path);
+	return u;
+}
+
+static void
+progress_numbers(struct run *r, struct progress_numbers *pn)
+{
+	memset(pn, 0, sizeof(*pn));
+	pn->xfers_total = (unsigned)r->n;
+	pn->xfers_done = r->done;
+	for (int i = 0; i < r->n; i++) {
+		struct xfer *x = &r->xs[i];
+
+		pn->dl_now += x->st.size_download;
+		pn->ul_now += x->st.size_upload;
+		if (x->state == X_ACTIVE)
+			pn->xfers_live++;
+		if (r->n == 1 && x->length > 0)
+			pn->dl_total = x->length + x->resume_at;
+	}
+}
+
+static void
+meter_tick(struct run *r)
+{
+	struct progress_numbers pn;
+
+	if (r->pmode == PROGRESS_OFF)
+		return;
+	progress_numbers(r, &pn);
+	progress_update(&r->meter, tool_now(), &pn);
+}
+
+/* ---- connection ------------------------------------------------------ */
+
+/* --resolve and --connect-to for this host and port: the first match
+ * decides, as in curl. */
+static qget_status
+route(const struct tool_opts *o, qget_config *cfg, const char *host,
+    const char *port, char *msg, size_t msglen)
+{
+	const char *to_host = NULL, *to_port = NULL;
+	qget_status rv;
+
+	for (int i = 0; i < o->nresolve && to_host == NULL; i++) {
+		const struct tool_resolve *rs = &o->resolve[i];
+
+		if ((strcmp(rs->host, "*") == 0 ||
+		    strcasecmp(rs->host, host) == 0) &&
+		    strcmp(rs->port, port) == 0)
+			to_host = rs->addr;
+	}
+	for (int i = 0; i < o->nconnect_to && to_host == NULL &&
+	    to_port == NULL; i++) {
+		const struct tool_connect_to *ct = &o->connect_to[i];
+
+		if ((ct->host[0] == '\0' || strcasecmp(ct->host, host) == 0) &&
+		    (ct->port[0] == '\0' || strcmp(ct->port, port) == 0)) {
+			to_host = ct->to_host[0] != '\0' ? ct->to_host : NULL;
+			to_port = ct->to_port[0] != '\0' ? ct->to_port : NULL;
+			if (to_host == NULL && to_port == NULL)
+				break;
+		}
+	}
+	if ((rv = qget_config_set_connect_to(cfg, to_host, to_port)) !=
+	    QGET_OK) {
+		snprintf(msg, msglen, "cannot connect %.100s:%s to %.100s:%s",
+		    host, port, to_host ? to_host : host,
+		    to_port ? to_port : port);
+		return rv;
+	}
+	if (to_host != NULL || to_port != NULL)
+		tool_verbose(o, "connecting to %s port %s for %s:%s",
+		    to_host ? to_host : host, to_port ? to_port : port, host,
+		    port);
+	return QGET_OK;
+}
+
+static void
+describe_conn(const struct tool_opts *o, qget_conn *conn)
+{
+	qget_conn_info info = { .size = sizeof(info) };
+
+	if (!o->verbose || qget_conn_get_info(conn, &info) != QGET_OK)
+		return;
+	tool_verbose(o, "connected to %s", info.peer_addr);
+	tool_verbose(o, "ALPN: %s", info.alpn);
+	tool_verbose(o, "protocol: %s, TLSv1.3 %s%s", info.version, info.cipher,
+	    info.resumed ? " (resumed)" : "");
+	tool_verbose(o, "server certificate: subject %s", info.peer_subject);
+	tool_verbose(o, "server certificate: issuer %s", info.peer_issuer);
+	tool_verbose(o, "server certificate: verification %s", info.verify);
+	tool_verbose(o, "handshake: %.1f ms", (double)info.handshake_us / 1000.0);
+}
+
+/* "127.0.0.1:4433", "[::1]:4433" into address and port. */
+static void
+split_addr(const char *a, char *ip, size_t cap, int *port)
+{
+	const char *colon = strrchr(a, ':');
+	size_t len;
+
+	*port = 0;
+	ip[0] = '\0';
+	if (colon == NULL)
+		return;
+	len = (size_t)(colon - a);
+	if (len >= 2 && a[0] == '[' && a[len - 1] == ']') {
+		a++;
+		len -= 2;
+	}
+	if (len < cap) {
+		memcpy(ip, a, len);
+		ip[len] = '\0';
+	}
+	*port = atoi(colon + 1);
+}
+
+/* What every transfer on this connection reports about it. */
+static void
+conn_stats(struct run *r, struct xfer *x)
+{
+	qget_conn_info info = { .size = sizeof(info) };
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd = qget_conn_get_fd(r->conn);
+
+	if (qget_conn_get_info(r->conn, &info) != QGET_OK)
+		return;
+	set_str(x->st.alpn, sizeof(x->st.alpn), info.alpn);
+	set_str(x->st.quic_version, sizeof(x->st.quic_version), info.version);
+	set_str(x->st.cipher, sizeof(x->st.cipher), info.cipher);
+	x->st.resumed = info.resumed;
+	split_addr(info.peer_addr, x->st.remote_ip, sizeof(x->st.remote_ip),
+	    &x->st.remote_port);
+	if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		void *a = ss.ss_family == AF_INET6 ?
+		    (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
+		    (void *)&((struct sockaddr_in *)&ss)->sin_addr;
+
+		inet_ntop(ss.ss_family, a, x->st.local_ip,
+		    sizeof(x->st.local_ip));
+		x->st.local_port = ntohs(ss.ss_family == AF_INET6 ?
+		    ((struct sockaddr_in6 *)&ss)->sin6_port :
+		    ((struct sockaddr_in *)&ss)->sin_port);
+	}
+}
+
+/* ---- a transfer's end ------------------------------------------------ */
+
+static void
+xfer_release(struct xfer *x)
+{
+	qget_request_del(x->req);
+	x->req = NULL;
+	if (x->out_open) {
+		out_abort(&x->out);
+		out_close(&x->out);
+		x->out_open = 0;
+	}
+	if (x->upload_fd > STDIN_FILENO)
+		close(x->upload_fd);
+	x->upload_fd = -1;
+	free(x->location);
+	x->location = NULL;
+}
+
+/*
+ * -w's lines, in the order the transfers ended, but never into the middle
+ * of a body that is going to stdout: they wait until none is (`all`: at
+ * the end, whatever is left).
+ */
+static void
+flush_writeouts(struct run *r, int all)
+{
+	int printed = 0;
+
+	for (int i = 0; i < r->n && !all; i++)
+		if (r->xs[i].to_stdout && r->xs[i].state == X_ACTIVE)
+			return;
+	for (int i = 0; i < r->n; i++) {
+		struct xfer *x = &r->xs[i];
+
+		if (!x->wout_pending)
+			continue;
+		if (!printed)
+			progress_end(&r->meter);
+		printed = 1;
+		x->wout_pending = 0;
+		tool_writeout(stdout, stderr, r->o->writeout, &x->st);
+	}
+	if (printed)
+		fflush(stdout);
+}
+
+/* The transfer is over: -w, the counts, the worst status. */
+static void
+xfer_finish(struct run *r, struct xfer *x, qget_status st)
+{
+	const struct tool_opts *o = r->o;
+
+	if (x->finished)
+		return;
+	x->finished = 1;
+	x->state = X_DONE;
+	r->done++;
+	if (x->t_start == 0)
+		x->t_start = tool_now();
+	x->st.time_total = tool_now() - x->t_start;
+	x->st.num_retries = (int)x->retries;
+	if (st == QGET_OK) {
+		x->st.exitcode = 0;
+		x->st.errormsg[0] = '\0';
+	}
+	if (tool_exit_code(st) > tool_exit_code(r->worst))
+		r->worst = st;
+	if (st != QGET_OK && strcmp(x->host, r->xs[0].u->host) == 0 &&
+	    strcmp(x->port, r->xs[0].u->port) == 0)
+		r->session_ok = 0;
+	x->wout_pending = o->writeout != NULL;
+	flush_writeouts(r, 0);
+}
+
+/* A failure that ends the transfer: said once, its output discarded. */
+static void
+xfer_fail(struct run *r, struct xfer *x, qget_status st, const char *detail)
+{
+	char line[1200];
+
+	if (x->finished)
+		return;
+	if (r->n > 1)
+		snprintf(line, sizeof(line), "%s: %s", x->u->arg, detail);
+	else
+		snprintf(line, sizeof(line), "%s", detail);
+	tool_report(&x->st, &r->meter, st, line);
+	if (x->req != NULL)
+		qget_request_cancel(x->req);
+	xfer_release(x);
+	xfer_finish(r, x, st);
+}
+
+/* curl's transient errors (--retry), and all but the ones no retry can
+ * mend with --retry-all-errors. */
+static int
+retryable(const struct tool_opts *o, qget_status st, int http)
+{
+	switch (st) {
+	case QGET_E_VERIFY:
+	case QGET_E_ALPN:
+	case QGET_E_USAGE:
+	case QGET_E_OUTPUT:
+	case QGET_E_INTERRUPTED:
+	case QGET_E_NOMEM:
+	case QGET_E_TOO_LARGE:
+	case QGET_E_REDIRECT:
+		return 0;
+	case QGET_E_CONNECT:
+	case QGET_E_TIMEOUT:
+	case QGET_E_IDLE_TIMEOUT:
+	case QGET_E_CONN_CLOSED:
+	case QGET_E_REFUSED:
+		return 1;
+	default:
+		break;
+	}
+	if (http == 408 || http == 429 || http == 500 || http == 502 ||
+	    http == 503 || http == 504)
+		return 1;
+	return o->retry_all_errors;
+}
+
+/* Retry-After in seconds (RFC 9110 10.2.3; the date form is not used by
+ * the servers qget meets), or -1. */
+static double
+retry_after(const qget_request *req)
+{
+	size_t len;
+	const char *v = req != NULL ? qget_response_header(req, "retry-after",
+	    &len) : NULL;
+	double s = 0;
+
+	if (v == NULL || len == 0 || len > 7)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		s = s * 10 + (v[i] - '0');
+	}
+	return s < RETRY_MAX_BACKOFF ? s : RETRY_MAX_BACKOFF;
+}
+
+/*
+ * A failed attempt: retried when --retry allows (one line on stderr
+ * saying so), else the transfer's failure.  What went to stdout cannot be
+ * taken back, so a transfer that wrote there is not retried.
+ */
+static void
+xfer_attempt_failed(struct run *r, struct xfer *x, qget_status st, int http,
+    const char *detail)
+{
+	const struct tool_opts *o = r->o;
+	double now = tool_now(), delay;
+
+	if (x->finished)
+		return;
+	if (o->retry > x->retries && retryable(o, st, http) &&
+	    !(x->to_stdout && x->st.size_download > 0) &&
+	    !(x->send_file && x->upload_fd == STDIN_FILENO)) {
+		if (o->retry_delay_set)
+			delay = (double)o->retry_delay_ms / 1000.0;
+		else if ((delay = retry_after(x->req)) < 0) {
+			delay = 1.0;
+			for (unsigned i = 0; i < x->retries &&
+			    delay < RETRY_MAX_BACKOFF; i++)
+				delay *= 2;
+			if (delay > RETRY_MAX_BACKOFF)
+				delay = RETRY_MAX_BACKOFF;
+		}
+		if (o->retry_max_time_ms == 0 || (now + delay - x->t_start) *
+		    1000.0 <= (double)o->retry_max_time_ms) {
+			x->retries++;
+			progress_end(&r->meter);
+			if (!o->silent)
+				fprintf(stderr, "qget: warning: %s%s%s; "
+				    "retrying in %.1f s (%u of %u)\n",
+				    r->n > 1 ? x->u->arg : "",
+				    r->n > 1 ? ": " : "", detail, delay,
+				    x->retries, o->retry);
+			if (x->req != NULL)
+				qget_request_cancel(x->req);
+			xfer_release(x);
+			x->state = X_WAIT;
+			x->ready_at = now + delay;
+			x->st.size_download = 0;
+			x->st.size_upload = 0;
+			x->body = 0;
+			return;
+		}
+	}
+	xfer_fail(r, x, st, detail);
+}
+
+/* ---- a transfer's output ------------------------------------------- */
+
+/* The name -o or -O gives the output, with --output-dir; NULL: stdout. */
+static qget_status
+xfer_dest(struct run *r, struct xfer *x, char *msg, size_t msglen)
+{
+	const struct tool_opts *o = r->o;
+	char name[NAME_MAX + 1];
+	const char *file = NULL;
+	size_t len;
+
+	if (x->u->output != NULL && strcmp(x->u->output, "-") != 0)
+		file = x->u->output;
+	else if (x->u->remote_name) {
+		if (tool_remote_name(x->u->path, name, sizeof(name)) != 0) {
+			snprintf(msg, msglen, "-O: %s names no file", x->u->arg);
+			return QGET_E_USAGE;
+		}
+		file = name;
+	}
+	if (file == NULL)
+		return QGET_OK;
+	if (o->output_dir != NULL && file[0] != '/') {
+		len = strlen(o->output_dir) + strlen(file) + 2;
+		if ((x->dest = malloc(len)) != NULL)
+			snprintf(x->dest, len, "%s/%s", o->output_dir, file);
+	} else {
+		x->dest = strdup(file);
+	}
+	if (x->dest == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return QGET_E_NOMEM;
+	}
+	return QGET_OK;
+}
+
+static qget_status
+xfer_open_out(struct run *r, struct xfer *x, char *msg, size_t msglen)
+{
+	qget_status rv;
+
+	if (x->out_open)
+		return QGET_OK;
+	if (x->dest != NULL && r->o->create_dirs &&
+	    (rv = out_make_dirs(x->dest, msg, msglen)) != QGET_OK)
+		return rv;
+	if (r->o->resume && x->dest != NULL) {
+		uint64_t size;
+
+		if ((rv = out_open_resume(&x->out, x->dest, &size, msg,
+		    msglen)) != QGET_OK)
+			return rv;
+		x->resume_at = r->o->resume_from >= 0 ?
+		    (uint64_t)r->o->resume_from : size;
+	} else if ((rv = out_open(&x->out, x->dest, msg, msglen)) != QGET_OK) {
+		return rv;
+	}
+	x->out_open = 1;
+	set_str(x->st.filename_effective, sizeof(x->st.filename_effective),
+	    x->dest);
+	return QGET_OK;
+}
+
+/* ---- requests ------------------------------------------------------- */
+
+static int
+has_header(const struct tool_opts *o, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < o->nheaders; i++)
+		if (strncasecmp(o->headers[i], name, n) == 0 &&
+		    o->headers[i][n] == ':')
+			return 1;
+	return 0;
+}
+
+/* Credentials a user gave for one server are not sent to another after a
+ * redirect (curl's CVE-2018-1000007 and CVE-2022-27776). */
+static int
+is_credential(const char *h)
+{
+	static const char *const names[] = { "authorization:", "cookie:",
+	    "proxy-authorization:" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strncasecmp(h, names[i], strlen(names[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static qget_status
+add_header(qget_request *req, const char *h, qget_error *err)
+{
+	const char *colon = strchr(h, ':');
+	char *name;
+	qget_status rv;
+
+	if ((name = strndup(h, (size_t)(colon - h))) == NULL) {
+		snprintf(err->detail, sizeof(err->detail), "out of memory");
+		return QGET_E_NOMEM;
+	}
+	rv = qget_request_add_header(req, name, colon + 1, err);
+	free(name);
+	return rv;
+}
+
+/* -T URL/ : the file's name is added, as curl does. */
+static qget_status
+upload_path(struct xfer *x, char *msg, size_t msglen)
+{
+	const char *file = x->u->upload, *base;
+	size_t plen = strlen(x->path), len;
+	char *p;
+
+	if (file == NULL || plen == 0 || x->path[plen - 1] != '/' ||
+	    strcmp(file, "-") == 0)
+		return QGET_OK;
+	base = strrchr(file, '/');
+	base = base != NULL ? base + 1 : file;
+	if (*base == '\0' || strcspn(base, " %?#\t\r\n") != strlen(base)) {
+		snprintf(msg, msglen, "-T %s: cannot name it in the URL; give "
+		    "the file's name in the URL", file);
+		return QGET_E_USAGE;
+	}
+	len = plen + strlen(base) + 1;
+	if ((p = malloc(len)) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return QGET_E_NOMEM;
+	}
+	snprintf(p, len, "%s%s", x->path, base);
+	free(x->path);
+	x->path = p;
+	return QGET_OK;
+}
+
+/* Builds and sends the transfer's current request on r->conn.  A failure
+ * of this transfer alone is handled here; one returned is the
+ * connection's. */
+static qget_status
+xfer_start(struct run *r, struct xfer *x)
+{
+	const struct tool_opts *o = r->o;
+	char msg[512], range[64];
+	qget_error err;
+	qget_status rv;
+
+	memset(&err, 0, sizeof(err));
+	x->state = X_ACTIVE;
+	x->t_attempt = tool_now();
+	if (x->t_start == 0)
+		x->t_start = x->t_attempt;
+	x->body = 0;
+	x->length = 0;
+	x->redirect = 0;
+	x->discard = 0;
+	x->fail_after_body = 0;
+	x->head_seen = 0;
+	x->resuming = 0;
+	conn_stats(r, x);
+	if (r->conn_by == x->idx) {
+		qget_conn_info info = { .size = sizeof(info) };
+
+		r->conn_by = -1;
+		x->st.num_connects++;
+		if (qget_conn_get_info(r->conn, &info) == QGET_OK) {
+			double base = x->t_attempt - (double)info.open_us / 1e6
+			    - x->t_start;
+
+			x->st.time_namelookup = base +
+			    (double)info.resolve_us / 1e6;
+			x->st.time_appconnect = base +
+			    (double)info.open_us / 1e6;
+			x->st.time_connect = x->st.time_appconnect;
+		}
+	} else if (x->st.time_appconnect < 0) {
+		/* A connection another transfer opened, as curl's reuse. */
+		x->st.time_namelookup = x->st.time_connect =
+		    x->st.time_appconnect = x->t_attempt - x->t_start;
+	}
+	set_str(x->st.url_effective, sizeof(x->st.url_effective), x->url);
+	set_str(x->st.method, sizeof(x->st.method), x->method);
+	/* -C: the file is opened first, its size is where the Range
+	 * starts. */
+	if (o->resume && x->dest != NULL &&
+	    (rv = xfer_open_out(r, x, msg, sizeof(msg))) != QGET_OK) {
+		xfer_fail(r, x, rv, msg);
+		return QGET_OK;
+	}
+	if ((rv = qget_request_new(&x->req, r->conn, x->method, x->path,
+	    &err)) != QGET_OK)
+		goto fail;
+	qget_request_set_user(x->req, x);
+	for (int i = 0; i < o->nheaders; i++) {
+		if (x->hops > 0 && is_credential(o->headers[i]) &&
+		    (strcasecmp(x->host, x->u->host) != 0 ||
+		    strcmp(x->port, x->u->port) != 0))
+			continue;
+		if ((rv = add_header(x->req, o->headers[i], &err)) != QGET_OK)
+			goto fail;
+	}
+	if (o->user_agent != NULL && !has_header(o, "user-agent") &&
+	    (rv = qget_request_add_header(x->req, "User-Agent", o->user_agent,
+	    &err)) != QGET_OK)
+		goto fail;
+	if (o->referer != NULL && !has_header(o, "referer") &&
+	    (rv = qget_request_add_header(x->req, "Referer", o->referer,
+	    &err)) != QGET_OK)
+		goto fail;
+	if (x->resume_at > 0) {
+		snprintf(range, sizeof(range), "bytes=%" PRIu64 "-",
+		    x->resume_at);
+		if ((rv = qget_request_add_header(x->req, "Range", range,
+		    &err)) != QGET_OK)
+			goto fail;
+		x->resuming = 1;
+	}
+	if (x->send_data) {
+		if (!has_header(o, "content-type") &&
+		    (rv = qget_request_add_header(x->req, "Content-Type",
+		    "application/x-www-form-urlencoded", &err)) != QGET_OK)
+			goto fail;
+		if ((rv = qget_request_set_body(x->req, o->data, o->data_len,
+		    &err)) != QGET_OK)
+			goto fail;
+		x->st.size_upload = o->data_len;
+	} else if (x->send_file) {
+		if (strcmp(x->u->upload, "-") == 0) {
+			x->upload_fd = STDIN_FILENO;
+		} else if ((x->upload_fd = open(x->u->upload, O_RDONLY |
+		    O_CLOEXEC)) == -1) {
+			snprintf(msg, sizeof(msg), "-T %s: %s", x->u->upload,
+			    strerror(errno));
+			xfer_fail(r, x, QGET_E_USAGE, msg);
+			return QGET_OK;
+		}
+		if ((rv = qget_request_set_body_fd(x->req, x->upload_fd,
+		    &err)) != QGET_OK)
+			goto fail;
+	}
+	x->st.time_pretransfer = tool_now() - x->t_start;
+	if ((rv = qget_request_send(x->req, &err)) != QGET_OK) {
+		if (rv == QGET_E_USAGE || rv == QGET_E_REFUSED ||
+		    rv == QGET_E_NOMEM)
+			goto fail;
+		return rv;
+	}
+	tool_verbose(o, "request: %s %s%s", x->method, x->url,
+	    x->resuming ? " (resuming)" : "");
+	return QGET_OK;
+fail:
+	xfer_attempt_failed(r, x, rv, 0, qget_error_str(&err));
+	return QGET_OK;
+}
+
+/* ---- responses -------------------------------------------------------- */
+
+static int
+is_redirect(int status)
+{
+	return status == 301 || status == 302 || status == 303 ||
+	    status == 307 || status == 308;
+}
+
+/* "bytes N-M/T" starting at `at`. */
+static int
+range_starts_at(const char *v, size_t len, uint64_t at)
+{
+	char buf[96];
+	unsigned long long first;
+
+	if (v == NULL || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	return sscanf(buf, "bytes %llu-", &first) == 1 && first == at;
+}
+
+/* 416 to a resume: complete already when the server's total is what the
+ * file holds ("bytes * /T"). */
+static int
+range_complete(const char *v, size_t len, uint64_t have)
+{
+	char buf[96];
+	unsigned long long total;
+
+	if (v == NULL || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	return sscanf(buf, "bytes */%llu", &total) == 1 && total == have;
+}
+
+static void
+dump_head(struct run *r, const char *text, size_t len)
+{
+	if (r->dump != NULL && len > 0) {
+		fwrite(text, 1, len, r->dump);
+		fflush(r->dump);
+	}
+}
+
+/* The head of a response: a redirect to follow, a status that fails or
+ * is retried, a resume the server did or did not honour, -i, -D. */
+static void
+xfer_head(struct run *r, struct xfer *x)
+{
+	const struct tool_opts *o = r->o;
+	const char *text, *reason = "", *v;
+	size_t len, rlen = 0, vlen;
+	int status = qget_response_status(x->req);
+	char msg[600];
+	qget_status rv;
+	qget_request_info info = { .size = sizeof(info) };
+
+	x->head_seen = 1;
+	x->st.time_starttransfer = tool_now() - x->t_start;
+	qget_response_head(x->req, &text, &len);
+	qget_request_get_info(x->req, &info);
+	x->st.size_header += len;
+	if (status == 0) /* no head: hq-interop, HTTP/0.9 */
+		return;
+	x->st.http_code = status;
+	v = qget_response_version(x->req);
+	set_str(x->st.http_version, sizeof(x->st.http_version),
+	    strncmp(v, "HTTP/", 5) == 0 ? v + 5 : v);
+	if ((v = qget_response_header(x->req, "content-type", &vlen)) != NULL)
+		tool_escape(x->st.content_type, sizeof(x->st.content_type), v,
+		    vlen);
+	if (strncmp(text, "HTTP/1.", 7) == 0 && len > 13) {
+		reason = text + 13;
+		rlen = strcspn(reason, "\r\n");
+	}
+	tool_verbose(o, "%s: response: %s %d%s%.*s%s", x->url,
+	    qget_response_version(x->req), status, rlen ? " " : "", (int)rlen,
+	    reason, info.has_length ? "" : " (no content-length)");
+	dump_head(r, text, len);
+
+	if (o->location && is_redirect(status) &&
+	    (v = qget_response_header(x->req, "location", &vlen)) != NULL) {
+		x->redirect = 1;
+		if ((x->location = strndup(v, vlen)) == NULL) {
+			xfer_fail(r, x, QGET_E_NOMEM, "out of memory");
+			return;
+		}
+		if (o->include) {
+			if ((rv = xfer_open_out(r, x, msg, sizeof(msg))) !=
+			    QGET_OK || (rv = out_write(&x->out, text, len, msg,
+			    sizeof(msg))) != QGET_OK)
+				xfer_fail(r, x, rv, msg);
+		}
+		return;
+	}
+	if (o->retry > x->retries && retryable(o, QGET_E_HTTP_ERROR, status) &&
+	    status >= 400) {
+		/* Its body is not the answer: dropped, and asked again. */
+		x->discard = status;
+		return;
+	}
+	if (x->resuming && status == 416 && range_complete(
+	    qget_response_header(x->req, "content-range", &vlen), vlen,
+	    x->resume_at)) {
+		tool_verbose(o, "%s: the file is complete already", x->url);
+		x->discard = -1;
+		return;
+	}
+	if (x->resuming && status < 300 && (status != 206 ||
+	    !range_starts_at(qget_response_header(x->req, "content-range",
+	    &vlen), vlen, x->resume_at))) {
+		snprintf(msg, sizeof(msg), "the server answered %d instead of "
+		    "the range from byte %" PRIu64 ": it cannot resume; the "
+		    "file is left as it was", status, x->resume_at);
+		xfer_fail(r, x, QGET_E_RANGE, msg);
+		return;
+	}
+	if (o->fail && status >= 400) {
+		snprintf(msg, sizeof(msg), "the server answered %d%s%.*s",
+		    status, rlen ? " " : "", (int)rlen, reason);
+		xfer_attempt_failed(r, x, QGET_E_HTTP_ERROR, status, msg);
+		return;
+	}
+	if (o->fail_with_body && status >= 400)
+		x->fail_after_body = status;
+	if (info.has_length && !o->head) {
+		x->length = info.content_length;
+		if (o->max_filesize > 0 && info.content_length +
+		    x->resume_at > o->max_filesize) {
+			snprintf(msg, sizeof(msg), "the response is %" PRIu64
+			    " bytes, more than --max-filesize %" PRIu64,
+			    info.content_length + x->resume_at,
+			    o->max_filesize);
+			xfer_fail(r, x, QGET_E_TOO_LARGE, msg);
+			return;
+		}
+	}
+	if ((rv = xfer_open_out(r, x, msg, sizeof(msg))) != QGET_OK) {
+		xfer_fail(r, x, rv, msg);
+		return;
+	}
+	if (o->include && len > 0 && (rv = out_write(&x->out, text, len, msg,
+	    sizeof(msg))) != QGET_OK)
+		xfer_fail(r, x, rv, msg);
+}
+
+/* curl's refusal to draw a binary body on a terminal, unless -o - says
+ * to. */
+static int
+binary_to_terminal(const struct xfer *x, const void *buf, size_t n)
+{
+	return x->out.fd == STDOUT_FILENO && x->u->output == NULL &&
+	    isatty(STDOUT_FILENO) && memchr(buf, '\0', n) != NULL;
+}
+
+/* Body bytes: what one read returns without blocking.  1 when some came,
+ * 0 when none, -1 when the transfer ended here. */
+static int
+xfer_data(struct run *r, struct xfer *x)
+{
+	const struct tool_opts *o = r->o;
+	char msg[512];
+	qget_error err;
+	qget_status rv;
+	size_t n;
+
+	if ((rv = qget_request_read(x->req, r->buf, READ_BUF, &n, &err)) !=
+	    QGET_OK) {
+		xfer_attempt_failed(r, x, rv, 0, qget_error_str(&err));
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	if (x->st.time_starttransfer < 0)
+		x->st.time_starttransfer = tool_now() - x->t_start;
+	if (x->redirect || x->discard)
+		return 1;
+	if (!x->out_open && (rv = xfer_open_out(r, x, msg, sizeof(msg))) !=
+	    QGET_OK) {
+		xfer_fail(r, x, rv, msg);
+		return -1;
+	}
+	if (o->max_filesize > 0 && x->resume_at + x->body + n >
+	    o->max_filesize) {
+		snprintf(msg, sizeof(msg), "the response grew past "
+		    "--max-filesize %" PRIu64 " bytes", o->max_filesize);
+		xfer_fail(r, x, QGET_E_TOO_LARGE, msg);
+		return -1;
+	}
+	if (binary_to_terminal(x, r->buf, n)) {
+		xfer_fail(r, x, QGET_E_OUTPUT, "binary output can mess up your "
+		    "terminal: use -o FILE to save it, or -o - to write it "
+		    "here anyway");
+		return -1;
+	}
+	if ((rv = out_write(&x->out, r->buf, n, msg, sizeof(msg))) !=
+	    QGET_OK) {
+		xfer_fail(r, x, rv, msg);
+		return -1;
+	}
+	x->body += n;
+	x->st.size_download += n;
+	meter_tick(r);
+	return 1;
+}
+
+/* Percent-encodes what a Location may hold but a request path may not
+ * (spaces, controls, bytes >= 0x80). */
+static char *
+encode_path(const char *s)
+{
+	size_t n = strlen(s), k = 0;
+	char *out = malloc(n * 3 + 1);
+
+	if (out == NULL)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p <= 0x20 || *p >= 0x7f)
+			k += (size_t)sprintf(out + k, "%%%02X", *p);
+		else
+			out[k++] = (char)*p;
+	}
+	out[k] = '\0';
+	return out;
+}
+
+/*
+ * Where a Location leads, from the current URL (RFC 3986 5.2, for the
+ * forms servers send: an absolute https URL, "//host/path", "/path", and
+ * a relative path).  Returns 0, or -1 with a reason.
+ */
+static int
+resolve_location(struct xfer *x, const char *loc, char *host, char *port,
+    char **path, char *msg, size_t msglen)
+{
+	char *abs = NULL, *p, *frag;
+	size_t len;
+	int rc = -1;
+
+	if (strncasecmp(loc, "https://", 8) == 0) {
+		abs = strdup(loc);
+	} else if (strncmp(loc, "//", 2) == 0) {
+		len = strlen(loc) + 8;
+		if ((abs = malloc(len)) != NULL)
+			snprintf(abs, len, "https:%s", loc);
+	} else if (strstr(loc, "://") != NULL ||
+	    strncasecmp(loc, "http:", 5) == 0) {
+		snprintf(msg, msglen, "not following the redirect to '%.200s': "
+		    "QUIC needs https://", loc);
+		return -1;
+	} else {
+		/* A path: from the root, or beside the current one. */
+		const char *cur = x->path, *q = cur + strcspn(cur, "?");
+		size_t dir = 0;
+
+		if (loc[0] != '/')
+			for (const char *c = cur; c < q; c++)
+				if (*c == '/')
+					dir = (size_t)(c - cur) + 1;
+		len = strlen(x->host) + strlen(x->port) + dir + strlen(loc) + 16;
+		if ((abs = malloc(len)) != NULL)
+			snprintf(abs, len, is_ipv6_literal(x->host) ?
+			    "https://[%s]:%s%.*s%s" : "https://%s:%s%.*s%s",
+			    x->host, x->port, (int)dir, cur, loc);
+	}
+	if (abs == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	if ((frag = strchr(abs, '#')) != NULL)
+		*frag = '\0';
+	if ((p = encode_path(abs)) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		goto out;
+	}
+	free(abs);
+	abs = p;
+	{
+		char *upath;
+
+		if (tool_parse_url(abs, host, 256, port, &upath, msg,
+		    msglen) != QGET_OK)
+			goto out;
+		/* Dot segments: the server's business, as the path is
+		 * sent. */
+		if ((*path = strdup(upath)) == NULL) {
+			snprintf(msg, msglen, "out of memory");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(abs);
+	return rc;
+}
+
+/* A redirect's response ended: the next request, on this connection when
+ * the server is the same. */
+static void
+xfer_follow(struct run *r, struct xfer *x)
+{
+	const struct tool_opts *o = r->o;
+	int status = x->st.http_code;
+	char host[256], port[6], msg[600], *path = NULL, *url;
+
+	if (o->max_redirs >= 0 && x->hops >= o->max_redirs) {
+		snprintf(msg, sizeof(msg), "more than %ld redirects (the last "
+		    "to %.300s); --max-redirs sets the limit", o->max_redirs,
+		    x->location);
+		xfer_fail(r, x, QGET_E_REDIRECT, msg);
+		return;
+	}
+	if (resolve_location(x, x->location, host, port, &path, msg,
+	    sizeof(msg)) != 0) {
+		xfer_fail(r, x, QGET_E_REDIRECT, msg);
+		return;
+	}
+	if ((url = make_url(host, port, path)) == NULL) {
+		free(path);
+		xfer_fail(r, x, QGET_E_NOMEM, "out of memory");
+		return;
+	}
+	/* curl's methods: 303 makes anything but HEAD a GET; 301 and 302
+	 * make a POST a GET; 307 and 308 repeat the request as it was. */
+	if ((status == 303 && strcmp(x->method, "HEAD") != 0) ||
+	    ((status == 301 || status == 302) &&
+	    strcmp(x->method, "POST") == 0)) {
+		x->method = "GET";
+		x->send_data = x->send_file = 0;
+	}
+	if (x->send_file && strcmp(x->u->upload, "-") == 0) {
+		free(path);
+		free(url);
+		xfer_fail(r, x, QGET_E_REDIRECT, "cannot send stdin again "
+		    "after the redirect");
+		return;
+	}
+	tool_verbose(o, "%s: %d: following to %s", x->url, status, url);
+	x->hops++;
+	x->st.num_redirects = x->hops;
+	free(x->path);
+	free(x->url);
+	x->path = path;
+	x->url = url;
+	memcpy(x->host, host, sizeof(host));
+	memcpy(x->port, port, sizeof(port));
+	qget_request_del(x->req);
+	x->req = NULL;
+	if (x->upload_fd > STDIN_FILENO)
+		close(x->upload_fd);
+	x->upload_fd = -1;
+	free(x->location);
+	x->location = NULL;
+	x->st.time_redirect = tool_now() - x->t_start;
+	x->state = X_WAIT;
+	x->ready_at = 0;
+}
+
+/* The response is complete (checked by the library): the rest of its
+ * body, then the file is kept, or the redirect followed. */
+static void
+xfer_end(struct run *r, struct xfer *x)
+{
+	const struct tool_opts *o = r->o;
+	qget_request_info info = { .size = sizeof(info) };
+	char msg[512];
+	qget_status rv;
+	int got;
+
+	while ((got = xfer_data(r, x)) > 0)
+		;
+	if (got < 0 || x->finished)
+		return;
+	qget_request_get_info(x->req, &info);
+	x->st.size_upload = info.body_sent;
+	x->st.size_request += info.bytes_sent - info.body_sent;
+	x->st.bytes_received += info.bytes_received;
+	if (x->redirect) {
+		xfer_follow(r, x);
+		return;
+	}
+	if (x->discard > 0) {
+		snprintf(msg, sizeof(msg), "the server answered %d",
+		    x->discard);
+		xfer_attempt_failed(r, x, QGET_E_HTTP_ERROR, x->discard, msg);
+		return;
+	}
+	if (x->discard < 0) /* -C: complete already */
+		x->st.size_download = 0;
+	if (!x->out_open && (rv = xfer_open_out(r, x, msg, sizeof(msg))) !=
+	    QGET_OK) {
+		xfer_fail(r, x, rv, msg);
+		return;
+	}
+	if ((rv = out_commit(&x->out, msg, sizeof(msg))) != QGET_OK) {
+		xfer_fail(r, x, rv, msg);
+		return;
+	}
+	out_close(&x->out);
+	x->out_open = 0;
+	tool_verbose(o, "%s: received %" PRIu64 " bytes (%" PRIu64 " body)",
+	    x->url, info.bytes_received, x->body);
+	if (x->fail_after_body) {
+		snprintf(msg, sizeof(msg), "the server answered %d",
+		    x->fail_after_body);
+		xfer_attempt_failed(r, x, QGET_E_HTTP_ERROR,
+		    x->fail_after_body, msg);
+		return;
+	}
+	xfer_release(x);
+	xfer_finish(r, x, QGET_OK);
+}
+
+/* A request's failure; a time limit's detail (the library's) already
+ * says how many body bytes had arrived. */
+static void
+xfer_request_failed(struct run *r, struct xfer *x, qget_status st,
+    const char *detail)
+{
+	xfer_attempt_failed(r, x, st, x->discard > 0 ? x->discard : 0, detail);
+}
+
+/* ---- scheduling ------------------------------------------------------ */
+
+/* stdout takes the transfers in command-line order: one may start when
+ * every earlier one that writes there is done. */
+static int
+may_start(struct run *r, const struct xfer *x, double now)
+{
+	if (x->state != X_WAIT || x->ready_at > now)
+		return 0;
+	if (!x->to_stdout)
+		return 1;
+	for (int i = 0; i < x->idx; i++)
+		if (r->xs[i].to_stdout && r->xs[i].state != X_DONE)
+			return 0;
+	return 1;
+}
+
+static int
+same_server(const struct xfer *x, const char *host, const char *port)
+{
+	return strcasecmp(x->host, host) == 0 && strcmp(x->port, port) == 0;
+}
+
+/* Every active transfer on the connection failed with it. */
+static void
+group_failed(struct run *r, qget_status rv, const char *detail)
+{
+	for (int i = 0; i < r->n; i++) {
+		struct xfer *x = &r->xs[i];
+
+		if (x->state == X_ACTIVE)
+			xfer_request_failed(r, x, rv, detail);
+	}
+}
+
+/*
+ * Runs the transfers to r->host:r->port over r->conn until none is left
+ * to start or running: requests up to --parallel-max at once, and
+ * whatever the library reports.  Returns the connection's failure, or
+ * QGET_OK.
+ */
+static qget_status
+run_group(struct run *r)
+{
+	const struct tool_opts *o = r->o;
+	unsigned limit = o->parallel_max ? o->parallel_max : (unsigned)r->n;
+	qget_event *evs = NULL;
+	size_t cap = (size_t)r->n + 1, n;
+	qget_error err;
+	qget_status rv = QGET_OK;
+
+	memset(&err, 0, sizeof(err));
+	if ((evs = calloc(cap, sizeof(*evs))) == NULL) {
+		rv = QGET_E_NOMEM;
+		snprintf(err.detail, sizeof(err.detail), "out of memory");
+		goto fail;
+	}
+	for (;;) {
+		unsigned active = 0;
+		double now = tool_now(), next = 0;
+		int timeout;
+
+		for (int i = 0; i < r->n; i++)
+			active += r->xs[i].state == X_ACTIVE;
+		for (int i = 0; i < r->n && active < limit; i++) {
+			struct xfer *x = &r->xs[i];
+
+			if (!same_server(x, r->host, r->port) ||
+			    !may_start(r, x, now))
+				continue;
+			if ((rv = xfer_start(r, x)) != QGET_OK)
+				goto fail;
+			active += x->state == X_ACTIVE;
+		}
+		if (active == 0)
+			break;
+		/* A retry due soon on this connection wakes the loop. */
+		for (int i = 0; i < r->n; i++) {
+			struct xfer *x = &r->xs[i];
+
+			if (x->state == X_WAIT && same_server(x, r->host,
+			    r->port) && x->ready_at > now &&
+			    (next == 0 || x->ready_at < next))
+				next = x->ready_at;
+		}
+		timeout = next > 0 ? (int)((next - now) * 1000) + 1 : -1;
+		if ((rv = qget_conn_poll(r->conn, evs, cap, &n, timeout,
+		    &err)) != QGET_OK)
+			goto fail;
+		for (size_t k = 0; k < n; k++) {
+			unsigned what = evs[k].what;
+			struct xfer *x;
+
+			if (evs[k].req == NULL) {
+				if (what & QGET_EV_GOAWAY)
+					tool_verbose(o, "the server sent "
+					    "GOAWAY: requests it did not take "
+					    "will not be processed");
+				continue;
+			}
+			x = qget_request_get_user(evs[k].req);
+			if (x->req != evs[k].req || x->state != X_ACTIVE)
+				continue;
+			if (what & QGET_EV_HEAD)
+				xfer_head(r, x);
+			if (x->req != evs[k].req || x->state != X_ACTIVE)
+				continue;
+			if ((what & QGET_EV_DATA) && !(what & QGET_EV_END))
+				xfer_data(r, x);
+			if (x->req != evs[k].req || x->state != X_ACTIVE)
+				continue;
+			if (what & QGET_EV_END) {
+				xfer_end(r, x);
+			} else if (what & (QGET_EV_RESET | QGET_EV_REFUSED |
+			    QGET_EV_FAILED)) {
+				qget_status st = qget_request_status(x->req,
+				    &err);
+
+				xfer_request_failed(r, x, st,
+				    qget_error_str(&err));
+			}
+		}
+	}
+	rv = QGET_OK;
+	goto out;
+fail:
+	group_failed(r, rv, qget_error_str(&err));
+out:
+	free(evs);
+	return rv;
+}
+
+/* Sleeps until `until` or a stop signal.  Returns QGET_E_INTERRUPTED on
+ * the signal. */
+static qget_status
+pause_until(double until)
+{
+	double now;
+
+	while ((now = tool_now()) < until) {
+		double d = until - now;
+		struct timespec ts = { .tv_sec = (time_t)d,
+		    .tv_nsec = (long)((d - (double)(time_t)d) * 1e9) };
+
+		if (tool_stop_signal != 0)
+			return QGET_E_INTERRUPTED;
+		nanosleep(&ts, NULL);
+	}
+	return tool_stop_signal != 0 ? QGET_E_INTERRUPTED : QGET_OK;
+}
+
+/* Opens a connection to the server of transfer x.  On failure, every
+ * transfer ready for that server fails (or is retried) with it. */
+static qget_status
+open_group(struct run *r, struct xfer *x)
+{
+	const struct tool_opts *o = r->o;
+	double now = tool_now();
+	char msg[512];
+	qget_error err;
+	qget_status rv;
+
+	memset(&err, 0, sizeof(err));
+	if (x->t_start == 0)
+		x->t_start = now;
+	memcpy(r->host, x->host, sizeof(r->host));
+	memcpy(r->port, x->port, sizeof(r->port));
+	if ((rv = route(o, r->cfg, x->host, x->port, msg, sizeof(msg))) !=
+	    QGET_OK) {
+		snprintf(err.detail, sizeof(err.detail), "%s", msg);
+	} else {
+		tool_verbose(o, "connecting to %s port %s", x->host, x->port);
+		rv = qget_conn_open(&r->conn, x->host, x->port, r->cfg, &err);
+	}
+	if (rv != QGET_OK) {
+		for (int i = 0; i < r->n; i++) {
+			struct xfer *y = &r->xs[i];
+
+			if (same_server(y, x->host, x->port) &&
+			    may_start(r, y, now)) {
+				if (y->t_start == 0)
+					y->t_start = now;
+				y->st.num_connects++;
+				xfer_attempt_failed(r, y, rv, 0,
+				    qget_error_str(&err));
+			}
+		}
+		return rv;
+	}
+	r->conn_by = x->idx;
+	describe_conn(o, r->conn);
+	return QGET_OK;
+}
+
+/* The first server's TLS session, kept for --session-file. */
+static void
+keep_session(struct run *r)
+{
+	unsigned char *sess;
+	size_t len;
+	qget_status st;
+
+	if (r->o->session_file == NULL ||
+	    strcasecmp(r->host, r->xs[0].u->host) != 0 ||
+	    strcmp(r->port, r->xs[0].u->port) != 0)
+		return;
+	st = qget_conn_get_session(r->conn, &sess, &len);
+	if (st == QGET_OK) {
+		free(r->session);
+		r->session = sess;
+		r->session_len = len;
+	} else if (st == QGET_E_USAGE) {
+		tool_verbose(r->o, "not saving the TLS session: the server was "
+		    "not verified (--insecure)");
+	} else {
+		tool_verbose(r->o, "the server sent no TLS session ticket");
+	}
+}
+
+static void
+close_group(struct run *r, qget_status rv)
+{
+	qget_error err;
+
+	if (r->conn == NULL)
+		return;
+	if (rv == QGET_OK) {
+		keep_session(r);
+		/* Every response ended (or failed): the server has our
+		 * requests, no need to wait for its ACKs. */
+		if (qget_conn_close_ex(r->conn, QGET_CLOSE_NO_FLUSH,
+		    qget_conn_app_no_error(r->conn), CLOSE_TIMEOUT_MS,
+		    &err) != QGET_OK)
+			tool_verbose(r->o, "close: %s", qget_error_str(&err));
+	} else {
+		qget_conn_info info = { .size = sizeof(info) };
+		int h3 = qget_conn_get_info(r->conn, &info) == QGET_OK &&
+		    strcmp(info.alpn, "h3") == 0;
+
+		/* Tell the server why we leave, rather than let it time
+		 * out. */
+		qget_conn_abort(r->conn, rv == QGET_E_INTERRUPTED ?
+		    (h3 ? QGET_H3_REQUEST_CANCELLED : QGET_APP_ERROR) :
+		    (h3 ? QGET_H3_INTERNAL_ERROR : QGET_APP_ERROR),
+		    rv == QGET_E_INTERRUPTED ? "client interrupted" :
+		    qget_status_str(rv));
+	}
+	qget_conn_del(r->conn);
+	r->conn = NULL;
+}
+
+/* ---- setup ---------------------------------------------------------- */
+
+static qget_status
+xfer_init(struct run *r, struct xfer *x, int idx, char *msg, size_t msglen)
+{
+	const struct tool_opts *o = r->o;
+	const struct tool_url *u = &o->urls[idx];
+	qget_status rv;
+
+	x->idx = idx;
+	x->u = u;
+	x->state = X_WAIT;
+	x->upload_fd = -1;
+	memcpy(x->host, u->host, sizeof(x->host));
+	memcpy(x->port, u->port, sizeof(x->port));
+	if ((x->path = strdup(u->path)) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return QGET_E_NOMEM;
+	}
+	x->send_file = u->upload != NULL;
+	x->send_data = !x->send_file && o->has_data;
+	if ((rv = upload_path(x, msg, msglen)) != QGET_OK)
+		return rv;
+	if ((x->url = make_url(x->host, x->port, x->path)) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return QGET_E_NOMEM;
+	}
+	x->method = o->method != NULL ? o->method : o->head ? "HEAD" :
+	    x->send_file ? "PUT" : x->send_data ? "POST" : "GET";
+	if ((rv = xfer_dest(r, x, msg, msglen)) != QGET_OK)
+		return rv;
+	if ((rv = out_check(x->dest, msg, msglen)) != QGET_OK)
+		return rv;
+	if (o->resume && x->dest == NULL) {
+		snprintf(msg, msglen, "-C: %s goes to stdout; resuming needs "
+		    "-o FILE or -O", u->arg);
+		return QGET_E_USAGE;
+	}
+	x->to_stdout = x->dest == NULL;
+	x->st.url = u->arg;
+	x->st.urlnum = idx;
+	set_str(x->st.scheme, sizeof(x->st.scheme), "https");
+	set_str(x->st.url_effective, sizeof(x->st.url_effective), x->url);
+	set_str(x->st.method, sizeof(x->st.method), x->method);
+	x->st.time_namelookup = x->st.time_connect = x->st.time_appconnect =
+	    x->st.time_pretransfer = x->st.time_starttransfer =
+	    x->st.time_redirect = -1;
+	return QGET_OK;
+}
+
+static void
+write_stats_file(struct run *r, qget_status rv)
+{
+	const struct tool_opts *o = r->o;
+	struct tool_xfer_stats *all;
+	const char *error = NULL;
+	FILE *f;
+
+	if (o->stats_file == NULL)
+		return;
+	if ((all = calloc((size_t)r->n, sizeof(*all))) == NULL)
+		return;
+	for (int i = 0; i < r->n; i++) {
+		all[i] = r->xs[i].st;
+		if (all[i].errormsg[0] != '\0')
+			error = r->xs[i].st.errormsg;
+	}
+	if ((f = fopen(o->stats_file, "w")) == NULL) {
+		fprintf(stderr, "qget: warning: cannot write --stats file "
+		    "%s: %s\n", o->stats_file, strerror(errno));
+	} else {
+		tool_write_stats(f, all, (size_t)r->n, tool_exit_code(rv),
+		    rv == QGET_OK ? NULL : error);
+		if (fclose(f) != 0)
+			fprintf(stderr, "qget: warning: the statistics were "
+			    "not written completely\n");
+	}
+	free(all);
+}
+
+/* --raw: stdin to one stream, the peer's bytes to the output. */
+static qget_status
+run_raw(struct run *r)
+{
+	const struct tool_opts *o = r->o;
+	struct xfer *x = &r->xs[0];
+	struct tool_out out;
+	qget_stream *st = NULL;
+	char msg[512];
+	qget_error err;
+	qget_status rv;
+
+	if ((rv = open_group(r, x)) != QGET_OK)
+		return rv;
+	conn_stats(r, x);
+	x->st.num_connects = 1;
+	if ((rv = out_open(&out, x->dest, msg, sizeof(msg))) != QGET_OK) {
+		xfer_fail(r, x, rv, msg);
+		close_group(r, rv);
+		return rv;
+	}
+	if ((rv = qget_stream_open(&st, r->conn, &err)) != QGET_OK ||
+	    (rv = qget_stream_pump(st, STDIN_FILENO, out.fd, &err)) !=
+	    QGET_OK) {
+		out_abort(&out);
+		xfer_fail(r, x, rv, qget_error_str(&err));
+		goto out;
+	}
+	if ((rv = out_commit(&out, msg, sizeof(msg))) != QGET_OK) {
+		xfer_fail(r, x, rv, msg);
+		goto out;
+	}
+out:
+	if (st != NULL) {
+		x->st.size_download = qget_stream_bytes_read(st);
+		x->st.size_upload = qget_stream_bytes_written(st);
+	}
+	qget_stream_del(st);
+	out_close(&out);
+	if (rv == QGET_OK) {
+		/* --raw data may still be in flight: the close flushes. */
+		keep_session(r);
+		if (qget_conn_close_ex(r->conn, 0, qget_conn_app_no_error(
+		    r->conn), CLOSE_TIMEOUT_MS, &err) != QGET_OK)
+			tool_verbose(o, "close: %s", qget_error_str(&err));
+		qget_conn_del(r->conn);
+		r->conn = NULL;
+		xfer_finish(r, x, QGET_OK);
+	} else {
+		close_group(r, rv);
+	}
+	return rv;
+}
+
+static void
+run_all(struct run *r)
+{
+	for (;;) {
+		double now = tool_now(), next = 0;
+		struct xfer *pick = NULL;
+		qget_status rv;
+		int left = 0;
+
+		for (int i = 0; i < r->n; i++) {
+			struct xfer *x = &r->xs[i];
+
+			if (x->state == X_DONE)
+				continue;
+			left++;
+			if (pick == NULL && may_start(r, x, now))
+				pick = x;
+			if (x->state == X_WAIT && (next == 0 ||
+			    x->ready_at < next))
+				next = x->ready_at;
+		}
+		if (left == 0)
+			return;
+		if (pick == NULL) {
+			if (pause_until(next) != QGET_OK)
+				break;
+			continue;
+		}
+		if (open_group(r, pick) != QGET_OK)
+			continue;
+		rv = run_group(r);
+		close_group(r, rv);
+		if (rv == QGET_E_INTERRUPTED)
+			break;
+	}
+	/* A stop signal: what did not end fails with it. */
+	for (int i = 0; i < r->n; i++)
+		if (r->xs[i].state != X_DONE)
+			xfer_fail(r, &r->xs[i], QGET_E_INTERRUPTED, "");
+}
 
 qget_status
 tool_fetch(const struct tool_opts *o)
 {
-	(void)o;
-	return QGET_E_FAILURE;
+	struct run r;
+	char msg[512];
+	qget_status rv;
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.n = o->nurls;
+	r.t0 = tool_now();
+	r.conn_by = -1;
+	r.worst = QGET_OK;
+	r.session_ok = 1;
+	r.pmode = o->silent || o->no_progress || !isatty(STDERR_FILENO) ?
+	    PROGRESS_OFF : o->progress_bar ? PROGRESS_BAR : PROGRESS_METER;
+	progress_start(&r.meter, r.pmode, stderr, r.t0);
+	if ((r.xs = calloc((size_t)r.n, sizeof(*r.xs))) == NULL ||
+	    (r.buf = malloc(READ_BUF)) == NULL) {
+		rv = tool_report(NULL, &r.meter, QGET_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* What can be said before connecting is said now. */
+	if (o->writeout != NULL && tool_writeout_check(o->writeout, msg,
+	    sizeof(msg)) != 0) {
+		rv = tool_report(NULL, &r.meter, QGET_E_USAGE, msg);
+		goto out;
+	}
+	for (i = 0; i < r.n; i++) {
+		if ((rv = xfer_init(&r, &r.xs[i], i, msg, sizeof(msg))) !=
+		    QGET_OK) {
+			rv = tool_report(NULL, &r.meter, rv, msg);
+			goto out;
+		}
+	}
+	if (o->dump_header != NULL) {
+		if (strcmp(o->dump_header, "-") == 0) {
+			r.dump = stdout;
+		} else if ((r.dump = fopen(o->dump_header, "w")) == NULL) {
+			snprintf(msg, sizeof(msg), "-D %s: %s", o->dump_header,
+			    strerror(errno));
+			rv = tool_report(NULL, &r.meter, QGET_E_OUTPUT, msg);
+			goto out;
+		} else {
+			r.dump_close = 1;
+		}
+	}
+	if ((rv = tool_make_config(o, &r.cfg)) != QGET_OK) {
+		rv = tool_report(NULL, &r.meter, rv,
+		    "cannot configure the connection");
+		goto out;
+	}
+	if (o->raw)
+		run_raw(&r);
+	else
+		run_all(&r);
+	{
+		struct progress_numbers pn;
+
+		progress_numbers(&r, &pn);
+		progress_done(&r.meter, tool_now(), &pn);
+	}
+	rv = r.worst;
+	/* As --help says: saved after a success only, and only from a
+	 * verified connection (the library refuses the others). */
+	if (o->session_file != NULL) {
+		if (rv == QGET_OK && r.session_ok && r.session != NULL)
+			tool_session_save(o->session_file, r.session,
+			    r.session_len);
+		else if (rv != QGET_OK)
+			tool_verbose(o, "not saving the TLS session: the "
+			    "transfer failed");
+	}
+out:
+	if (r.xs != NULL)
+		flush_writeouts(&r, 1);
+	progress_end(&r.meter);
+	write_stats_file(&r, rv);
+	if (r.dump_close && fclose(r.dump) != 0) {
+		fprintf(stderr, "qget: -D %s: %s\n", o->dump_header,
+		    strerror(errno));
+		if (rv == QGET_OK)
+			rv = QGET_E_OUTPUT;
+	}
+	for (i = 0; r.xs != NULL && i < r.n; i++) {
+		xfer_release(&r.xs[i]);
+		free(r.xs[i].path);
+		free(r.xs[i].url);
+		free(r.xs[i].dest);
+	}
+	qget_config_del(r.cfg);
+	free(r.session);
+	free(r.xs);
+	free(r.buf);
+	return rv;
 }

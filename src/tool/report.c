@@ -68,6 +68,26 @@ tool_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* What to try next, for the failures whose cure is an option. */
+static const char *
+hint(qget_status st)
+{
+	switch (st) {
+	case QGET_E_VERIFY:
+		return "a server with a private CA needs --cacert FILE (or "
+		    "--capath DIR); -k skips verification, which is insecure";
+	case QGET_E_ALPN:
+		return "--alpn LIST offers other protocols, e.g. --alpn "
+		    "hq-interop for a QUIC interop runner's server";
+	case QGET_E_REDIRECT:
+		return "--max-redirs N follows more redirects";
+	case QGET_E_TOO_LARGE:
+		return "--max-filesize sets the limit";
+	default:
+		return NULL;
+	}
+}
+
 /* The one place that prints a failure: "qget: (N) detail"; -w reports
  * the same text. */
 qget_status
@@ -76,7 +96,8 @@ tool_report(struct tool_xfer_stats *xs, struct progress *meter,
 {
 	char text[sizeof(xs->errormsg)];
 
-	progress_end(meter);
+	if (meter != NULL)
+		progress_end(meter);
 	if (st == QGET_E_INTERRUPTED && tool_stop_signal != 0)
 		snprintf(text, sizeof(text), "interrupted by %s",
 		    tool_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
@@ -90,7 +111,10 @@ tool_report(struct tool_xfer_stats *xs, struct progress *meter,
 		memcpy(xs->errormsg, text, sizeof(text));
 		xs->exitcode = tool_exit_code(st);
 	}
-	if (!tool_quiet_errors)
+	if (!tool_quiet_errors) {
 		fprintf(stderr, "qget: (%d) %s\n", tool_exit_code(st), text);
+		if (hint(st) != NULL)
+			fprintf(stderr, "qget: hint: %s\n", hint(st));
+	}
 	return st;
 }
