@@ -6,6 +6,7 @@
 
 #include "fetch.h"
 #include "options.h"
+#include "probe.h"
 #include "report.h"
 
 static void
@@ -61,7 +62,7 @@ main(int argc, char **argv)
 	if (o.insecure)
 		fprintf(stderr, "qget: warning: --insecure: the server's "
 		    "certificate and name are not verified\n");
-	rv = tool_fetch(&o);
+	rv = o.probe ? tool_probe(&o) : tool_fetch(&o);
 	code = tool_exit_code(rv);
 out:
 	tool_free_args(&o);
