@@ -9,7 +9,7 @@ echo hello >"$R/small"
 CA=(--cacert "$CERTS/ca.pem")
 
 # --- 2: usage ---
-q;                                  expect "no arguments: exit 2" 2 'HOST and PORT'
+q;                                  expect "no arguments: exit 2" 2 'no URL given: qget https://HOST'
 q localhost;                        expect "no port: exit 2" 2
 q localhost 0;                      expect "port 0: exit 2" 2 'bad port'
 q localhost 65536;                  expect "port 65536: exit 2" 2 'bad port'
@@ -25,7 +25,7 @@ q -m 1e3 localhost 4433;            expect "exponent time: exit 2" 2 'max-time'
 q --connect-timeout x localhost 4433; expect "bad connect timeout: exit 2" 2 'connect-timeout'
 q --alpn '' localhost 4433;         expect "empty ALPN: exit 2" 2 'alpn'
 q --alpn 'a,,b' localhost 4433;     expect "empty ALPN name: exit 2" 2 'alpn'
-q localhost 4433 /a /b;            expect "several paths without -O: exit 2" 2 'several paths need -O'
+q -o a -o b localhost 4433 /a;      expect "more -o than paths: exit 2" 2 '2 -o/-O for 1 URL'
 q -o '' localhost 4433;             expect "empty -o: exit 2" 2
 
 # --- 3: resolution ---

@@ -181,7 +181,7 @@ part2() {
 	mkdir -p "$T/many2"
 	args=()
 	for f in $MANY b1m empty; do args+=("$u/$f"); done
-	q "${CA[@]}" -v -O "$T/many2" "${args[@]}"
+	q "${CA[@]}" -v --output-dir "$T/many2" --remote-name-all "${args[@]}"
 	expect "h3: qget <- qget-serve: 42 paths in one run: exit 0" 0
 	bad=0
 	for f in $MANY b1m empty; do cmp -s "$R/$f" "$T/many2/$f" || bad=$((bad + 1)); done
@@ -192,9 +192,9 @@ part2() {
 		fail "h3: qget <- qget-serve: 42 paths byte-exact over one connection" "$bad differ, $n connections"
 	fi
 	rm -rf "$T/many2"/*
-	q "${CA[@]}" --parallel 3 -O "$T/many2" "$u/m01" "$u/m02" "$u/m03" "$u/m04" "$u/m05"
-	expect "h3: --parallel 3, 5 paths: exit 0" 0 &&
-		same "h3: --parallel 3: m05 byte-exact" "$R/m05" "$T/many2/m05"
+	q "${CA[@]}" --parallel-max 3 --output-dir "$T/many2" --remote-name-all "$u/m01" "$u/m02" "$u/m03" "$u/m04" "$u/m05"
+	expect "h3: --parallel-max 3, 5 paths: exit 0" 0 &&
+		same "h3: --parallel-max 3: m05 byte-exact" "$R/m05" "$T/many2/m05"
 
 	if have_ipv6; then
 		serve h3v6 --addr ::1 || return
@@ -231,7 +231,7 @@ part2() {
 	q "${CA[@]}" -f -o "$T/dl/x" "$u/missing"
 	expect "h3: -f with 404: exit 11" 11 'answered 404'
 	no_leftovers "h3: -f with 404: no file left" "$T/dl"
-	q "${CA[@]}" -f -O "$T/dl" "$u/missing" "$u/one"
+	q "${CA[@]}" -f --output-dir "$T/dl" --remote-name-all "$u/missing" "$u/one"
 	expect "h3: -f, one path 404, one fine: exit 11" 11 '/missing: the server answered 404'
 	same "h3: -f: the fine path is saved" "$R/one" "$T/dl/one"
 	rm -f "$T/dl"/*
@@ -276,7 +276,7 @@ part2() {
 	# GOAWAY after two requests: those two are saved, the rest refused.
 	serve h3g --goaway-after 2 -v || return
 	mkdir -p "$T/g"
-	q "${CA[@]}" --parallel 1 -O "$T/g" "https://localhost:$PORT/m01" \
+	q "${CA[@]}" --parallel-max 1 --output-dir "$T/g" --remote-name-all "https://localhost:$PORT/m01" \
 		"https://localhost:$PORT/m02" "https://localhost:$PORT/m03" \
 		"https://localhost:$PORT/m04"
 	expect "h3: GOAWAY after 2 requests: exit 8" 8 'GOAWAY'
