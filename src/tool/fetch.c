@@ -209,7 +209,6 @@ describe_conn(const struct tool_opts *o, qget_conn *conn)
 
 	if (!o->verbose || qget_conn_get_info(conn, &info) != QGET_OK)
 		return;
-	tool_verbose(o, "connected to %s", info.peer_addr);
 	tool_verbose(o, "ALPN: %s", info.alpn);
 	tool_verbose(o, "protocol: %s, TLSv1.3 %s%s", info.version, info.cipher,
 	    info.resumed ? " (resumed)" : "");
@@ -242,6 +241,54 @@ split_addr(const char *a, char *ip, size_t cap, int *port)
 	*port = atoi(colon + 1);
 }
 
+static void *
+sa_addr(struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ?
+	    (void *)&((struct sockaddr_in6 *)ss)->sin6_addr :
+	    (void *)&((struct sockaddr_in *)ss)->sin_addr;
+}
+
+static int
+sa_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ?
+	    ((const struct sockaddr_in6 *)ss)->sin6_port :
+	    ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/*
+ * The local address for %{local_ip}.  qget's socket is not bound to one
+ * (getsockname says 0.0.0.0 or ::), so this asks the kernel which source
+ * address it picks for the peer, as a connected socket of its own learns
+ * without sending anything.
+ */
+static void
+local_ip(const char *peer, int peer_port, struct sockaddr_storage *ss,
+    char *buf, size_t cap)
+{
+	struct sockaddr_storage to, from;
+	socklen_t fl = sizeof(from);
+	int fd;
+
+	inet_ntop(ss->ss_family, sa_addr(ss), buf, cap);
+	memset(&to, 0, sizeof(to));
+	to.ss_family = ss->ss_family;
+	if (inet_pton(to.ss_family, peer, sa_addr(&to)) != 1)
+		return;
+	if (to.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&to)->sin6_port = htons(peer_port);
+	else
+		((struct sockaddr_in *)&to)->sin_port = htons(peer_port);
+	if ((fd = socket(to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (connect(fd, (struct sockaddr *)&to, to.ss_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&from, &fl) == 0)
+		inet_ntop(from.ss_family, sa_addr(&from), buf, cap);
+	close(fd);
+}
+
 /* What every transfer on this connection reports about it. */
 static void
 conn_stats(struct run *r, struct xfer *x)
@@ -259,17 +306,11 @@ conn_stats(struct run *r, struct xfer *x)
 	x->st.resumed = info.resumed;
 	split_addr(info.peer_addr, x->st.remote_ip, sizeof(x->st.remote_ip),
 	    &x->st.remote_port);
-	if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
-		void *a = ss.ss_family == AF_INET6 ?
-		    (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
-		    (void *)&((struct sockaddr_in *)&ss)->sin_addr;
-
-		inet_ntop(ss.ss_family, a, x->st.local_ip,
-		    sizeof(x->st.local_ip));
-		x->st.local_port = ntohs(ss.ss_family == AF_INET6 ?
-		    ((struct sockaddr_in6 *)&ss)->sin6_port :
-		    ((struct sockaddr_in *)&ss)->sin_port);
-	}
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+		return;
+	x->st.local_port = sa_port(&ss);
+	local_ip(x->st.remote_ip, x->st.remote_port, &ss, x->st.local_ip,
+	    sizeof(x->st.local_ip));
 }
 
 /* ---- a transfer's end ------------------------------------------------ */

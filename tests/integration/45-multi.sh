@@ -36,20 +36,21 @@ if [ "$(ls "$T/o1" | wc -l)" -eq 1000 ]; then pass "1000 small files: no tempora
 
 mkdir -p "$T/o2"
 mix=(/big1 /many/f1 /big2 /many/f2 /many/f3 /big3 /mid)
-q "${CA[@]}" --output-dir "$T/o2" --remote-name-all -w json localhost "$GOOD" "${mix[@]}"
+q "${CA[@]}" --output-dir "$T/o2" --remote-name-all --stats "$T/o2.json" localhost "$GOOD" "${mix[@]}"
 expect "large and small files mixed: exit 0" 0
 same_dir "large and small files mixed: each byte-exact" "$R" "$T/o2" big1 big2 big3 mid
 same_dir "large and small files mixed: small ones too" "$R/many" "$T/o2" f1 f2 f3
 if /usr/bin/python3 -c '
 import json, sys
 d = json.loads(open(sys.argv[1]).read())
-assert [s["path"] for s in d["streams"]] == sys.argv[2:], d["streams"]
-assert all(s["exit_code"] == 0 and s["http_status"] == 200 for s in d["streams"])
-assert d["streams"][0]["bytes_body"] == 5 * 1048576
-' "$T/out" "${mix[@]}"; then
-	pass "-w json lists every path with its outcome"
+t = d["transfers"]
+assert [x["url"] for x in t] == sys.argv[2:], t
+assert all(x["exitcode"] == 0 and x["http_code"] == 200 for x in t)
+assert t[0]["size_download"] == 5 * 1048576 and d["exit_code"] == 0
+' "$T/o2.json" "${mix[@]}"; then
+	pass "--stats lists every path with its outcome"
 else
-	fail "-w json lists every path with its outcome" "$(head -c 300 "$T/out")"
+	fail "--stats lists every path with its outcome" "$(head -c 300 "$T/o2.json")"
 fi
 
 mkdir -p "$T/o3"

@@ -141,8 +141,8 @@ part1() {
 	if [ "$RC" -eq 0 ] && tail -c +2 "$T/out" | /usr/bin/python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
-assert d["alpn"] == "h3" and d["streams"][0]["http_status"] == 200, d
-assert d["streams"][0]["bytes_body"] == 1 and d["exit_code"] == 0, d
+assert d["alpn"] == "h3" and d["http_code"] == 200, d
+assert d["size_download"] == 1 and d["exitcode"] == 0, d
 '; then
 		pass "h3: -w json: alpn h3, status 200"
 	else
