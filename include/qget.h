@@ -248,7 +248,9 @@ typedef struct qget_conn qget_conn;
  *   QGET_E_USAGE     host or port empty, cfg NULL
  *   QGET_E_RESOLVE   no address for host
  *   QGET_E_CONNECT   every address failed (refused, no answer, handshake)
- *   QGET_E_VERIFY    certificate rejected (detail: X509's reason)
+ *   QGET_E_VERIFY    certificate rejected (detail: what the certificate
+ *                    holds: the verify error, its subject and issuer,
+ *                    and on a name mismatch the names it is for)
  *   QGET_E_ALPN      the server selected none of our protocols
  *   QGET_E_TIMEOUT   connect timeout or time limit reached
  *   QGET_E_NOMEM, QGET_E_FAILURE
