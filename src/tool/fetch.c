@@ -134,6 +134,8 @@ progress_numbers(struct run *r, struct progress_numbers *pn)
 	memset(pn, 0, sizeof(*pn));
 	pn->xfers_total = (unsigned)r->n;
 	pn->xfers_done = r->done;
+	int known = 1;
+
 	for (int i = 0; i < r->n; i++) {
 		struct xfer *x = &r->xs[i];
 
@@ -141,9 +143,17 @@ progress_numbers(struct run *r, struct progress_numbers *pn)
 		pn->ul_now += x->st.size_upload;
 		if (x->state == X_ACTIVE)
 			pn->xfers_live++;
-		if (r->n == 1 && x->length > 0)
-			pn->dl_total = x->length + x->resume_at;
+		/* The total is known once every transfer announced its
+		 * length (a finished one counts what it got). */
+		if (x->state == X_DONE)
+			pn->dl_total += x->st.size_download;
+		else if (x->length > 0)
+			pn->dl_total += x->length;
+		else
+			known = 0;
 	}
+	if (!known)
+		pn->dl_total = 0;
 }
 
 static void
@@ -407,6 +417,13 @@ xfer_fail(struct run *r, struct xfer *x, qget_status st, const char *detail)
 	xfer_finish(r, x, st);
 }
 
+static int
+transient_status(int http)
+{
+	return http == 408 || http == 429 || http == 500 || http == 502 ||
+	    http == 503 || http == 504;
+}
+
 /* curl's transient errors (--retry), and all but the ones no retry can
  * mend with --retry-all-errors. */
 static int
@@ -431,8 +448,7 @@ retryable(const struct tool_opts *o, qget_status st, int http)
 	default:
 		break;
 	}
-	if (http == 408 || http == 429 || http == 500 || http == 502 ||
-	    http == 503 || http == 504)
+	if (transient_status(http))
 		return 1;
 	return o->retry_all_errors;
 }
@@ -755,8 +771,9 @@ xfer_start(struct run *r, struct xfer *x)
 			goto fail;
 		return rv;
 	}
-	tool_verbose(o, "request: %s %s%s", x->method, x->url,
-	    x->resuming ? " (resuming)" : "");
+	if (x->resuming)
+		tool_verbose(o, "%s: resuming at byte %" PRIu64, x->url,
+		    x->resume_at);
 	return QGET_OK;
 fail:
 	xfer_attempt_failed(r, x, rv, 0, qget_error_str(&err));
@@ -861,8 +878,11 @@ xfer_head(struct run *r, struct xfer *x)
 		}
 		return;
 	}
-	if (o->retry > x->retries && retryable(o, QGET_E_HTTP_ERROR, status) &&
-	    status >= 400) {
+	/* As curl: 408, 429 and 5xx but 501 are transient; another status
+	 * is an error to retry only when -f makes it one. */
+	if (o->retry > x->retries && status >= 400 &&
+	    retryable(o, QGET_E_HTTP_ERROR, status) &&
+	    (transient_status(status) || o->fail || o->fail_with_body)) {
 		/* Its body is not the answer: dropped, and asked again. */
 		x->discard = status;
 		return;

@@ -1205,6 +1205,14 @@ legacy_targets(struct tool_opts *o, struct parse_state *st, char *msg,
 		host++;
 		hlen -= 2;
 	}
+	/* "--parallel 3 URL": a value left behind by an option that takes
+	 * none now, before a URL. */
+	for (int i = 1; i < st->npos; i++)
+		if (strstr(st->pos[i], "://") != NULL)
+			return bad(msg, msglen, "'%.200s' is neither a URL nor a "
+			    "host before one (an option's value? --parallel "
+			    "takes none: --parallel-max N sets the limit)",
+			    st->pos[0]);
 	if (hlen == 0 || hlen >= sizeof(o->urls[0].host) ||
 	    memchr(host, '/', hlen) != NULL)
 		return bad(msg, msglen, "bad host name '%.200s'", st->pos[0]);

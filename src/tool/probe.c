@@ -80,19 +80,33 @@ put(char *dst, size_t cap, const void *src, size_t len)
 	tool_escape(dst, cap, src, len);
 }
 
+/* A name as the library's messages print it ("CN=localhost"). */
+static void
+dn(const X509_NAME *name, char *out, size_t cap)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long len;
+
+	out[0] = '\0';
+	if (b == NULL)
+		return;
+	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_ONELINE &
+	    ~XN_FLAG_SPC_EQ) >= 0 && (len = BIO_get_mem_data(b, &p)) > 0)
+		put(out, cap, p, (size_t)len);
+	BIO_free(b);
+}
+
 static void
 cert_info(struct probe_cert *pc, X509 *x)
 {
 	GENERAL_NAMES *gens;
 	const ASN1_TIME *na = X509_get0_notAfter(x);
 	BIO *b;
-	char buf[256];
 	int days = 0, secs = 0;
 
-	X509_NAME_oneline(X509_get_subject_name(x), buf, sizeof(buf));
-	put(pc->subject, sizeof(pc->subject), buf, strlen(buf));
-	X509_NAME_oneline(X509_get_issuer_name(x), buf, sizeof(buf));
-	put(pc->issuer, sizeof(pc->issuer), buf, strlen(buf));
+	dn(X509_get_subject_name(x), pc->subject, sizeof(pc->subject));
+	dn(X509_get_issuer_name(x), pc->issuer, sizeof(pc->issuer));
 	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens) &&
 	    pc->nnames < PROBE_MAX_NAMES; i++) {
@@ -555,6 +569,11 @@ tool_probe(const struct tool_opts *o)
 {
 	struct probe p;
 
+	if (o->writeout != NULL && strcmp(o->writeout, "%{json}\n") != 0 &&
+	    strcmp(o->writeout, "%{json}") != 0)
+		return tool_report(NULL, NULL, QGET_E_USAGE, "--probe reports "
+		    "in text, or with -w json as JSON; other -w formats do "
+		    "not apply");
 	memset(&p, 0, sizeof(p));
 	p.o = o;
 	p.host = o->urls[0].host;

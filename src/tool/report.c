@@ -74,15 +74,13 @@ hint(qget_status st)
 {
 	switch (st) {
 	case QGET_E_VERIFY:
-		return "a server with a private CA needs --cacert FILE (or "
-		    "--capath DIR); -k skips verification, which is insecure";
+		return "if the server's CA is a private one, trust it with "
+		    "--cacert FILE (or --capath DIR); -k skips verification, "
+		    "which is insecure";
 	case QGET_E_ALPN:
 		return "--alpn LIST offers other protocols, e.g. --alpn "
 		    "hq-interop for a QUIC interop runner's server";
-	case QGET_E_REDIRECT:
-		return "--max-redirs N follows more redirects";
-	case QGET_E_TOO_LARGE:
-		return "--max-filesize sets the limit";
+
 	default:
 		return NULL;
 	}
