@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -73,6 +74,9 @@ struct xfer {
 	int finished;           /* reported (success or failure) */
 	int head_seen;
 	int wout_pending;       /* -w is printed once stdout is free */
+	char *dump_pending;     /* -D -: heads waiting for stdout */
+	size_t dump_len;
+	unsigned refusals;      /* requests the server did not process */
 	struct tool_xfer_stats st;
 };
 
@@ -96,6 +100,9 @@ struct run {
 	int session_ok;         /* every transfer to it succeeded */
 	double t0;
 	unsigned done;
+	uint64_t ul_total;      /* every upload's size, when known */
+	int conn_spent;         /* GOAWAY or a connection failure: nothing
+	                         * more is started on it */
 };
 
 static void
@@ -134,6 +141,7 @@ progress_numbers(struct run *r, struct progress_numbers *pn)
 	memset(pn, 0, sizeof(*pn));
 	pn->xfers_total = (unsigned)r->n;
 	pn->xfers_done = r->done;
+	pn->ul_total = r->ul_total;
 	int known = 1;
 
 	for (int i = 0; i < r->n; i++) {
@@ -347,17 +355,36 @@ xfer_release(struct xfer *x)
  * of a body that is going to stdout: they wait until none is (`all`: at
  * the end, whatever is left).
  */
+static qget_status write_head(struct tool_out *out, FILE *f,
+    const char *text, size_t len, char *msg, size_t msglen);
+
+static int
+stdout_busy(const struct run *r)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->xs[i].to_stdout && r->xs[i].state == X_ACTIVE)
+			return 1;
+	return 0;
+}
+
 static void
 flush_writeouts(struct run *r, int all)
 {
+	char msg[64];
 	int printed = 0;
 
-	for (int i = 0; i < r->n && !all; i++)
-		if (r->xs[i].to_stdout && r->xs[i].state == X_ACTIVE)
-			return;
+	if (!all && stdout_busy(r))
+		return;
 	for (int i = 0; i < r->n; i++) {
 		struct xfer *x = &r->xs[i];
 
+		if (x->dump_pending != NULL) {
+			write_head(NULL, stdout, x->dump_pending, x->dump_len,
+			    msg, sizeof(msg));
+			free(x->dump_pending);
+			x->dump_pending = NULL;
+			x->dump_len = 0;
+		}
 		if (!x->wout_pending)
 			continue;
 		if (!printed)
@@ -487,10 +514,26 @@ xfer_attempt_failed(struct run *r, struct xfer *x, qget_status st, int http,
 
 	if (x->finished)
 		return;
+	/* A request the server did not process (past its GOAWAY) is sent
+	 * again on a new connection, as curl does, a few times at most. */
+	if (st == QGET_E_REFUSED && x->refusals < 5 &&
+	    !(x->send_file && x->upload_fd == STDIN_FILENO)) {
+		x->refusals++;
+		tool_verbose(o, "%s: not processed by the server: sending it "
+		    "again on a new connection", x->url);
+		if (x->req != NULL)
+			qget_request_cancel(x->req);
+		xfer_release(x);
+		x->state = X_WAIT;
+		x->ready_at = 0;
+		x->st.size_download = 0;
+		x->body = 0;
+		return;
+	}
 	if (o->retry > x->retries && retryable(o, st, http) &&
 	    !(x->to_stdout && x->st.size_download > 0) &&
 	    !(x->send_file && x->upload_fd == STDIN_FILENO)) {
-		if (o->retry_delay_set)
+		if (o->retry_delay_set && o->retry_delay_ms > 0)
 			delay = (double)o->retry_delay_ms / 1000.0;
 		else if ((delay = retry_after(x->req)) < 0) {
 			delay = 1.0;
@@ -576,8 +619,19 @@ xfer_open_out(struct run *r, struct xfer *x, char *msg, size_t msglen)
 		if ((rv = out_open_resume(&x->out, x->dest, &size, msg,
 		    msglen)) != QGET_OK)
 			return rv;
-		x->resume_at = r->o->resume_from >= 0 ?
-		    (uint64_t)r->o->resume_from : size;
+		/* -C N names the byte the file ends at: anything else would
+		 * leave a gap or a repeat in it.  A retry goes on from what
+		 * the file holds by then. */
+		if (r->o->resume_from >= 0 && x->retries == 0 &&
+		    x->hops == 0 && size != (uint64_t)r->o->resume_from) {
+			out_close(&x->out);
+			snprintf(msg, msglen, "-C %lld: %s holds %llu bytes; "
+			    "-C - resumes from its end", (long long)
+			    r->o->resume_from, x->dest,
+			    (unsigned long long)size);
+			return QGET_E_USAGE;
+		}
+		x->resume_at = size;
 	} else if ((rv = out_open(&x->out, x->dest, msg, msglen)) != QGET_OK) {
 		return rv;
 	}
@@ -750,6 +804,8 @@ xfer_start(struct run *r, struct xfer *x)
 		    &err)) != QGET_OK)
 			goto fail;
 		x->st.size_upload = o->data_len;
+		if (x->retries == 0 && x->hops == 0 && x->refusals == 0)
+			r->ul_total += o->data_len;
 	} else if (x->send_file) {
 		if (strcmp(x->u->upload, "-") == 0) {
 			x->upload_fd = STDIN_FILENO;
@@ -763,6 +819,12 @@ xfer_start(struct run *r, struct xfer *x)
 		if ((rv = qget_request_set_body_fd(x->req, x->upload_fd,
 		    &err)) != QGET_OK)
 			goto fail;
+		if (x->retries == 0 && x->hops == 0 && x->refusals == 0) {
+			struct stat sb;
+
+			if (fstat(x->upload_fd, &sb) == 0 && S_ISREG(sb.st_mode))
+				r->ul_total += (uint64_t)sb.st_size;
+		}
 	}
 	x->st.time_pretransfer = tool_now() - x->t_start;
 	if ((rv = qget_request_send(x->req, &err)) != QGET_OK) {
@@ -818,13 +880,73 @@ range_complete(const char *v, size_t len, uint64_t have)
 	return sscanf(buf, "bytes */%llu", &total) == 1 && total == have;
 }
 
-static void
-dump_head(struct run *r, const char *text, size_t len)
+/*
+ * A response head for -i or -D: as received, but escaped line by line
+ * when it goes to a terminal, where a header value's ESC or BEL would
+ * drive the screen.  `out` is -i's output, or NULL for the stream f.
+ */
+static qget_status
+write_head(struct tool_out *out, FILE *f, const char *text, size_t len,
+    char *msg, size_t msglen)
 {
-	if (r->dump != NULL && len > 0) {
-		fwrite(text, 1, len, r->dump);
-		fflush(r->dump);
+	size_t cap = len * 4 + 2;
+	char *buf, *p;
+	qget_status rv = QGET_OK;
+
+	if (!isatty(out != NULL ? out->fd : fileno(f))) {
+		if (out != NULL)
+			return out_write(out, text, len, msg, msglen);
+		fwrite(text, 1, len, f);
+		fflush(f);
+		return QGET_OK;
 	}
+	/* At most four bytes for one ("\xNN"), and a newline per line. */
+	if ((buf = malloc(cap)) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return QGET_E_NOMEM;
+	}
+	p = buf;
+	while (len > 0) {
+		const char *nl = memchr(text, '\n', len);
+		size_t n = nl != NULL ? (size_t)(nl - text) + 1 : len, k = n;
+
+		while (k > 0 && (text[k - 1] == '\n' || text[k - 1] == '\r'))
+			k--;
+		p += tool_escape(p, cap - (size_t)(p - buf), text, k);
+		*p++ = '\n';
+		text += n;
+		len -= n;
+	}
+	if (out != NULL) {
+		rv = out_write(out, buf, (size_t)(p - buf), msg, msglen);
+	} else {
+		fwrite(buf, 1, (size_t)(p - buf), f);
+		fflush(f);
+	}
+	free(buf);
+	return rv;
+}
+
+/* -D: heads for stdout wait, as -w does, while a body is going there. */
+static void
+dump_head(struct run *r, struct xfer *x, const char *text, size_t len)
+{
+	char msg[64];
+	char *copy;
+
+	if (r->dump == NULL || len == 0)
+		return;
+	if (r->dump == stdout && !x->to_stdout && stdout_busy(r)) {
+		size_t old = x->dump_len;
+
+		if ((copy = realloc(x->dump_pending, old + len)) == NULL)
+			return;
+		memcpy(copy + old, text, len);
+		x->dump_pending = copy;
+		x->dump_len = old + len;
+		return;
+	}
+	write_head(NULL, r->dump, text, len, msg, sizeof(msg));
 }
 
 /* The head of a response: a redirect to follow, a status that fails or
@@ -861,7 +983,7 @@ xfer_head(struct run *r, struct xfer *x)
 	tool_verbose(o, "%s: response: %s %d%s%.*s%s", x->url,
 	    qget_response_version(x->req), status, rlen ? " " : "", (int)rlen,
 	    reason, info.has_length ? "" : " (no content-length)");
-	dump_head(r, text, len);
+	dump_head(r, x, text, len);
 
 	if (o->location && is_redirect(status) &&
 	    (v = qget_response_header(x->req, "location", &vlen)) != NULL) {
@@ -872,8 +994,8 @@ xfer_head(struct run *r, struct xfer *x)
 		}
 		if (o->include) {
 			if ((rv = xfer_open_out(r, x, msg, sizeof(msg))) !=
-			    QGET_OK || (rv = out_write(&x->out, text, len, msg,
-			    sizeof(msg))) != QGET_OK)
+			    QGET_OK || (rv = write_head(&x->out, NULL, text,
+			    len, msg, sizeof(msg))) != QGET_OK)
 				xfer_fail(r, x, rv, msg);
 		}
 		return;
@@ -897,8 +1019,18 @@ xfer_head(struct run *r, struct xfer *x)
 		x->discard = -1;
 		return;
 	}
-	if (x->resuming && status < 300 && (status != 206 ||
+	/* Only the range asked for goes into the file the user resumes:
+	 * an error page or the whole body would corrupt it. */
+	if (x->resuming && (status != 206 ||
 	    !range_starts_at(v, vlen, x->resume_at))) {
+		if ((o->fail || o->fail_with_body) && status >= 400) {
+			snprintf(msg, sizeof(msg), "the server answered %d%s"
+			    "%.*s; the file is left as it was", status,
+			    rlen ? " " : "", (int)rlen, reason);
+			xfer_attempt_failed(r, x, QGET_E_HTTP_ERROR, status,
+			    msg);
+			return;
+		}
 		snprintf(msg, sizeof(msg), "the server answered %d instead of "
 		    "the range from byte %" PRIu64 ": it cannot resume; the "
 		    "file is left as it was", status, x->resume_at);
@@ -929,8 +1061,8 @@ xfer_head(struct run *r, struct xfer *x)
 		xfer_fail(r, x, rv, msg);
 		return;
 	}
-	if (o->include && len > 0 && (rv = out_write(&x->out, text, len, msg,
-	    sizeof(msg))) != QGET_OK)
+	if (o->include && len > 0 && (rv = write_head(&x->out, NULL, text,
+	    len, msg, sizeof(msg))) != QGET_OK)
 		xfer_fail(r, x, rv, msg);
 }
 
@@ -1076,6 +1208,18 @@ resolve_location(struct xfer *x, const char *loc, char *host, char *port,
 		snprintf(msg, msglen, "not following the redirect to '%.200s': "
 		    "QUIC needs https://", loc);
 		return -1;
+	} else if (loc[0] == '?') {
+		/* A query alone: the same path, another query (RFC 3986
+		 * 5.2.2). */
+		const char *cur = x->path;
+		size_t plen = strcspn(cur, "?");
+
+		len = strlen(x->host) + strlen(x->port) + plen + strlen(loc) +
+		    16;
+		if ((abs = malloc(len)) != NULL)
+			snprintf(abs, len, is_ipv6_literal(x->host) ?
+			    "https://[%s]:%s%.*s%s" : "https://%s:%s%.*s%s",
+			    x->host, x->port, (int)plen, cur, loc);
 	} else {
 		/* A path: from the root, or beside the current one. */
 		const char *cur = x->path, *q = cur + strcspn(cur, "?");
@@ -1270,6 +1414,27 @@ same_server(const struct xfer *x, const char *host, const char *port)
 	return strcasecmp(x->host, host) == 0 && strcmp(x->port, port) == 0;
 }
 
+/* An upload shows on the meter while it goes, not only at its end. */
+static void
+upload_counts(struct run *r)
+{
+	int any = 0;
+
+	for (int i = 0; i < r->n; i++) {
+		struct xfer *x = &r->xs[i];
+		qget_request_info info = { .size = sizeof(info) };
+
+		if (x->state != X_ACTIVE || x->req == NULL ||
+		    (!x->send_file && !x->send_data) ||
+		    qget_request_get_info(x->req, &info) != QGET_OK)
+			continue;
+		x->st.size_upload = info.body_sent;
+		any = 1;
+	}
+	if (any)
+		meter_tick(r);
+}
+
 /* Every active transfer on the connection failed with it. */
 static void
 group_failed(struct run *r, qget_status rv, const char *detail)
@@ -1292,7 +1457,11 @@ static qget_status
 run_group(struct run *r)
 {
 	const struct tool_opts *o = r->o;
-	unsigned limit = o->parallel_max ? o->parallel_max : (unsigned)r->n;
+	/* curl's rule: one transfer at a time unless -Z (a PUT before a GET
+	 * of the same URL must come first); with -Z as many as
+	 * --parallel-max, or as the server's stream credit allows. */
+	unsigned limit = !o->parallel ? 1 : o->parallel_max ? o->parallel_max :
+	    (unsigned)r->n;
 	qget_event *evs = NULL;
 	size_t cap = (size_t)r->n + 1, n;
 	qget_error err;
@@ -1311,7 +1480,8 @@ run_group(struct run *r)
 
 		for (int i = 0; i < r->n; i++)
 			active += r->xs[i].state == X_ACTIVE;
-		for (int i = 0; i < r->n && active < limit; i++) {
+		for (int i = 0; i < r->n && active < limit && !r->conn_spent;
+		    i++) {
 			struct xfer *x = &r->xs[i];
 
 			if (!same_server(x, r->host, r->port) ||
@@ -1336,15 +1506,19 @@ run_group(struct run *r)
 		if ((rv = qget_conn_poll(r->conn, evs, cap, &n, timeout,
 		    &err)) != QGET_OK)
 			goto fail;
+		if (r->pmode != PROGRESS_OFF)
+			upload_counts(r);
 		for (size_t k = 0; k < n; k++) {
 			unsigned what = evs[k].what;
 			struct xfer *x;
 
 			if (evs[k].req == NULL) {
-				if (what & QGET_EV_GOAWAY)
+				if (what & QGET_EV_GOAWAY) {
 					tool_verbose(o, "the server sent "
-					    "GOAWAY: requests it did not take "
-					    "will not be processed");
+					    "GOAWAY: the requests it did not "
+					    "take go on a new connection");
+					r->conn_spent = 1;
+				}
 				continue;
 			}
 			x = qget_request_get_user(evs[k].req);
@@ -1365,6 +1539,12 @@ run_group(struct run *r)
 				qget_status st = qget_request_status(x->req,
 				    &err);
 
+				/* The connection's own end: a retry needs
+				 * a new one. */
+				if (st == QGET_E_CONN_CLOSED ||
+				    st == QGET_E_IDLE_TIMEOUT ||
+				    st == QGET_E_TIMEOUT || st == QGET_E_REFUSED)
+					r->conn_spent = 1;
 				xfer_request_failed(r, x, st,
 				    qget_error_str(&err));
 			}
@@ -1437,6 +1617,7 @@ open_group(struct run *r, struct xfer *x)
 		return rv;
 	}
 	r->conn_by = x->idx;
+	r->conn_spent = 0;
 	describe_conn(o, r->conn);
 	return QGET_OK;
 }
@@ -1531,6 +1712,11 @@ xfer_init(struct run *r, struct xfer *x, int idx, char *msg, size_t msglen)
 		return rv;
 	if ((rv = out_check(x->dest, msg, msglen)) != QGET_OK)
 		return rv;
+	if (o->resume && o->include) {
+		snprintf(msg, msglen, "-C with -i would write the response "
+		    "head into the file being resumed");
+		return QGET_E_USAGE;
+	}
 	if (o->resume && x->dest == NULL) {
 		snprintf(msg, msglen, "-C: %s goes to stdout; resuming needs "
 		    "-o FILE or -O", u->arg);
@@ -1649,8 +1835,10 @@ run_all(struct run *r)
 			left++;
 			if (pick == NULL && may_start(r, x, now))
 				pick = x;
-			if (x->state == X_WAIT && (next == 0 ||
-			    x->ready_at < next))
+			/* Only a retry's delay is worth a wait: a transfer
+			 * held back by stdout's order waits for another. */
+			if (x->state == X_WAIT && x->ready_at > now &&
+			    (next == 0 || x->ready_at < next))
 				next = x->ready_at;
 		}
 		if (left == 0)
@@ -1660,8 +1848,11 @@ run_all(struct run *r)
 				break;
 			continue;
 		}
-		if (open_group(r, pick) != QGET_OK)
+		if (open_group(r, pick) != QGET_OK) {
+			if (tool_stop_signal != 0)
+				break;
 			continue;
+		}
 		rv = run_group(r);
 		close_group(r, rv);
 		if (rv == QGET_E_INTERRUPTED)
@@ -1688,9 +1879,7 @@ tool_fetch(const struct tool_opts *o)
 	r.conn_by = -1;
 	r.worst = QGET_OK;
 	r.session_ok = 1;
-	r.pmode = o->silent || o->no_progress || !isatty(STDERR_FILENO) ?
-	    PROGRESS_OFF : o->progress_bar ? PROGRESS_BAR : PROGRESS_METER;
-	progress_start(&r.meter, r.pmode, stderr, r.t0);
+	progress_start(&r.meter, PROGRESS_OFF, stderr, r.t0);
 	if ((r.xs = calloc((size_t)r.n, sizeof(*r.xs))) == NULL ||
 	    (r.buf = malloc(READ_BUF)) == NULL) {
 		rv = tool_report(NULL, &r.meter, QGET_E_NOMEM, "out of memory");
@@ -1709,6 +1898,14 @@ tool_fetch(const struct tool_opts *o)
 			goto out;
 		}
 	}
+	/* As curl: no meter where it would land inside a body shown on the
+	 * same terminal. */
+	r.pmode = o->silent || o->no_progress || !isatty(STDERR_FILENO) ?
+	    PROGRESS_OFF : o->progress_bar ? PROGRESS_BAR : PROGRESS_METER;
+	for (i = 0; i < r.n && r.pmode != PROGRESS_OFF; i++)
+		if (r.xs[i].to_stdout && isatty(STDOUT_FILENO))
+			r.pmode = PROGRESS_OFF;
+	progress_start(&r.meter, r.pmode, stderr, r.t0);
 	if (o->dump_header != NULL) {
 		if (strcmp(o->dump_header, "-") == 0) {
 			r.dump = stdout;
@@ -1760,6 +1957,7 @@ out:
 	}
 	for (i = 0; r.xs != NULL && i < r.n; i++) {
 		xfer_release(&r.xs[i]);
+		free(r.xs[i].dump_pending);
 		free(r.xs[i].path);
 		free(r.xs[i].url);
 		free(r.xs[i].dest);

@@ -1404,8 +1404,6 @@ check_combinations(struct tool_opts *o, struct parse_state *st, char *msg,
 {
 	size_t hbytes = 0;
 
-	if (o->verbose && o->silent)
-		return bad(msg, msglen, "%s", "-v and -s exclude each other");
 	if (o->fail && o->fail_with_body)
 		return bad(msg, msglen, "%s", "-f and --fail-with-body exclude "
 		    "each other");

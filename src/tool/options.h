@@ -130,10 +130,9 @@ struct tool_opts {
 	int retry_connrefused;       /* --retry-connrefused */
 
 	/* how to run */
-	int parallel;                /* -Z: accepted; transfers to one server
-	                              * always share its connection */
-	unsigned parallel_max;       /* --parallel-max; 0: as many as the
-	                              * server allows */
+	int parallel;                /* -Z: at once, not one after another */
+	unsigned parallel_max;       /* --parallel-max with -Z; 0: as many
+	                              * as the server allows */
 	int verbose;
 	int silent;                  /* -s */
 	int show_error;              /* -S: errors even with -s */

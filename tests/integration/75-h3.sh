@@ -181,7 +181,7 @@ part2() {
 	mkdir -p "$T/many2"
 	args=()
 	for f in $MANY b1m empty; do args+=("$u/$f"); done
-	q "${CA[@]}" -v --output-dir "$T/many2" --remote-name-all "${args[@]}"
+	q "${CA[@]}" -Z -v --output-dir "$T/many2" --remote-name-all "${args[@]}"
 	expect "h3: qget <- qget-serve: 42 paths in one run: exit 0" 0
 	bad=0
 	for f in $MANY b1m empty; do cmp -s "$R/$f" "$T/many2/$f" || bad=$((bad + 1)); done
@@ -192,7 +192,7 @@ part2() {
 		fail "h3: qget <- qget-serve: 42 paths byte-exact over one connection" "$bad differ, $n connections"
 	fi
 	rm -rf "$T/many2"/*
-	q "${CA[@]}" --parallel-max 3 --output-dir "$T/many2" --remote-name-all "$u/m01" "$u/m02" "$u/m03" "$u/m04" "$u/m05"
+	q "${CA[@]}" -Z --parallel-max 3 --output-dir "$T/many2" --remote-name-all "$u/m01" "$u/m02" "$u/m03" "$u/m04" "$u/m05"
 	expect "h3: --parallel-max 3, 5 paths: exit 0" 0 &&
 		same "h3: --parallel-max 3: m05 byte-exact" "$R/m05" "$T/many2/m05"
 

@@ -257,7 +257,8 @@ main(void)
 	CHECK("args: -4 twice is fine", P("-4", "-4", "h", "1") == QGET_OK);
 	CHECK("args: -4 -6 conflict", P("-4", "-6", "h", "1") == QGET_E_USAGE &&
 	    strstr(msg, "-4") != NULL);
-	CHECK("args: -v -s conflict", P("-v", "-s", "h", "1") == QGET_E_USAGE);
+	CHECK("args: -sv as curl: both", P("-sv", "h", "1") == QGET_OK &&
+	    o.verbose && o.silent);
 	CHECK("args: brackets stripped", P("[::1]", "1") == QGET_OK &&
 	    strcmp(o.host, "::1") == 0 &&
 	    strcmp(U(0).url, "https://[::1]:1/") == 0);
