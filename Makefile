@@ -163,6 +163,11 @@ test: all $(UNIT_BINS) $(TEST_PROGS) $(BUILD)/certs/.done
 	    OPENSSL_LIBS="$(OPENSSL_LIBS)" NGHTTP3_CFLAGS="$(NGHTTP3_CFLAGS)" \
 	    NGHTTP3_LIBS="$(NGHTTP3_LIBS)" tests/run $(TESTS)
 
+# The unit test programs alone (tests/run's "unit" filter, as make test
+# TESTS=unit): they start no server and need no certificates.
+test-unit: $(UNIT_BINS)
+	BUILD=$(BUILD) SANFLAGS="$(SANFLAGS)" STRICT="$(STRICT)" tests/run unit
+
 check: test
 
 # The same suite, built with AddressSanitizer and UndefinedBehaviorSanitizer
