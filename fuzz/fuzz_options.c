@@ -196,7 +196,6 @@ check_opts(const struct tool_opts *o)
 	ASSERT(o->urls != NULL && o->nurls >= 1);
 	ASSERT(o->host == o->urls[0].host && o->port == o->urls[0].port);
 	ASSERT(o->alpn != NULL && o->alpn[0] != '\0');
-	ASSERT(!(o->verbose && o->silent));
 	ASSERT(!(o->fail && o->fail_with_body));
 	ASSERT(o->family == QGET_FAMILY_ANY ||
 	    o->family == QGET_FAMILY_IPV4 ||

@@ -1547,6 +1547,7 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 	struct parse_state st;
 	qget_status rv = QGET_E_USAGE;
 	int c;
+	size_t nbytes = 0;
 
 	memset(o, 0, sizeof(*o));
 	memset(&st, 0, sizeof(st));
@@ -1554,9 +1555,13 @@ tool_parse_args(int argc, char **argv, struct tool_opts *o, char *msg,
 	o->max_redirs = 50;
 	msg[0] = '\0';
 	/* Each argument is at most one of them. */
+	/* A cluster such as -OOOO is one argument but four outputs: every
+	 * byte of the line may be one. */
+	for (int i = 0; i < argc; i++)
+		nbytes += strlen(argv[i]) + 1;
 	st.pos = calloc((size_t)argc + 1, sizeof(*st.pos));
-	st.outs = calloc((size_t)argc + 1, sizeof(*st.outs));
-	st.uploads = calloc((size_t)argc + 1, sizeof(*st.uploads));
+	st.outs = calloc(nbytes + 1, sizeof(*st.outs));
+	st.uploads = calloc(nbytes + 1, sizeof(*st.uploads));
 	if (st.pos == NULL || st.outs == NULL || st.uploads == NULL) {
 		bad(msg, msglen, "%s", strerror(ENOMEM));
 		goto out;
