@@ -21,7 +21,8 @@ serve good --upload-dir "$UP" --max-upload 2147483648 \
 	--redirect /old=/one,301 --redirect /found=/one,302 \
 	--redirect /see=/echo,303 --redirect /temp=/echo,307 --redirect /perm=/echo,308 \
 	--redirect /loop-a=/loop-b --redirect /loop-b=/loop-a \
-	--redirect /rel=dir/../one --redirect /plain=http://localhost/one || exit 1
+	--redirect /rel=dir/../one --redirect /plain=http://localhost/one \
+	--redirect '/qonly=?x=1' || exit 1
 GOOD=$PORT
 serve other || exit 1
 OTHER=$PORT
@@ -282,12 +283,47 @@ q "${CA[@]}" -C - -o "$T/w/part" "$U/b1m"
 expect "-C - on a complete file: exit 0" 0
 same "-C - on a complete file: unchanged" "$R/b1m" "$T/w/part"
 
+# -C takes only the range asked for: an error page is never appended.
+serve gone --status-first 1:404 || exit 1
+cp "$T/w/part.before" "$T/w/part2"
+q "${CA[@]}" -C - -o "$T/w/part2" "https://localhost:$PORT/b1m"
+expect "-C - answered 404: exit 13" 13 'cannot resume'
+same "-C - answered 404: the file is left as it was" "$T/w/part.before" "$T/w/part2"
+stop "$SERVER_PID"
+q "${CA[@]}" -C 5 -o "$T/w/part2" "$U/b1m"
+expect "-C N on a file of another size: exit 2, nothing sent" 2 'holds'
+same "-C N refused: the file is left as it was" "$T/w/part.before" "$T/w/part2"
+
+# One transfer after another unless -Z, as curl: the GET sees the PUT.
+mkdir -p "$T/pg"
+serve putget --root "$T/pg" --upload-dir "$T/pg" || exit 1
+q "${CA[@]}" -T "$R/small" "https://localhost:$PORT/order" -o "$T/w/put.out" \
+	"https://localhost:$PORT/order" -o "$T/w/order.get"
+expect "-T then GET of the same URL, no -Z: exit 0" 0
+same "-T then GET without -Z: the GET got what the PUT stored" "$R/small" "$T/w/order.get"
+stop "$SERVER_PID"
+
+# A query-only Location keeps the path (RFC 3986 5.2.2).
+q "${CA[@]}" -L --max-redirs 1 -w '%{url_effective}' -o "$T/w/q" "$U/qonly"
+if [ "$RC" -eq 14 ] && [ "$(cat "$T/out")" = "$U/qonly?x=1" ]; then pass "-L: a query-only Location keeps the path"; else fail "-L: a query-only Location" "exit $RC, '$(cat "$T/out")'"; fi
+
 # Retries.
 serve flaky --status-first 2:503 || exit 1
 q "${CA[@]}" --retry 3 --retry-delay 0.1 -o "$T/w/retry" "https://localhost:$PORT/one"
 expect "--retry 3 after two 503s: exit 0" 0
 same "--retry: the body of the third answer" "$R/one" "$T/w/retry"
 if [ "$(grep -c 'retrying in' "$T/err")" -eq 2 ]; then pass "--retry: one line per retry"; else fail "--retry: one line per retry" "$(cat "$T/err")"; fi
+stop "$SERVER_PID"
+
+# A retry after the connection failed goes on a new one, never the dead.
+serve closing --close-after 1000 --fault-path /b1m || exit 1
+q "${CA[@]}" -v --retry 2 --retry-delay 0.1 -o "$T/w/cl" "https://localhost:$PORT/b1m"
+if [ "$RC" -eq 8 ] && [ "$(grep -c '^\* connecting to localhost port' "$T/err")" -eq 3 ] &&
+	[ "$(grep -c 'retrying in' "$T/err")" -eq 2 ]; then
+	pass "--retry after a closed connection: three connections for three attempts"
+else
+	fail "--retry after a closed connection" "exit $RC, $(grep -c '^\* connecting to' "$T/err") connections"
+fi
 stop "$SERVER_PID"
 
 q "${CA[@]}" --retry 2 --retry-delay 0.1 "https://localhost:$(free_port4)/one"
@@ -309,6 +345,10 @@ for _ in $(seq 1 100); do [ -s "$T/rport" ] && break; sleep 0.05; done
 RP=$(cat "$T/rport")
 script -qec "$(printf '%q ' "${QGET[@]}" "${CA[@]}" -o "$T/w/meter" "https://localhost:$RP/b20m")" "$T/w/typescript" >/dev/null 2>&1
 RC=$?
+# A body shown on the terminal gets no meter drawn into it.
+script -qec "$(printf '%q ' "${QGET[@]}" "${CA[@]}" "https://localhost:$RP/b20m" -o -)" "$T/w/ts0" >/dev/null 2>&1 || true
+if ! grep -q '% Total' "$T/w/ts0"; then pass "no meter inside a body on the same terminal"; else fail "no meter inside a body on the same terminal" "meter drawn"; fi
+
 stop "$NETSIM_PID"
 tr '\r' '\n' <"$T/w/typescript" >"$T/w/meter.txt"
 if [ "$RC" -eq 0 ] && grep -q '% Total' "$T/w/meter.txt" && grep -q 'Left' "$T/w/meter.txt" &&
@@ -319,6 +359,22 @@ else
 	fail "the progress meter on a terminal" "exit $RC; $(tail -n 3 "$T/w/meter.txt" | tr '\n' '|')"
 fi
 same "the progress meter: the file" "$R/b20m" "$T/w/meter"
+
+# A head with control bytes reaches a terminal escaped (-i).
+mkdir -p "$T/rawroot"
+printf 'HTTP/1.0 200 OK\r\nX-Evil: a\033]0;pwned\007\033[31m\r\nContent-Length: 3\r\n\r\nok\n' >"$T/rawroot/evil"
+"$top/$BUILD/qget-serve" --cert "$CERTS/server.pem" --key "$CERTS/server.key" --root "$T/rawroot" \
+	--raw-response --port 0 --port-file "$T/raw.port" >"$T/raw.log" 2>&1 &
+RAWPID=$!
+track "$RAWPID" "qget-serve raw" "$T/raw.log" 0
+for _ in $(seq 1 100); do [ -s "$T/raw.port" ] && break; sleep 0.05; done
+script -qec "$(printf '%q ' "${QGET[@]}" "${CA[@]}" -i "https://localhost:$(cat "$T/raw.port")/evil")" "$T/w/ts4" >/dev/null 2>&1
+if grep -q 'X-Evil: a\\x1b\]0;pwned' "$T/w/ts4" && ! grep -q $'\033]0;pwned' "$T/w/ts4"; then
+	pass "-i on a terminal: the head's control bytes escaped"
+else
+	fail "-i on a terminal: the head's control bytes escaped" "$(cat -v "$T/w/ts4" | head -c 300)"
+fi
+stop "$RAWPID"
 
 script -qec "$(printf '%q ' "${QGET[@]}" "${CA[@]}" "$U/small")" "$T/w/ts2" >/dev/null 2>&1
 if grep -q 'Binary output can mess up your terminal\|binary output can mess up your terminal' "$T/w/ts2"; then pass "binary body to a terminal: refused, as curl does"; else fail "binary body to a terminal" "$(head -c 200 "$T/w/ts2")"; fi
