@@ -55,6 +55,16 @@ TEST_PROGS := $(TEST_PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/prog/%)
 
 EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 
+# The options are described once, in src/tool/options.def: the parser's
+# tables and --help (included by options.c) and qget(1) are made from it
+# (scripts/gen-options.sh: sh and awk only).  docs/curl.md too, but that
+# one is kept in the tree, to be read on the web: make docs/curl.md, and
+# tests/integration/41-docs.sh fails when it is out of date.
+GEN := $(BUILD)/gen
+OPTIONS_DEF := src/tool/options.def
+GEN_OPTIONS := scripts/gen-options.sh
+QGET_MAN := $(BUILD)/man/qget.1
+
 LIBQGET := $(BUILD)/libqget.a
 LIBQGET_SO := $(BUILD)/libqget.so.$(QGET_VERSION)
 LIBQGET_MAP := src/lib/libqget.map
@@ -67,11 +77,28 @@ ABI_BASELINE := abi/libqget.abi
 
 FUZZ_SECONDS ?= 30
 
-all: $(PROGS) $(LIBQGET) $(LIBQGET_SO)
+all: $(PROGS) $(LIBQGET) $(LIBQGET_SO) $(QGET_MAN)
 
 $(BUILD)/%.o: %.c $(DEPS_MK) $(wildcard include/*.h src/*/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(GEN)/options.inc: $(OPTIONS_DEF) $(GEN_OPTIONS)
+	@mkdir -p $(@D)
+	sh $(GEN_OPTIONS) inc $(OPTIONS_DEF) > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/src/tool/options.o: $(GEN)/options.inc
+$(BUILD)/src/tool/options.o: ALL_CFLAGS += -I$(GEN)
+
+$(QGET_MAN): man/qget.1.in $(OPTIONS_DEF) $(GEN_OPTIONS) include/qget.h
+	@mkdir -p $(@D)
+	sh $(GEN_OPTIONS) man $(OPTIONS_DEF) man/qget.1.in $(QGET_VERSION) > $@.tmp
+	@mv $@.tmp $@
+
+docs/curl.md: $(OPTIONS_DEF) $(GEN_OPTIONS)
+	sh $(GEN_OPTIONS) curl-md $(OPTIONS_DEF) > $@.tmp
+	@mv $@.tmp $@
 
 # One set of objects for both libraries: position-independent for the
 # shared one, and hidden but for what qget.h marks QGET_API.
@@ -136,6 +163,11 @@ test: all $(UNIT_BINS) $(TEST_PROGS) $(BUILD)/certs/.done
 	    OPENSSL_LIBS="$(OPENSSL_LIBS)" NGHTTP3_CFLAGS="$(NGHTTP3_CFLAGS)" \
 	    NGHTTP3_LIBS="$(NGHTTP3_LIBS)" tests/run $(TESTS)
 
+# The unit test programs alone (tests/run's "unit" filter, as make test
+# TESTS=unit): they start no server and need no certificates.
+test-unit: $(UNIT_BINS)
+	BUILD=$(BUILD) SANFLAGS="$(SANFLAGS)" STRICT="$(STRICT)" tests/run unit
+
 check: test
 
 # The same suite, built with AddressSanitizer and UndefinedBehaviorSanitizer
@@ -189,7 +221,7 @@ install: all
 	    -e 's|@OPENSSL_LIBS@|$(OPENSSL_LIBS)|g' \
 	    -e 's|@NGHTTP3_LIBS@|$(NGHTTP3_LIBS)|g' qget.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/qget.pc
-	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(wildcard man/*.1) $(QGET_MAN) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 $(wildcard man/*.3) $(DESTDIR)$(PREFIX)/share/man/man3/
 
 clean:

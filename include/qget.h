@@ -71,6 +71,12 @@ extern "C" {
  *   E_INTERRUPTED    130  interrupted by a signal (the tool adds the signal)
  *   E_REFUSED          8  the server did not process the request (HTTP/3
  *                         GOAWAY or H3_REQUEST_REJECTED): safe to retry
+ *   E_TOO_LARGE       12  the response is larger than the caller's limit
+ *                         (the tool's --max-filesize)
+ *   E_RANGE           13  a resumed download: the server did not answer
+ *                         the byte range asked for
+ *   E_REDIRECT        14  too many redirects, or one that cannot be
+ *                         followed (the tool's -L)
  */
 #define QGET_STATUS_MAP(X)                                                    \
 	X(OK, 0, 0, "success")                                                \
@@ -90,7 +96,10 @@ extern "C" {
 	X(E_OUTPUT, 14, 10, "local output failed")                            \
 	X(E_HTTP_ERROR, 15, 11, "the server answered with an error status")   \
 	X(E_INTERRUPTED, 16, 130, "interrupted")                              \
-	X(E_REFUSED, 17, 8, "the server did not process the request")
+	X(E_REFUSED, 17, 8, "the server did not process the request")       \
+	X(E_TOO_LARGE, 18, 12, "the response is larger than allowed")         \
+	X(E_RANGE, 19, 13, "the server cannot resume the download")           \
+	X(E_REDIRECT, 20, 14, "too many redirects, or one not followed")
 
 /*
  * A status's number is fixed (the second column): it never changes and is
@@ -239,7 +248,9 @@ typedef struct qget_conn qget_conn;
  *   QGET_E_USAGE     host or port empty, cfg NULL
  *   QGET_E_RESOLVE   no address for host
  *   QGET_E_CONNECT   every address failed (refused, no answer, handshake)
- *   QGET_E_VERIFY    certificate rejected (detail: X509's reason)
+ *   QGET_E_VERIFY    certificate rejected (detail: what the certificate
+ *                    holds: the verify error, its subject and issuer,
+ *                    and on a name mismatch the names it is for)
  *   QGET_E_ALPN      the server selected none of our protocols
  *   QGET_E_TIMEOUT   connect timeout or time limit reached
  *   QGET_E_NOMEM, QGET_E_FAILURE

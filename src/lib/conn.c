@@ -34,6 +34,9 @@
  * OpenSSL's default idle timeout. */
 #define DEFAULT_HANDSHAKE_MS 30000
 
+/* How often the log says that an address has not answered yet. */
+#define NOTE_WAIT_MS 1000
+
 static void
 keylog_cb(const SSL *ssl, const char *line)
 {
@@ -331,6 +334,23 @@ icmp_errors(int fd, int family, int on)
 		(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
 }
 
+/* Did the server answer?  Once a handshake's ServerHello is in, the TLS
+ * client has left the state in which it sent its ClientHello. */
+static int
+answered(const SSL *ssl)
+{
+	OSSL_HANDSHAKE_STATE st = SSL_get_state(ssl);
+
+	return st != TLS_ST_BEFORE && st != TLS_ST_CW_CLNT_HELLO;
+}
+
+/* Seconds since `since_us`, for messages. */
+static double
+waited_s(uint64_t since_us)
+{
+	return (double)(qget__now_us() - since_us) / 1e6;
+}
+
 /* How long one address may take to complete its handshake. */
 static uint64_t
 handshake_budget_ms(const qget_conn *c)
@@ -347,6 +367,7 @@ handshake_budget_ms(const qget_conn *c)
 static qget_status
 handshake_done(qget_conn *c, uint64_t start_us, qget_error *err)
 {
+	char offered[200];
 	qget_status rv;
 
 	c->handshake_us = qget__now_us() - start_us;
@@ -364,9 +385,11 @@ handshake_done(qget_conn *c, uint64_t start_us, qget_error *err)
 	}
 	if (c->alpn[0] == '\0') {
 		refuse(c, "no application protocol selected");
+		qget__alpn_offered(&c->cfg, offered, sizeof(offered));
 		rv = qget__fail(err, QGET_E_ALPN,
-		    "handshake with %s: the server selected no application "
-		    "protocol", c->peer_addr);
+		    "handshake with %s: the server selected none of the "
+		    "application protocols offered (ALPN offered: %s)",
+		    c->peer_addr, offered);
 		goto out;
 	}
 	c->verified = !c->cfg.insecure;
@@ -400,8 +423,8 @@ handshake(qget_conn *c, uint64_t deadline_us, qget_error *err)
 		rv = qget__wait(c, addr_deadline, err);
 		if (rv == QGET_E_TIMEOUT && addr_deadline != deadline_us)
 			rv = qget__fail(err, QGET_E_CONNECT, "handshake: no QUIC "
-			    "server answered at %s within %.1f s",
-			    c->peer_addr, (double)budget_ms / 1000.0);
+			    "server answered at %s (waited %.1f s)",
+			    c->peer_addr, waited_s(start));
 		if (rv != QGET_OK)
 			goto out;
 	}
@@ -573,6 +596,7 @@ start_attempt(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
 	a->family = BIO_ADDRINFO_family(ai);
 	a->start_us = now;
 	a->budget_us = qget__deadline_us(now, handshake_budget_ms(c));
+	a->note_us = qget__deadline_us(now, NOTE_WAIT_MS);
 	format_addr(addr, a->peer_addr, sizeof(a->peer_addr));
 	if (since_us == 0)
 		qget__log(&c->cfg, "trying %s", a->peer_addr);
@@ -649,12 +673,70 @@ step_attempt(qget_conn *c, struct qget__attempt *a, qget_error *err)
 		return ATTEMPT_FAILED;
 	}
 	if (qget__now_us() >= a->budget_us) {
-		qget__fail(err, QGET_E_CONNECT, "handshake: no QUIC server "
-		    "answered at %s within %.1f s", a->peer_addr,
-		    (double)handshake_budget_ms(c) / 1000.0);
+		if (answered(a->ssl))
+			qget__fail(err, QGET_E_CONNECT, "handshake: the QUIC "
+			    "server at %s answered, but the handshake was not "
+			    "done after %.1f s", a->peer_addr,
+			    waited_s(a->start_us));
+		else
+			qget__fail(err, QGET_E_CONNECT, "handshake: no QUIC "
+			    "server answered at %s (waited %.1f s)",
+			    a->peer_addr, waited_s(a->start_us));
 		return ATTEMPT_FAILED;
 	}
 	return ATTEMPT_PENDING;
+}
+
+/* Under the log, a line a second for each attempt still waiting, so that
+ * a silent address shows itself long before its budget runs out.
+ * Returns when the next line is due (0: never). */
+static uint64_t
+note_waiting(qget_conn *c, struct qget__attempt *at, size_t n)
+{
+	uint64_t now = qget__now_us(), next = 0;
+	size_t i;
+
+	if (c->cfg.log == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (at[i].ssl == NULL)
+			continue;
+		if (now >= at[i].note_us) {
+			qget__log(&c->cfg, "%s: %s (%" PRIu64 " s)",
+			    at[i].peer_addr, answered(at[i].ssl) ?
+			    "answered, handshake not done yet" :
+			    "no answer yet", (now - at[i].start_us) / 1000000);
+			while (at[i].note_us <= now)
+				at[i].note_us = qget__deadline_us(at[i].note_us,
+				    NOTE_WAIT_MS);
+		}
+		if (next == 0 || at[i].note_us < next)
+			next = at[i].note_us;
+	}
+	return next;
+}
+
+/* A time limit ended the race: what each address still in it had done
+ * by then, after err's detail ("connect timeout of 1.000 s reached"). */
+static void
+note_pending(const struct qget__attempt *at, size_t n, qget_error *err)
+{
+	size_t i, used = strlen(err->detail);
+	const char *sep = ": ";
+	int w;
+
+	for (i = 0; i < n && used < sizeof(err->detail); i++) {
+		if (at[i].ssl == NULL)
+			continue;
+		w = snprintf(err->detail + used, sizeof(err->detail) - used,
+		    "%s%s %s after %.1f s", sep, answered(at[i].ssl) ?
+		    "handshake not done with" : "no answer from",
+		    at[i].peer_addr, waited_s(at[i].start_us));
+		if (w < 0)
+			break;
+		used += (size_t)w;
+		sep = "; ";
+	}
 }
 
 /* Failures that end the whole race: the caller's limits, and what would
@@ -697,7 +779,7 @@ race(qget_conn *c, const char *host, const BIO_ADDRINFO **addrs, size_t n,
 {
 	struct qget__attempt *at = NULL;
 	qget_error aerr, refused;
-	uint64_t t0 = 0, next_start = 0, wake;
+	uint64_t t0 = 0, next_start = 0, wake, note;
 	size_t started = 0, pending = 0, i, won = n;
 	qget_status rv;
 	int have_refused = 0, state;
@@ -767,13 +849,24 @@ race(qget_conn *c, const char *host, const BIO_ADDRINFO **addrs, size_t n,
 			if (at[i].ssl != NULL && (wake == 0 ||
 			    at[i].budget_us < wake))
 				wake = at[i].budget_us;
+		note = note_waiting(c, at, started);
+		if (note != 0 && (wake == 0 || note < wake))
+			wake = note;
 		if ((rv = qget__wait_attempts(c, at, started, deadline, wake,
-		    err)) != QGET_OK)
+		    err)) != QGET_OK) {
+			if (rv == QGET_E_TIMEOUT)
+				note_pending(at, started, err);
 			goto out;
+		}
 	}
 	if (won == n) {
 		if (have_refused)
 			*err = refused;
+		else if (n > 1 && err->status == QGET_E_CONNECT)
+			snprintf(err->detail + strlen(err->detail),
+			    sizeof(err->detail) - strlen(err->detail),
+			    " (%zu addresses tried in %.1f s)", n,
+			    waited_s(t0));
 		rv = err->status != QGET_OK ? err->status :
 		    qget__fail(err, QGET_E_CONNECT, "no address to try");
 		goto out;

@@ -77,12 +77,8 @@ transport_error_name(uint64_t code)
 	return "unknown transport error";
 }
 
-/* The peer's words, made safe for a terminal: control characters, DEL
- * and bytes past ASCII as \xNN, so that a detail string never carries an
- * escape sequence.  The backslash stays, as in the tool's escaping (which
- * may run over this again without changing it). */
-static void
-escape_text(char *out, size_t cap, const char *in, size_t n)
+size_t
+qget__escape_text(char *out, size_t cap, const char *in, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, w = 0;
@@ -101,6 +97,30 @@ escape_text(char *out, size_t cap, const char *in, size_t n)
 	}
 	if (cap > 0)
 		out[w < cap ? w : cap - 1] = '\0';
+	return i;
+}
+
+void
+qget__alpn_offered(const struct qget_config *cfg, char *out, size_t cap)
+{
+	size_t i = 0, used;
+
+	if (cap == 0)
+		return;
+	out[0] = '\0';
+	while (i < cfg->alpn_len) {
+		size_t n = cfg->alpn_wire[i];
+
+		used = strlen(out);
+		if (i > 0 && cap - used > 2) {
+			memcpy(out + used, ", ", 3);
+			used += 2;
+		}
+		if (qget__escape_text(out + used, cap - used,
+		    (const char *)cfg->alpn_wire + i + 1, n) < n)
+			break;
+		i += 1 + n;
+	}
 }
 
 /* "application error 42 (0x2a)" or "transport error PROTOCOL_VIOLATION
@@ -129,7 +149,7 @@ describe_close(const SSL_CONN_CLOSE_INFO *ci, char *buf, size_t len)
 		memcpy(buf + used, ", reason '", 10);
 		used += 10;
 		/* Room is left for the closing quote. */
-		escape_text(buf + used, len - used - 1, ci->reason,
+		qget__escape_text(buf + used, len - used - 1, ci->reason,
 		    ci->reason_len > 200 ? 200 : ci->reason_len);
 		used += strlen(buf + used);
 		buf[used++] = '\'';
@@ -180,7 +200,7 @@ qget_status
 qget__ssl_fail(qget_conn *c, SSL *s, const char *op, qget_error *err)
 {
 	SSL_CONN_CLOSE_INFO ci;
-	char text[400], queue[256];
+	char text[400], queue[256], offered[200];
 	const char *h3name = NULL;
 	uint64_t code = 0;
 	long vr;
@@ -218,9 +238,11 @@ qget__ssl_fail(qget_conn *c, SSL *s, const char *op, qget_error *err)
 	if (!c->cfg.insecure && c->in_handshake &&
 	    !SSL_session_reused(c->ssl) &&
 	    (vr = SSL_get_verify_result(c->ssl)) != X509_V_OK) {
+		qget__cert_log(c, c->ssl, vr);
+		qget__verify_text(c, c->ssl, vr, text, sizeof(text));
 		rv = qget__fail(err, QGET_E_VERIFY,
 		    "%s: server certificate verification failed: %s", op,
-		    X509_verify_cert_error_string(vr));
+		    text);
 		goto out;
 	}
 
@@ -276,23 +298,25 @@ qget__ssl_fail(qget_conn *c, SSL *s, const char *op, qget_error *err)
 			h3name = qget__h3_error_name(ci.error_code);
 		if ((ci.flags & SSL_CONN_CLOSE_FLAG_TRANSPORT) &&
 		    ci.error_code == QUIC_CRYPTO_ERROR_BASE +
-		    TLS_ALERT_NO_APPLICATION_PROTOCOL)
+		    TLS_ALERT_NO_APPLICATION_PROTOCOL) {
+			qget__alpn_offered(&c->cfg, offered, sizeof(offered));
 			rv = qget__fail(err, QGET_E_ALPN,
 			    "%s: the server at %s accepted none of our "
-			    "application protocols (%s)", op, c->peer_addr,
-			    text);
-		else if (c->in_handshake)
+			    "application protocols (ALPN offered: %s): it "
+			    "closed with %s", op, c->peer_addr, offered, text);
+		} else if (c->in_handshake) {
 			rv = qget__fail(err, QGET_E_CONNECT,
 			    "%s: handshake with %s failed: connection closed "
 			    "%s with %s", op, c->peer_addr,
 			    local ? "locally" : "by the peer", text);
-		else
+		} else {
 			rv = qget__fail(err, QGET_E_CONN_CLOSED,
 			    "%s: connection closed %s with %s%s%s%s", op,
 			    local ? "locally" : "by the peer", text,
 			    h3name != NULL ? " [" : "",
 			    h3name != NULL ? h3name : "",
 			    h3name != NULL ? "]" : "");
+		}
 		goto out;
 	}
 

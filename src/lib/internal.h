@@ -92,6 +92,7 @@ struct qget__attempt {
 	char peer_addr[64];
 	uint64_t start_us;
 	uint64_t budget_us;     /* when its handshake budget runs out */
+	uint64_t note_us;       /* when the log says next that it waits */
 	int refused;            /* qget__wait_attempts saw ICMP port unreachable */
 	SSL_SESSION *ticket;    /* the newest its server sent */
 };
@@ -165,6 +166,28 @@ void qget__session_offer(qget_conn *c);
 /* The newest ticket with its binding (QGET_E_USAGE when unverified). */
 qget_status qget__session_save(qget_conn *c, unsigned char **out,
     size_t *outlen);
+
+/* The peer's words, made safe for a terminal: control characters, DEL
+ * and bytes past ASCII as \xNN, so that a detail string never carries an
+ * escape sequence.  The backslash stays, as in the tool's escaping (which
+ * may run over this again without changing it).  Writes at most cap bytes
+ * with the NUL; returns how many bytes of `in` it took. */
+size_t qget__escape_text(char *out, size_t cap, const char *in, size_t n);
+
+/* The ALPN protocols cfg offers, "h3, http/1.0", escaped and bounded. */
+void qget__alpn_offered(const struct qget_config *cfg, char *out,
+    size_t cap);
+
+/* cert.c: after verification failed with `vr` on ssl (an attempt of c):
+ * X509's reason, and what the server's certificate holds: the date it is
+ * out of, the names it is for on a name mismatch, its subject and
+ * issuer.  Escaped and bounded by cap. */
+void qget__verify_text(const qget_conn *c, SSL *ssl, long vr, char *out,
+    size_t cap);
+/* To the log, when there is one: the server's certificate (subject,
+ * issuer, names, validity), and why verification failed when vr is not
+ * X509_V_OK. */
+void qget__cert_log(const qget_conn *c, SSL *ssl, long vr);
 
 /* a * b for durations, saturated instead of wrapping. */
 uint64_t qget__mul_sat(uint64_t a, uint64_t b);

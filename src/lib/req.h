@@ -181,6 +181,9 @@ struct qget__http {
 	uint64_t goaway_id;          /* streams >= this are not processed */
 	qget_status fatal;           /* the connection failed */
 	qget_error fatal_err;
+	size_t fatal_len;            /* fatal_err's detail before the
+				       progress of its requests */
+	int fatal_noted;             /* that progress is in the detail */
 	unsigned char *scratch;      /* a read buffer for the drivers */
 	size_t scratch_cap;
 };

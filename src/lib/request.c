@@ -665,12 +665,55 @@ salvage(qget_request *r)
 	    qget__req_room(r) == 0);
 }
 
+/* How far r had come when a time limit ended it, after the limit's
+ * detail: " after 123456 body bytes of 1000000". */
+static void
+progress_text(const qget_request *r, char *out, size_t cap)
+{
+	int sending = !r->head_done && r->body_kind != QGET__BODY_NONE &&
+	    !r->body_stopped && (!r->body_eof || r->stage_off < r->stage_len);
+
+	if (r->st == NULL)
+		snprintf(out, cap, " before the request got a stream");
+	else if (sending && r->body_length >= 0)
+		snprintf(out, cap, " while sending the request body, after "
+		    "%" PRIu64 " bytes of %" PRId64, r->body_sent,
+		    r->body_length);
+	else if (sending)
+		snprintf(out, cap, " while sending the request body, after "
+		    "%" PRIu64 " bytes", r->body_sent);
+	else if (!r->head_done)
+		snprintf(out, cap, " before the response head arrived");
+	else if (r->has_length)
+		snprintf(out, cap, " after %" PRIu64 " body bytes of %" PRIu64,
+		    r->body_received, r->content_length);
+	else
+		snprintf(out, cap, " after %" PRIu64 " body bytes",
+		    r->body_received);
+}
+
+/* Appends `text` to err's detail, as far as it fits. */
+static void
+detail_append(qget_error *err, const char *text)
+{
+	size_t used = strlen(err->detail);
+
+	snprintf(err->detail + used, sizeof(err->detail) - used, "%s", text);
+}
+
 /* The connection failed: every request still running fails with it,
- * but for those whose response is already here in full. */
+ * but for those whose response is already here in full.  A time limit
+ * says, for each request, how far it had come, and for the connection,
+ * how far the requests it ended had come. */
 static qget_status
 conn_failed(qget_conn *c, qget_status st, const qget_error *err)
 {
 	struct qget__http *h = c->http;
+	qget_request *last = NULL;
+	uint64_t received = 0;
+	size_t nfailed = 0;
+	qget_error rerr;
+	char text[128];
 
 	if (h->fatal == QGET_OK) {
 		h->fatal = st;
@@ -679,14 +722,35 @@ conn_failed(qget_conn *c, qget_status st, const qget_error *err)
 		else
 			memset(&h->fatal_err, 0, sizeof(h->fatal_err));
 		h->fatal_err.status = st;
+		h->fatal_len = strlen(h->fatal_err.detail);
 	}
 	for (qget_request *r = h->head; r != NULL; r = r->next) {
 		if (is_over(r) || r->state == QGET__R_NEW)
 			continue;
 		if (r->state == QGET__R_OPEN && h->attached && salvage(r))
 			continue;
-		if (!is_over(r))
-			set_failed(r, h->fatal, &h->fatal_err, 0);
+		if (is_over(r))
+			continue;
+		rerr = h->fatal_err;
+		if (h->fatal == QGET_E_TIMEOUT) {
+			rerr.detail[h->fatal_len] = '\0';
+			progress_text(r, text, sizeof(text));
+			detail_append(&rerr, text);
+			last = r;
+			received += r->body_received;
+			nfailed++;
+		}
+		set_failed(r, h->fatal, &rerr, 0);
+	}
+	if (nfailed > 0 && !h->fatal_noted) {
+		h->fatal_noted = 1;
+		if (nfailed == 1)
+			progress_text(last, text, sizeof(text));
+		else
+			snprintf(text, sizeof(text), " with %zu requests in "
+			    "progress (%" PRIu64 " body bytes received)",
+			    nfailed, received);
+		detail_append(&h->fatal_err, text);
 	}
 	return h->fatal;
 }
@@ -951,8 +1015,12 @@ conn_fail:
 	 * connection's: a later call may do better. */
 	if (h->fatal != QGET_OK)
 		rv = fatal_status(c, err);
-	else if (rv != QGET_E_NOMEM)
+	else if (rv != QGET_E_NOMEM) {
 		conn_failed(c, rv, err);
+		/* Its detail now says how far the requests had come. */
+		if (err != NULL)
+			*err = h->fatal_err;
+	}
 out:
 	free(items);
 	free(reqs);

@@ -245,35 +245,40 @@ qget__verify_peer(qget_conn *c, qget_error *err)
 {
 	const char *resumed = SSL_session_reused(c->ssl) ?
 	    " (resumed session)" : "";
+	char text[400];
 	X509 *cert = NULL;
 	qget_status rv;
 	long vr;
-	int ok;
+	int ip, ok;
 
 	if (c->cfg.insecure)
 		return QGET_OK;
-	if ((vr = SSL_get_verify_result(c->ssl)) != X509_V_OK) {
-		rv = qget__fail(err, QGET_E_VERIFY, "handshake with %s: server "
-		    "certificate verification failed%s: %s", c->peer_addr,
-		    resumed, X509_verify_cert_error_string(vr));
-		goto out;
-	}
-	if ((cert = SSL_get1_peer_certificate(c->ssl)) == NULL) {
+	vr = SSL_get_verify_result(c->ssl);
+	if (vr == X509_V_OK &&
+	    (cert = SSL_get1_peer_certificate(c->ssl)) == NULL) {
 		rv = qget__fail(err, QGET_E_VERIFY, "handshake with %s: the "
 		    "server presented no certificate%s", c->peer_addr, resumed);
 		goto out;
 	}
 	/* OpenSSL checked the name during a full handshake (SSL_set1_host);
 	 * a resumed one carries the old certificate, checked here again. */
-	ok = is_ip(c->host) ? X509_check_ip_asc(cert, c->host, 0) :
-	    X509_check_host(cert, c->host, 0, 0, NULL);
-	if (ok != 1) {
-		rv = qget__fail(err, QGET_E_VERIFY, "handshake with %s: the "
-		    "server's certificate does not match %s%s", c->peer_addr,
-		    c->host, resumed);
+	if (vr == X509_V_OK) {
+		ip = is_ip(c->host);
+		ok = ip ? X509_check_ip_asc(cert, c->host, 0) :
+		    X509_check_host(cert, c->host, 0, 0, NULL);
+		if (ok != 1)
+			vr = ip ? X509_V_ERR_IP_ADDRESS_MISMATCH :
+			    X509_V_ERR_HOSTNAME_MISMATCH;
+	}
+	if (vr == X509_V_OK) {
+		rv = QGET_OK;
 		goto out;
 	}
-	rv = QGET_OK;
+	qget__cert_log(c, c->ssl, vr);
+	qget__verify_text(c, c->ssl, vr, text, sizeof(text));
+	rv = qget__fail(err, QGET_E_VERIFY, "handshake with %s: server "
+	    "certificate verification failed%s: %s", c->peer_addr, resumed,
+	    text);
 out:
 	X509_free(cert);
 	ERR_clear_error();

@@ -73,7 +73,15 @@ struct h3_stream {
     int req_path_long;
     size_t field_bytes;
     uint64_t req_length;       /* content-length, or HTTP_NO_LENGTH */
-    struct serve_echo *echo;   /* an upload (POST/PUT to /echo...) */
+    /* The range field ("" without one); ignored when sent twice, too
+     * long, or with an if-range (see struct http_request). */
+    char req_range[HTTP_MAX_RANGE];
+    int req_range_ignore;
+    int req_ranges;
+    struct serve_echo *echo;   /* an upload (POST/PUT) */
+    /* A --status-first or --redirect answer, decided once (planned). */
+    struct serve_special special;
+    int planned;
 
     /* The response: names for the log, then the body. */
     char method[8];
@@ -83,7 +91,9 @@ struct h3_stream {
     int is_head;
     char small[96];    /* an error status's short body */
     size_t small_len;
+    int small_body;    /* the body is small[], not a file or an echo */
     int fd;
+    uint64_t body_off; /* the file offset of the body's first byte */
     const unsigned char *mem; /* the body from memory (an upload's answer) */
     unsigned char *buf; /* the chunk lent to nghttp3 */
     uint64_t body_size;  /* the file's size */
@@ -195,6 +205,8 @@ static void stream_log_end(struct h3_stream *s, const char *how)
 /* Marks a stream finished, with the code nghttp3 gets for it. */
 static void stream_done(struct h3_stream *s, uint64_t code)
 {
+    /* A file upload not stored by now never will be. */
+    serve_echo_discard(s->echo);
     if (!s->want_close) {
         s->want_close = 1;
         s->close_code = code;
@@ -228,10 +240,14 @@ static void stream_reset(struct h3_stream *s, uint64_t code)
 static void conn_fail(struct h3_conn *hc, int rv)
 {
     SSL_SHUTDOWN_EX_ARGS args;
+    struct h3_stream *s;
 
     if (hc->failed)
         return;
     hc->failed = 1;
+    /* No upload is stored once the client hears of the close. */
+    for (s = hc->streams; s != NULL; s = s->next)
+        serve_echo_discard(s->echo);
     memset(&args, 0, sizeof(args));
     args.quic_error_code = nghttp3_err_infer_quic_app_error_code(rv);
     args.quic_reason = nghttp3_strerror(rv);
@@ -271,7 +287,7 @@ static int cb_acked_stream_data(nghttp3_conn *h3, int64_t id, uint64_t n,
     (void)id;
     (void)ud;
     /* Only file bodies are counted (error bodies are like http/1.0's). */
-    if (s == NULL || s->status != 200)
+    if (s == NULL || s->small_body)
         return 0;
     if (n > s->chunk_out)
         n = s->chunk_out;
@@ -330,6 +346,16 @@ static int cb_recv_header(nghttp3_conn *h3, int64_t id, int32_t token,
         /* nghttp3 checks the value and the body against it. */
         if (!http_parse_length((const char *)v.base, v.len, &s->req_length))
             s->req_length = HTTP_NO_LENGTH;
+    } else if (token == NGHTTP3_QPACK_TOKEN_RANGE) {
+        if (++s->req_ranges > 1 || v.len >= sizeof(s->req_range)) {
+            s->req_range_ignore = 1;
+        } else {
+            memcpy(s->req_range, v.base, v.len);
+            s->req_range[v.len] = '\0';
+        }
+    } else if (token == NGHTTP3_QPACK_TOKEN_IF_RANGE) {
+        /* No validator to compare it with: the whole file. */
+        s->req_range_ignore = 1;
     }
     return 0;
 }
@@ -347,7 +373,7 @@ static nghttp3_ssize cb_read_data(nghttp3_conn *h3, int64_t id,
     (void)ud;
     if (s == NULL || veccnt == 0)
         return NGHTTP3_ERR_CALLBACK_FAILURE;
-    if (s->status != 200) {
+    if (s->small_body) {
         /* The short body of an error status, all at once. */
         vec[0].base = (uint8_t *)s->small;
         vec[0].len = s->small_len;
@@ -382,7 +408,8 @@ static nghttp3_ssize cb_read_data(nghttp3_conn *h3, int64_t id,
         return 1;
     }
     do {
-        r = pread(s->fd, s->buf, (size_t)want, (off_t)s->body_lent);
+        r = pread(s->fd, s->buf, (size_t)want,
+                  (off_t)(s->body_off + s->body_lent));
     } while (r < 0 && errno == EINTR);
     if (r <= 0) {
         /* Do not send junk: h3_conn_tick resets the stream. */
@@ -448,26 +475,71 @@ static void stream_respond_bad(struct h3_stream *s)
         serve_log_ssl_errors("--bad-h3: write failed");
 }
 
+/* Decides once whether a request gets a --status-first or --redirect. */
+static void stream_plan(struct h3_stream *s, const struct http_request *req)
+{
+    if (!s->planned)
+        serve_special_answer(req->path, &s->special);
+    s->planned = 1;
+}
+
+/*
+ * A file's answer (s->fd open, size bytes): 200, or 206 with the one
+ * range a GET asks for, or 416; sets the content-range field's value
+ * (range_hdr) for 206 and 416, s->body_off and s->body_size.
+ */
+static int stream_respond_file(struct h3_stream *s, int is_get,
+                               uint64_t size, char *range_hdr, size_t sz)
+{
+    uint64_t first = 0, last = 0;
+    enum http_range r = HTTP_RANGE_IGNORE;
+
+    range_hdr[0] = '\0';
+    s->body_size = size;
+    if (g_opts.no_range || !is_get || s->req_range[0] == '\0'
+        || s->req_range_ignore)
+        return 200;
+    r = http_parse_range(s->req_range, strlen(s->req_range), size, &first,
+                         &last);
+    if (r == HTTP_RANGE_UNSATISFIABLE) {
+        snprintf(range_hdr, sz, "bytes */%" PRIu64, size);
+        close(s->fd);
+        s->fd = -1;
+        return 416;
+    }
+    if (r != HTTP_RANGE_PARTIAL)
+        return 200;
+    snprintf(range_hdr, sz, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, first,
+             last, size);
+    s->body_off = first;
+    s->body_size = last - first + 1;
+    return 206;
+}
+
 /*
  * Answers a request: once it is all in, or early with force_status (413:
- * an upload over --max-upload, whose rest is never read).
+ * an upload over --max-upload, whose rest is never read; 400 or 500: a
+ * file upload that cannot be stored).
  */
 static int stream_respond(struct h3_stream *s, int force_status)
 {
     struct h3_conn *hc = s->hc;
     struct http_request req;
     char rel[HTTP_MAX_PATH + 16], length[24], code[8], uploaded[48];
+    char range_hdr[80], range_log[64], location[SERVE_MAX_LOCATION + 1];
     const char *type = "text/plain";
-    nghttp3_nv nv[5];
+    nghttp3_nv nv[10];
     nghttp3_data_reader dr = { cb_read_data };
     const nghttp3_data_reader *body = &dr;
     size_t nnv = 0, len = 0;
-    uint64_t size = 0;
-    int status, rv, faulty;
+    uint64_t size = 0, file_size = 0;
+    int status, rv, faulty, is_upload, from_file = 0;
+    enum http_upload kind;
 
-    status = http3_parse_request(s->req_method, s->req_method_len,
-                                 s->req_path, s->req_path_len, &req);
-    faulty = serve_fault_applies(req.target);
+    status = http3_parse_request_ex(s->req_method, s->req_method_len,
+                                    s->req_path, s->req_path_len,
+                                    HTTP_PARSE_ANY_UPLOAD, &req);
+    faulty = serve_fault_applies(req.path);
     if (g_opts.bad_h3 != BAD_H3_NONE && faulty) {
         stream_respond_bad(s);
         return 0;
@@ -476,6 +548,14 @@ static int stream_respond(struct h3_stream *s, int force_status)
         status = 400;
     if (s->field_bytes > HTTP_MAX_HEAD)
         status = 431;
+    is_upload = req.method == HTTP_METHOD_POST
+        || req.method == HTTP_METHOD_PUT;
+    if (status == 200)
+        stream_plan(s, &req);
+    /* No sink was made for it (cb_end_headers): not an upload path. */
+    if (status == 200 && is_upload && s->special.status == 0
+        && s->echo == NULL)
+        status = 405;
     if (force_status != 0)
         status = force_status;
     s->is_head = req.method == HTTP_METHOD_HEAD;
@@ -486,7 +566,17 @@ static int stream_respond(struct h3_stream *s, int force_status)
              req.target[0] != '\0' ? req.target : "-");
     hc->requests++;
 
-    if (status == 200 && s->echo != NULL) {
+    kind = s->echo != NULL ? serve_echo_kind(s->echo) : HTTP_UPLOAD_NONE;
+    range_hdr[0] = '\0';
+    location[0] = '\0';
+    if (status == 200 && s->special.status != 0) {
+        status = s->special.status;
+        if (s->special.location != NULL)
+            snprintf(location, sizeof(location), "%.*s",
+                     (int)s->special.location_len, s->special.location);
+    } else if (status == 200 && kind == HTTP_UPLOAD_FILE) {
+        status = serve_echo_commit(s->echo) ? 201 : 500;
+    } else if (status == 200 && s->echo != NULL) {
         if (serve_echo_body(s->echo, &s->mem, &len)) {
             size = len;
             type = serve_echo_type(s->echo);
@@ -494,17 +584,28 @@ static int stream_respond(struct h3_stream *s, int force_status)
             status = 500;
         }
     } else if (status == 200) {
-        status = http_target_to_relpath(req.target, rel, sizeof(rel));
+        status = http_target_to_relpath(req.path, rel, sizeof(rel));
         if (status == 0)
             status = serve_open_file(hc->root, rel, &s->fd, &size);
-        if (status == 200)
+        if (status == 200) {
+            from_file = 1;
+            file_size = size;
             type = http_content_type(rel);
+            status = stream_respond_file(s, req.method == HTTP_METHOD_GET,
+                                         size, range_hdr, sizeof(range_hdr));
+            if (status == 416)
+                type = "text/plain"; /* the short body */
+        }
     }
+    if (status != 200 && status != 201)
+        serve_echo_discard(s->echo);
     s->status = status;
     s->responded = 1;
 
-    if (status == 200) {
-        s->body_size = size;
+    if (status == 200 || status == 206) {
+        if (!from_file)
+            s->body_size = size;
+        size = s->body_size;
         s->body_limit = s->is_head ? 0 : size;
         if (faulty && g_opts.truncate_after < s->body_limit)
             s->body_limit = g_opts.truncate_after;
@@ -521,6 +622,7 @@ static int stream_respond(struct h3_stream *s, int force_status)
             body = NULL; /* FIN right after the fields (HEAD too) */
         }
     } else {
+        s->small_body = 1;
         s->small_len = (size_t)snprintf(s->small, sizeof(s->small), "%d %s\n",
                                         status, http_reason(status));
         size = s->small_len;
@@ -535,18 +637,42 @@ static int stream_respond(struct h3_stream *s, int force_status)
     make_nv(&nv[nnv++], "server", SERVE_NAME "/" SERVE_VERSION);
     if (status == 405)
         make_nv(&nv[nnv++], "allow", "GET, HEAD");
+    if (from_file && !g_opts.no_range)
+        make_nv(&nv[nnv++], "accept-ranges", "bytes");
+    if (range_hdr[0] != '\0')
+        make_nv(&nv[nnv++], "content-range", range_hdr);
+    if (location[0] != '\0')
+        make_nv(&nv[nnv++], "location", location);
+    if (g_opts.alt_svc[0] != '\0')
+        make_nv(&nv[nnv++], "alt-svc", g_opts.alt_svc);
     uploaded[0] = '\0';
     if (s->echo != NULL)
         snprintf(uploaded, sizeof(uploaded), "; %" PRIu64 " bytes uploaded%s",
                  serve_echo_received(s->echo),
-                 status == 413 ? ", over --max-upload" : "");
-    serve_vlog("conn %lu stream %" PRId64 ": %s %s -> %d (%" PRIu64
-               " bytes%s%s%s)",
-               hc->id, s->id, s->method, s->target, status,
-               status == 200 ? size : (uint64_t)0,
-               s->fault != FAULT_NONE ? ", fault " : "",
-               s->fault != FAULT_NONE ? serve_fault_name(s->fault) : "",
-               uploaded);
+                 status == 413 ? ", over --max-upload"
+                 : status == 201 ? ", stored" : "");
+    range_log[0] = '\0';
+    if (status == 206)
+        snprintf(range_log, sizeof(range_log), " from offset %" PRIu64
+                 " of %" PRIu64, s->body_off, file_size);
+    if (s->special.status != 0 && s->special.location != NULL)
+        serve_vlog("conn %lu stream %" PRId64 ": %s %s -> %d, Location: "
+                   "%s (--redirect)", hc->id, s->id, s->method, s->target,
+                   status, location);
+    else if (s->special.status != 0)
+        serve_vlog("conn %lu stream %" PRId64 ": %s %s -> %d "
+                   "(--status-first, request %" PRIu64 " of %" PRIu64 ")",
+                   hc->id, s->id, s->method, s->target, status,
+                   s->special.nth, g_opts.status_first_n);
+    else
+        serve_vlog("conn %lu stream %" PRId64 ": %s %s -> %d (%" PRIu64
+                   " bytes%s%s%s%s)",
+                   hc->id, s->id, s->method, s->target, status,
+                   status == 200 || status == 206 ? size : (uint64_t)0,
+                   range_log,
+                   s->fault != FAULT_NONE ? ", fault " : "",
+                   s->fault != FAULT_NONE ? serve_fault_name(s->fault) : "",
+                   uploaded);
     /* nghttp3 copies the fields: stack buffers are fine. */
     rv = nghttp3_conn_submit_response(hc->h3, s->id, nv, nnv, body);
     if (rv != 0)
@@ -572,31 +698,55 @@ static int stream_respond_cb(struct h3_stream *s, int force_status)
 }
 
 /*
- * The fields are in: a POST or PUT to an upload path starts gathering its
- * body (cb_recv_data), or is refused at once when its content-length is
- * over --max-upload.  Everything else is answered at its end.
+ * The fields are in: a --status-first or --redirect answer is decided; a
+ * POST or PUT starts gathering its body (cb_recv_data): an echo, a file
+ * for --upload-dir, or a body to drop before a --status-first or
+ * --redirect answer; or is refused at once when its content-length is
+ * over --max-upload or its file cannot be made.  Everything else is
+ * answered at its end.
  */
 static int cb_end_headers(nghttp3_conn *h3, int64_t id, int fin, void *ud,
                           void *sud)
 {
     struct h3_stream *s = stream_of(ud, id, sud);
     struct http_request req;
+    char name[HTTP_MAX_NAME + 1];
+    enum http_upload kind;
+    int status = 500;
 
     (void)h3;
     (void)fin;
     if (s == NULL || s->kind != H3_REQUEST || s->responded
         || s->req_path_long || s->field_bytes > HTTP_MAX_HEAD
-        || http3_parse_request(s->req_method, s->req_method_len,
-                               s->req_path, s->req_path_len, &req) != 200
-        || (req.method != HTTP_METHOD_POST && req.method != HTTP_METHOD_PUT))
+        || http3_parse_request_ex(s->req_method, s->req_method_len,
+                                  s->req_path, s->req_path_len,
+                                  HTTP_PARSE_ANY_UPLOAD, &req) != 200)
         return 0;
-    s->echo = serve_echo_new(http_upload_kind(req.target));
-    if (s->echo == NULL) {
-        serve_log("out of memory");
-        stream_abort(s, NGHTTP3_H3_INTERNAL_ERROR);
+    stream_plan(s, &req);
+    if (req.method != HTTP_METHOD_POST && req.method != HTTP_METHOD_PUT)
         return 0;
+    kind = s->special.status != 0 ? HTTP_UPLOAD_DISCARD
+        : http_upload_kind(req.path);
+    if (kind == HTTP_UPLOAD_NONE && g_opts.upload_dir == NULL)
+        return 0; /* the body is dropped, the answer is 405 */
+    if (kind == HTTP_UPLOAD_NONE) {
+        status = http_upload_name(req.path, name, sizeof(name));
+        if (status == 0)
+            s->echo = serve_echo_new_file(name, &status);
+        if (s->echo == NULL) {
+            s->read_done = 1; /* SSL_free sends STOP_SENDING */
+            return stream_respond_cb(s, status);
+        }
+    } else {
+        s->echo = serve_echo_new(kind);
+        if (s->echo == NULL) {
+            serve_log("out of memory");
+            stream_abort(s, NGHTTP3_H3_INTERNAL_ERROR);
+            return 0;
+        }
     }
-    if (s->req_length != HTTP_NO_LENGTH && s->req_length > g_opts.max_upload) {
+    if (s->req_length != HTTP_NO_LENGTH && s->req_length > g_opts.max_upload
+        && kind != HTTP_UPLOAD_DISCARD) {
         s->read_done = 1; /* SSL_free sends STOP_SENDING */
         return stream_respond_cb(s, 413);
     }
@@ -616,13 +766,9 @@ static int cb_recv_data(nghttp3_conn *h3, int64_t id, const uint8_t *data,
     r = serve_echo_add(s->echo, data, datalen);
     if (r > 0)
         return 0;
-    if (r == 0) {
-        s->read_done = 1; /* SSL_free sends STOP_SENDING */
-        return stream_respond_cb(s, 413);
-    }
-    serve_log("out of memory");
-    stream_abort(s, NGHTTP3_H3_INTERNAL_ERROR);
-    return 0;
+    /* Over --max-upload, or out of memory or a failed write (logged). */
+    s->read_done = 1; /* SSL_free sends STOP_SENDING */
+    return stream_respond_cb(s, r == 0 ? 413 : 500);
 }
 
 static int cb_end_stream(nghttp3_conn *h3, int64_t id, void *ud, void *sud)
@@ -762,7 +908,7 @@ static void stream_finished(struct h3_stream *s)
 {
     if (s->kind != H3_REQUEST)
         return;
-    stream_log_end(s, s->status == 200 && !s->is_head
+    stream_log_end(s, !s->small_body && !s->is_head
                       && s->body_sent < s->body_size
                       ? "FIN (truncated)" : "FIN");
     stream_done(s, NGHTTP3_H3_NO_ERROR);

@@ -63,7 +63,54 @@ static int parse_method(const char *s, size_t n, enum http_method *m)
     return is_token_upper(s, n) ? 501 : 400;
 }
 
-/* Copies a target, dropping any "?query"; the fragment never reaches us. */
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int http_percent_decode(const char *in, size_t n, char *out, size_t outsz)
+{
+    size_t i, o = 0;
+
+    if (outsz == 0)
+        return 400;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)in[i];
+
+        if (c == '%') {
+            int hi, lo;
+
+            if (n - i < 3 || (hi = hex_value(in[i + 1])) < 0
+                || (lo = hex_value(in[i + 2])) < 0)
+                goto bad;
+            c = (unsigned char)(hi << 4 | lo);
+            i += 2;
+            /* "/a%2F..%2F..%2Fx" must not become a path that climbs. */
+            if (c == '/' || c == '\\')
+                goto bad;
+        }
+        if (c < 0x20 || c == 0x7f || o + 1 >= outsz)
+            goto bad;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return 0;
+
+bad:
+    out[0] = '\0'; /* a string all the same */
+    return 400;
+}
+
+/*
+ * Copies a target, dropping any "?query" (the fragment never reaches us),
+ * and decodes it into req->path.
+ */
 static int copy_target(const char *s, size_t n, struct http_request *req)
 {
     const char *q = memchr(s, '?', n);
@@ -74,6 +121,9 @@ static int copy_target(const char *s, size_t n, struct http_request *req)
         return 400;
     memcpy(req->target, s, n);
     req->target[n] = '\0';
+    if (http_percent_decode(req->target, n, req->path, sizeof(req->path))
+        != 0)
+        return 400;
     return 200;
 }
 
@@ -118,15 +168,31 @@ int http_parse_length(const char *s, size_t n, uint64_t *out)
     return 1;
 }
 
+/* A field's value without the whitespace around it. */
+static void field_value(const char *colon, const char *eol, const char **v,
+                        const char **ve)
+{
+    const char *b, *e;
+
+    for (b = colon + 1; b < eol && (*b == ' ' || *b == '\t'); b++)
+        ;
+    for (e = eol; e > b && (e[-1] == ' ' || e[-1] == '\t'); e--)
+        ;
+    *v = b;
+    *ve = e;
+}
+
 /*
- * The fields of an upload's head (buf[0..len), after the request line)
- * that decide how its body is read: Content-Length (all copies must
+ * The fields of a head (buf[0..len), after the request line) that we act
+ * on: Range and If-Range for any request; for an upload (is_upload) also
+ * what decides how its body is read: Content-Length (all copies must
  * agree) and Transfer-Encoding (HTTP/1.1's chunked coding: not ours).
  */
-static int parse_upload_fields(const char *buf, size_t len,
-                               struct http_request *req)
+static int parse_fields(const char *buf, size_t len, int is_upload,
+                        struct http_request *req)
 {
     const char *p = buf, *end = buf + len;
+    int ranges = 0;
 
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -139,13 +205,25 @@ static int parse_upload_fields(const char *buf, size_t len,
         if (colon != NULL) {
             size_t nlen = (size_t)(colon - p);
 
-            for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
-                ;
-            for (ve = eol; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
-                ;
-            if (nlen == 17 && strncasecmp(p, "transfer-encoding", 17) == 0)
+            field_value(colon, eol, &v, &ve);
+            if (nlen == 5 && strncasecmp(p, "range", 5) == 0) {
+                size_t vlen = (size_t)(ve - v);
+
+                if (++ranges > 1 || vlen >= sizeof(req->range)) {
+                    req->range_ignore = 1;
+                } else {
+                    memcpy(req->range, v, vlen);
+                    req->range[vlen] = '\0';
+                }
+            } else if (nlen == 8 && strncasecmp(p, "if-range", 8) == 0) {
+                req->range_ignore = 1;
+            } else if (!is_upload) {
+                /* GET and HEAD: a body's fields mean nothing. */
+            } else if (nlen == 17
+                       && strncasecmp(p, "transfer-encoding", 17) == 0) {
                 return 501;
-            if (nlen == 14 && strncasecmp(p, "content-length", 14) == 0) {
+            } else if (nlen == 14
+                       && strncasecmp(p, "content-length", 14) == 0) {
                 if (!http_parse_length(v, (size_t)(ve - v), &cl)
                     || (req->content_length != HTTP_NO_LENGTH
                         && req->content_length != cl))
@@ -173,6 +251,12 @@ static size_t line_length(const char *buf, size_t len)
 
 int http10_parse_request(const char *buf, size_t len, int eof,
                          struct http_request *req)
+{
+    return http10_parse_request_ex(buf, len, eof, 0, req);
+}
+
+int http10_parse_request_ex(const char *buf, size_t len, int eof,
+                            unsigned flags, struct http_request *req)
 {
     size_t head_len, line_len, i;
     const char *sp1, *sp2, *ver;
@@ -223,12 +307,16 @@ int http10_parse_request(const char *buf, size_t len, int eof,
         return 400;
     }
     st = copy_target(sp1 + 1, (size_t)(sp2 - sp1 - 1), req);
-    if (st != 200 || !is_upload_method(req->method))
+    if (st != 200)
         return st;
-    if (http_upload_kind(req->target) == HTTP_UPLOAD_NONE)
-        return 501;
-    req->head_len = head_len;
-    return parse_upload_fields(buf + line_len, head_len - line_len, req);
+    if (is_upload_method(req->method)) {
+        if (!(flags & HTTP_PARSE_ANY_UPLOAD)
+            && http_upload_kind(req->target) == HTTP_UPLOAD_NONE)
+            return 501;
+        req->head_len = head_len;
+    }
+    return parse_fields(buf + line_len, head_len - line_len,
+                        is_upload_method(req->method), req);
 }
 
 int hq_parse_request(const char *buf, size_t len, int eof,
@@ -274,6 +362,14 @@ int http3_parse_request(const char *method, size_t method_len,
                         const char *path, size_t path_len,
                         struct http_request *req)
 {
+    return http3_parse_request_ex(method, method_len, path, path_len, 0,
+                                  req);
+}
+
+int http3_parse_request_ex(const char *method, size_t method_len,
+                           const char *path, size_t path_len, unsigned flags,
+                           struct http_request *req)
+{
     int st;
 
     memset(req, 0, sizeof(*req));
@@ -293,6 +389,7 @@ int http3_parse_request(const char *method, size_t method_len,
     else
         return 405;
     if (st == 200 && is_upload_method(req->method)
+        && !(flags & HTTP_PARSE_ANY_UPLOAD)
         && http_upload_kind(req->target) == HTTP_UPLOAD_NONE)
         return 405;
     return st;
@@ -336,6 +433,91 @@ int http_target_to_relpath(const char *target, char *out, size_t outsz)
     return 0;
 }
 
+/* Decimal digits at *p (before end), saturating at UINT64_MAX; 0: none. */
+static int parse_pos(const char **p, const char *end, uint64_t *v)
+{
+    const char *start = *p;
+    uint64_t x = 0;
+
+    while (*p < end && **p >= '0' && **p <= '9') {
+        unsigned d = (unsigned)(**p - '0');
+
+        x = x > (UINT64_MAX - d) / 10 ? UINT64_MAX : x * 10 + d;
+        (*p)++;
+    }
+    *v = x;
+    return *p > start;
+}
+
+static const char *skip_ows(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    return p;
+}
+
+enum http_range http_parse_range(const char *v, size_t n, uint64_t size,
+                                 uint64_t *first, uint64_t *last)
+{
+    const char *p = v, *end = v + n;
+    uint64_t a = 0, b = 0;
+    int specs = 0, has_a = 0, has_b = 0;
+
+    if (n < 6 || strncasecmp(v, "bytes=", 6) != 0)
+        return HTTP_RANGE_IGNORE;
+    p += 6;
+    /* 1#range-spec: empty list elements are allowed and not counted. */
+    for (;;) {
+        p = skip_ows(p, end);
+        if (p == end)
+            break;
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        has_a = parse_pos(&p, end, &a);
+        if (p == end || *p != '-')
+            return HTTP_RANGE_IGNORE;
+        p++;
+        has_b = parse_pos(&p, end, &b);
+        if ((!has_a && !has_b) || (has_a && has_b && b < a))
+            return HTTP_RANGE_IGNORE;
+        p = skip_ows(p, end);
+        if (p != end && *p != ',')
+            return HTTP_RANGE_IGNORE;
+        specs++;
+    }
+    if (specs != 1)
+        return HTTP_RANGE_IGNORE;
+    if (!has_a) {
+        /* A suffix: the last b bytes, all of a shorter file. */
+        if (b == 0 || size == 0)
+            return HTTP_RANGE_UNSATISFIABLE;
+        *first = b >= size ? 0 : size - b;
+        *last = size - 1;
+        return HTTP_RANGE_PARTIAL;
+    }
+    if (a >= size)
+        return HTTP_RANGE_UNSATISFIABLE;
+    *first = a;
+    *last = !has_b || b >= size ? size - 1 : b;
+    return HTTP_RANGE_PARTIAL;
+}
+
+int http_upload_name(const char *path, char *out, size_t outsz)
+{
+    const char *slash = strrchr(path, '/');
+    const char *name = slash != NULL ? slash + 1 : path;
+    size_t n = strlen(name);
+
+    if (n == 0 || n > HTTP_MAX_NAME || n >= outsz
+        || strcmp(name, ".") == 0 || strcmp(name, "..") == 0
+        || strchr(name, '\\') != NULL)
+        return 400;
+    memcpy(out, name, n + 1);
+    return 0;
+}
+
 const char *http_content_type(const char *path)
 {
     static const struct {
@@ -375,30 +557,48 @@ const char *http_reason(int status)
 {
     switch (status) {
     case 200: return "OK";
+    case 201: return "Created";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
     case 413: return "Content Too Large";
+    case 416: return "Range Not Satisfiable";
+    case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
     case 505: return "HTTP Version Not Supported";
     default: return "Unknown";
     }
 }
 
 size_t http_format_head(char *out, size_t outsz, int status,
-                        uint64_t content_length, const char *content_type)
+                        uint64_t content_length, const char *content_type,
+                        const char *extra)
 {
     int n = snprintf(out, outsz,
                      "HTTP/1.0 %d %s\r\n"
                      "Content-Length: %llu\r\n"
                      "Content-Type: %s\r\n"
+                     "%s"
                      "Connection: close\r\n"
                      "\r\n",
                      status, http_reason(status),
-                     (unsigned long long)content_length, content_type);
+                     (unsigned long long)content_length, content_type,
+                     extra != NULL ? extra : "");
 
     if (n < 0 || (size_t)n >= outsz)
         return 0;

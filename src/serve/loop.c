@@ -44,7 +44,7 @@ enum proto { PROTO_HTTP10, PROTO_HQ, PROTO_H3 };
 
 enum stream_state {
     ST_READ_REQ,  /* collecting the request */
-    ST_READ_BODY, /* collecting an upload's body (POST/PUT to /echo...) */
+    ST_READ_BODY, /* collecting an upload's body (POST/PUT) */
     ST_SEND,      /* writing the response */
     ST_WAIT_ACKED, /* fault pending: wait until the peer acked all sent */
     ST_STALLED,   /* fault: never send again, never conclude */
@@ -64,6 +64,7 @@ struct stream {
     int status;
     char method[8];
     char target[HTTP_MAX_PATH];
+    int faulty; /* the fault options apply to its path (--fault-path) */
 
     char req[HTTP_MAX_HEAD];
     size_t req_len;
@@ -72,12 +73,16 @@ struct stream {
     /* An upload: its body so far, and how long it says it is. */
     struct serve_echo *echo;
     uint64_t up_expect;   /* Content-Length, or HTTP_NO_LENGTH: until FIN */
+    /* A --status-first or --redirect answer (given once a body is read). */
+    struct serve_special special;
 
-    /* Response head (plus the short body of error responses). */
-    char head[512];
+    /* Response head (plus the short body of error responses); room for a
+     * Location of SERVE_MAX_LOCATION bytes. */
+    char head[2048];
     size_t head_len, head_off;
 
     int fd;
+    uint64_t body_off;   /* the file offset of the body's first byte */
     const unsigned char *mem; /* the body from memory (an upload's answer) */
     uint64_t body_limit; /* body bytes we will send */
     uint64_t body_size;  /* the file's size, for the log */
@@ -233,18 +238,36 @@ static void stream_name(struct stream *s, const struct http_request *req)
              http_method_name(req->method));
     snprintf(s->target, sizeof(s->target), "%s",
              req->target[0] != '\0' ? req->target : "-");
+    s->faulty = serve_fault_applies(req->path);
     s->conn->requests++;
 }
 
-static void stream_start_error(struct stream *s, int status, int is_head)
+/*
+ * A head with the fields of more (or NULL) and those every http/1.0
+ * answer gets (Alt-Svc).
+ */
+static size_t stream_format_head(struct stream *s, int status, uint64_t len,
+                                 const char *type, const char *more)
+{
+    char extra[SERVE_MAX_LOCATION + 256];
+
+    snprintf(extra, sizeof(extra), "%s%s%s%s", more != NULL ? more : "",
+             g_opts.alt_svc[0] != '\0' ? "Alt-Svc: " : "", g_opts.alt_svc,
+             g_opts.alt_svc[0] != '\0' ? "\r\n" : "");
+    return http_format_head(s->head, sizeof(s->head), status, len, type,
+                            extra);
+}
+
+/* A status with a one-line body ("404 Not Found\n") and more fields. */
+static void stream_start_short(struct stream *s, int status, int is_head,
+                               const char *more)
 {
     char body[96];
     size_t n, blen;
 
     blen = (size_t)snprintf(body, sizeof(body), "%d %s\n", status,
                             http_reason(status));
-    n = http_format_head(s->head, sizeof(s->head), status, blen,
-                         "text/plain");
+    n = stream_format_head(s, status, blen, "text/plain", more);
     if (!is_head && n + blen <= sizeof(s->head)) {
         memcpy(s->head + n, body, blen);
         n += blen;
@@ -252,6 +275,81 @@ static void stream_start_error(struct stream *s, int status, int is_head)
     s->status = status;
     s->head_len = n;
     s->body_limit = 0;
+}
+
+/* A --status-first or --redirect answer (s->special), logged. */
+static void stream_start_special(struct stream *s, int is_head)
+{
+    const struct serve_special *sp = &s->special;
+    char more[SERVE_MAX_LOCATION + 32];
+
+    more[0] = '\0';
+    if (sp->location != NULL)
+        snprintf(more, sizeof(more), "Location: %.*s\r\n",
+                 (int)sp->location_len, sp->location);
+    stream_start_short(s, sp->status, is_head, more);
+    if (sp->location != NULL)
+        serve_vlog("conn %lu stream %" PRIu64 ": %s %s -> %d, Location: "
+                   "%.*s (--redirect)", s->conn->id, s->id, s->method,
+                   s->target, sp->status, (int)sp->location_len,
+                   sp->location);
+    else
+        serve_vlog("conn %lu stream %" PRIu64 ": %s %s -> %d (--status-first, "
+                   "request %" PRIu64 " of %" PRIu64 ")", s->conn->id, s->id,
+                   s->method, s->target, sp->status, sp->nth,
+                   g_opts.status_first_n);
+    s->state = ST_SEND;
+}
+
+/*
+ * A file's answer (fd open, size bytes): 200 with all of it, or for a GET
+ * with one satisfiable Range 206 with that range, or 416.  Returns the
+ * status; sets the head, s->body_off and s->body_limit.
+ */
+static int stream_start_file(struct stream *s, const struct http_request *req,
+                             const char *rel, uint64_t size)
+{
+    char more[160];
+    uint64_t first = 0, last = 0, len = size;
+    int status = 200, is_head = req->method == HTTP_METHOD_HEAD;
+    size_t n = 0;
+
+    more[0] = '\0';
+    if (!g_opts.no_range) {
+        n = (size_t)snprintf(more, sizeof(more), "Accept-Ranges: bytes\r\n");
+        /* Range is defined for GET only (RFC 9110 section 14.2). */
+        if (req->method == HTTP_METHOD_GET && req->range[0] != '\0'
+            && !req->range_ignore) {
+            switch (http_parse_range(req->range, strlen(req->range), size,
+                                     &first, &last)) {
+            case HTTP_RANGE_PARTIAL:
+                status = 206;
+                len = last - first + 1;
+                snprintf(more + n, sizeof(more) - n, "Content-Range: bytes "
+                         "%" PRIu64 "-%" PRIu64 "/%" PRIu64 "\r\n",
+                         first, last, size);
+                break;
+            case HTTP_RANGE_UNSATISFIABLE:
+                status = 416;
+                snprintf(more + n, sizeof(more) - n,
+                         "Content-Range: bytes */%" PRIu64 "\r\n", size);
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    if (status == 416) {
+        close(s->fd);
+        s->fd = -1;
+        stream_start_short(s, status, is_head, more);
+        return status;
+    }
+    s->head_len = stream_format_head(s, status, len, http_content_type(rel),
+                                     more);
+    s->body_off = first;
+    s->body_limit = is_head ? 0 : len;
+    return status;
 }
 
 /*
@@ -262,15 +360,15 @@ static void stream_start_response(struct stream *s, struct server *sv,
                                   int status, const struct http_request *req)
 {
     enum proto proto = s->conn->proto;
-    char rel[HTTP_MAX_PATH + 16];
+    char rel[HTTP_MAX_PATH + 16], range[64];
     uint64_t size = 0;
-    int is_head = req->method == HTTP_METHOD_HEAD;
-    int faulty = serve_fault_applies(req->target);
+    int is_head = req->method == HTTP_METHOD_HEAD, faulty;
 
     stream_name(s, req);
+    faulty = s->faulty;
 
     if (status == 200)
-        status = http_target_to_relpath(req->target, rel, sizeof(rel));
+        status = http_target_to_relpath(req->path, rel, sizeof(rel));
     if (status == 0)
         status = serve_open_file(sv->root, rel, &s->fd, &size);
     s->status = status;
@@ -288,23 +386,24 @@ static void stream_start_response(struct stream *s, struct server *sv,
             return;
         }
         s->body_limit = size;
+        s->body_size = size;
     } else if (status != 200) {
-        stream_start_error(s, status, is_head);
+        stream_start_short(s, status, is_head, NULL);
     } else if (g_opts.raw_response && faulty) {
         /* The file is the response, head and all: lets tests send any
          * malformed head they like. */
         s->head_len = 0;
         s->body_limit = is_head ? 0 : size;
+        s->body_size = size;
     } else {
-        s->head_len = http_format_head(s->head, sizeof(s->head), 200, size,
-                                       http_content_type(rel));
-        s->body_limit = is_head ? 0 : size;
+        status = stream_start_file(s, req, rel, size);
+        s->status = status;
+        s->body_size = status == 206 ? s->body_limit : size;
         if (faulty && g_opts.truncate_after < s->body_limit)
             s->body_limit = g_opts.truncate_after;
     }
-    s->body_size = size;
 
-    if (status == 200 && faulty)
+    if ((status == 200 || status == 206) && faulty)
         serve_pick_fault(s->body_limit, &s->fault, &s->fault_at);
     if (s->body_limit > 0) {
         s->buf = malloc(BODY_BUF_SIZE);
@@ -314,10 +413,15 @@ static void stream_start_response(struct stream *s, struct server *sv,
             return;
         }
     }
+    range[0] = '\0';
+    if (status == 206)
+        snprintf(range, sizeof(range), " from offset %" PRIu64 " of %" PRIu64,
+                 s->body_off, size);
     serve_vlog("conn %lu stream %" PRIu64 ": %s %s -> %d (%" PRIu64
-               " bytes%s%s)",
+               " bytes%s%s%s)",
                s->conn->id, s->id, s->method, s->target, status,
-               status == 200 ? size : (uint64_t)0,
+               status == 200 || status == 206 ? s->body_size : (uint64_t)0,
+               range,
                s->fault != FAULT_NONE ? ", fault " : "",
                s->fault != FAULT_NONE ? serve_fault_name(s->fault) : "");
     s->state = ST_SEND;
@@ -367,7 +471,8 @@ static void stream_write(struct stream *s, struct server *sv)
                 if (want > BODY_BUF_SIZE)
                     want = BODY_BUF_SIZE;
                 do {
-                    r = pread(s->fd, s->buf, (size_t)want, (off_t)s->body_sent);
+                    r = pread(s->fd, s->buf, (size_t)want,
+                              (off_t)(s->body_off + s->body_sent));
                 } while (r < 0 && errno == EINTR);
                 if (r <= 0) {
                     /* The file shrank or broke under us: do not send junk. */
@@ -421,7 +526,8 @@ static void stream_write(struct stream *s, struct server *sv)
         s->state = ST_DONE;
         return;
     }
-    stream_log_end(s, s->body_sent < s->body_size && s->status == 200
+    stream_log_end(s, s->body_sent < s->body_size
+                      && (s->status == 200 || s->status == 206)
                       ? "FIN (truncated)" : "FIN");
     s->state = ST_DONE;
 }
@@ -429,29 +535,44 @@ static void stream_write(struct stream *s, struct server *sv)
 /* ---- uploads (http/1.0) ----------------------------------------------- */
 
 /*
- * Answers an upload: 200 with the body (or its digest) from memory, with
- * the faults of its path, or an error status.  A client still sending
- * gets STOP_SENDING when the stream is freed after the answer's FIN
- * (SSL_free does that for a receive part not read to its end).
+ * Answers an upload once its body is all in (status 200), or refuses it
+ * (an error status): 200 with the body (or its digest) from memory, with
+ * the faults of its path; 201 once a file upload is stored; the
+ * --status-first or --redirect answer of a body read only to be dropped.
+ * A client still sending gets STOP_SENDING when the stream is freed after
+ * the answer's FIN (SSL_free does that for a receive part not read to its
+ * end).
  */
 static void stream_answer_upload(struct stream *s, struct server *sv,
                                  int status)
 {
     const unsigned char *body = NULL;
     size_t len = 0;
+    enum http_upload kind = s->echo != NULL ? serve_echo_kind(s->echo)
+        : HTTP_UPLOAD_NONE;
 
-    if (status == 200 && !serve_echo_body(s->echo, &body, &len))
+    if (status == 200 && kind == HTTP_UPLOAD_FILE)
+        status = serve_echo_commit(s->echo) ? 201 : 500;
+    else if (status == 200 && kind != HTTP_UPLOAD_DISCARD
+             && !serve_echo_body(s->echo, &body, &len))
         status = 500;
+    if (status != 200 && status != 201)
+        serve_echo_discard(s->echo);
+    if (status == 200 && kind == HTTP_UPLOAD_DISCARD) {
+        stream_start_special(s, 0);
+        stream_write(s, sv);
+        return;
+    }
     if (status != 200) {
-        stream_start_error(s, status, 0);
+        stream_start_short(s, status, 0, NULL);
     } else {
         s->mem = body;
         s->body_size = len;
         s->body_limit = len;
-        s->head_len = http_format_head(s->head, sizeof(s->head), 200, len,
-                                       serve_echo_type(s->echo));
+        s->head_len = stream_format_head(s, 200, len,
+                                         serve_echo_type(s->echo), NULL);
         s->status = 200;
-        if (serve_fault_applies(s->target)) {
+        if (s->faulty) {
             if (g_opts.truncate_after < s->body_limit)
                 s->body_limit = g_opts.truncate_after;
             serve_pick_fault(s->body_limit, &s->fault, &s->fault_at);
@@ -464,7 +585,8 @@ static void stream_answer_upload(struct stream *s, struct server *sv,
                s->fault != FAULT_NONE ? ", fault " : "",
                s->fault != FAULT_NONE ? serve_fault_name(s->fault) : "",
                s->echo != NULL ? serve_echo_received(s->echo) : 0,
-               status == 413 ? ", over --max-upload" : "");
+               status == 413 ? ", over --max-upload"
+               : status == 201 ? ", stored" : "");
     s->state = ST_SEND;
     stream_write(s, sv);
 }
@@ -487,8 +609,8 @@ static int stream_take_upload(struct stream *s, struct server *sv,
     if (r == 0) {
         stream_answer_upload(s, sv, 413);
     } else {
-        serve_log("out of memory");
-        stream_reset(s, SERVE_ERR_INTERNAL);
+        /* Out of memory or a failed write: logged. */
+        stream_answer_upload(s, sv, 500);
     }
     return 0;
 }
@@ -539,20 +661,42 @@ static void stream_read_body(struct stream *s, struct server *sv)
     }
 }
 
-/* A POST or PUT to an upload path: its body first, then the answer. */
+/*
+ * A POST or PUT: its body first, then the answer: an echo (/echo...), a
+ * file stored in --upload-dir, or a --status-first or --redirect answer
+ * (s->special) after the body is read and dropped.
+ */
 static void stream_start_upload(struct stream *s, struct server *sv,
                                 const struct http_request *req, int eof)
 {
+    enum http_upload kind = http_upload_kind(req->path);
+    char name[HTTP_MAX_NAME + 1];
+    int status;
+
     stream_name(s, req);
     s->req_eof = eof;
     s->up_expect = req->content_length;
-    s->echo = serve_echo_new(http_upload_kind(req->target));
-    if (s->echo == NULL) {
-        serve_log("out of memory");
-        stream_reset(s, SERVE_ERR_INTERNAL);
-        return;
+    if (s->special.status != 0)
+        kind = HTTP_UPLOAD_DISCARD;
+    if (kind != HTTP_UPLOAD_NONE) {
+        s->echo = serve_echo_new(kind);
+        if (s->echo == NULL) {
+            serve_log("out of memory");
+            stream_reset(s, SERVE_ERR_INTERNAL);
+            return;
+        }
+    } else {
+        /* A file for --upload-dir: refused at once when it cannot be. */
+        status = http_upload_name(req->path, name, sizeof(name));
+        if (status == 0)
+            s->echo = serve_echo_new_file(name, &status);
+        if (s->echo == NULL) {
+            stream_answer_upload(s, sv, status);
+            return;
+        }
     }
-    if (s->up_expect != HTTP_NO_LENGTH && s->up_expect > g_opts.max_upload) {
+    if (s->up_expect != HTTP_NO_LENGTH && s->up_expect > g_opts.max_upload
+        && serve_echo_kind(s->echo) != HTTP_UPLOAD_DISCARD) {
         stream_answer_upload(s, sv, 413);
         return;
     }
@@ -572,7 +716,7 @@ static void stream_start_upload(struct stream *s, struct server *sv,
 static void stream_read_request(struct stream *s, struct server *sv)
 {
     struct http_request req;
-    int eof = 0, status;
+    int eof = 0, status, is_upload;
 
     while (s->req_len < sizeof(s->req)) {
         size_t n = 0;
@@ -603,15 +747,29 @@ static void stream_read_request(struct stream *s, struct server *sv)
     if (s->conn->proto == PROTO_HQ)
         status = hq_parse_request(s->req, s->req_len, eof, &req);
     else
-        status = http10_parse_request(s->req, s->req_len, eof, &req);
+        status = http10_parse_request_ex(s->req, s->req_len, eof,
+                                         HTTP_PARSE_ANY_UPLOAD, &req);
     if (status == HTTP_PARSE_INCOMPLETE)
         return;
-    if (status == 200 && (req.method == HTTP_METHOD_POST
-                          || req.method == HTTP_METHOD_PUT)) {
+    /* HTTP/0.9 has no status to give. */
+    if (status == 200 && s->conn->proto != PROTO_HQ)
+        serve_special_answer(req.path, &s->special);
+    is_upload = req.method == HTTP_METHOD_POST
+        || req.method == HTTP_METHOD_PUT;
+    if (status == 200 && is_upload && s->special.status == 0
+        && http_upload_kind(req.path) == HTTP_UPLOAD_NONE
+        && g_opts.upload_dir == NULL)
+        status = 501;
+    if (status == 200 && is_upload) {
         stream_start_upload(s, sv, &req, eof);
         return;
     }
-    stream_start_response(s, sv, status, &req);
+    if (status == 200 && s->special.status != 0) {
+        stream_name(s, &req);
+        stream_start_special(s, req.method == HTTP_METHOD_HEAD);
+    } else {
+        stream_start_response(s, sv, status, &req);
+    }
     if (s->state == ST_SEND)
         stream_write(s, sv);
 }

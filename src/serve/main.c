@@ -45,6 +45,11 @@ enum {
     OPT_FAULT_PATH,
     OPT_MAX_UPLOAD,
     OPT_H3_GREASE,
+    OPT_UPLOAD_DIR,
+    OPT_NO_RANGE,
+    OPT_REDIRECT,
+    OPT_STATUS_FIRST,
+    OPT_NO_ALT_SVC,
     OPT_VERSION
 };
 
@@ -73,6 +78,11 @@ static const struct option long_opts[] = {
     { "fault-path", required_argument, NULL, OPT_FAULT_PATH },
     { "max-upload", required_argument, NULL, OPT_MAX_UPLOAD },
     { "h3-grease", required_argument, NULL, OPT_H3_GREASE },
+    { "upload-dir", required_argument, NULL, OPT_UPLOAD_DIR },
+    { "no-range", no_argument, NULL, OPT_NO_RANGE },
+    { "redirect", required_argument, NULL, OPT_REDIRECT },
+    { "status-first", required_argument, NULL, OPT_STATUS_FIRST },
+    { "no-alt-svc", no_argument, NULL, OPT_NO_ALT_SVC },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -97,8 +107,9 @@ static void usage(FILE *f)
         "      --no-retry           no QUIC address validation (no Retry\n"
         "                           packet, no NEW_TOKEN frame)\n"
         "      --idle-timeout MS    drop connections idle for MS milliseconds\n"
-        "      --max-upload BYTES   largest POST/PUT body to /echo and\n"
-        "                           /echo-sha256 (default 67108864 = 64 MiB);\n"
+        "      --max-upload BYTES   largest POST/PUT body to /echo,\n"
+        "                           /echo-sha256 and --upload-dir (default\n"
+        "                           67108864 = 64 MiB);\n"
         "                           a larger one gets 413\n"
         "      --h3-grease N        (h3) open N extra unidirectional streams\n"
         "                           of reserved types, and send a reserved\n"
@@ -109,11 +120,32 @@ static void usage(FILE *f)
         "\n"
         "Uploads: POST or PUT to /echo or /echo/... (http/1.0, h3) answers\n"
         "with the request body; to /echo-sha256 with its SHA-256 in hex.\n"
+        "      --upload-dir DIR     POST or PUT to any other path stores the\n"
+        "                           body as DIR/its last path segment\n"
+        "                           (decoded), renamed into place once\n"
+        "                           complete: 201 (default: 501, h3 405)\n"
         "\n"
-        "Fault injection (applies to every 200 response, or with\n"
+        "For clients' tests (http/1.0 and h3; paths are percent-decoded):\n"
+        "      --no-range           ignore Range: always the whole file, 200\n"
+        "                           (default: one range gets 206, an\n"
+        "                           unsatisfiable one 416)\n"
+        "      --redirect FROM=TO[,CODE]\n"
+        "                           answer the path FROM with CODE (301, 302,\n"
+        "                           303, 307, 308; default 302) and\n"
+        "                           Location: TO, sent as given (a path or a\n"
+        "                           URL); up to 32 times\n"
+        "      --status-first N:CODE\n"
+        "                           answer the server's first N requests with\n"
+        "                           status CODE (400-599), later ones normally\n"
+        "      --no-alt-svc         send no Alt-Svc: h3=\":PORT\" field (by\n"
+        "                           default every http/1.0 and h3 response\n"
+        "                           has one when h3 is accepted)\n"
+        "\n"
+        "Fault injection (applies to every 200 or 206 response, or with\n"
         "--fault-path only to the paths under it):\n"
-        "      --fault-path PREFIX  only requests whose path (query dropped)\n"
-        "                           starts with PREFIX get the faults below\n"
+        "      --fault-path PREFIX  only requests whose path (decoded, query\n"
+        "                           dropped) starts with PREFIX get the\n"
+        "                           faults below\n"
         "      --reset-after N      reset the stream after N body bytes\n"
         "      --reset-code C       its application error code (default 0x42)\n"
         "      --close-after N      close the connection after N body bytes\n"
@@ -202,6 +234,94 @@ static int alpn_offered(const char *proto)
             return 1;
         i += 1 + l;
     }
+    return 0;
+}
+
+/* --redirect FROM=TO[,CODE]; 0 (with a message) when malformed. */
+static int add_redirect(const char *arg)
+{
+    struct serve_redirect *r = &g_opts.redirects[g_opts.nredirects];
+    const char *eq = strchr(arg, '='), *to;
+    size_t to_len, i;
+    int code = 302;
+
+    if (g_opts.nredirects == SERVE_MAX_REDIRECTS) {
+        fprintf(stderr, SERVE_NAME ": --redirect: at most %d of them\n",
+                SERVE_MAX_REDIRECTS);
+        return 0;
+    }
+    if (eq == NULL || arg[0] != '/') {
+        fprintf(stderr, SERVE_NAME ": --redirect: '%s' is not FROM=TO[,CODE] "
+                "with FROM a path (/...)\n", arg);
+        return 0;
+    }
+    /* FROM is compared with a decoded path without its query. */
+    for (i = 0; arg + i < eq; i++) {
+        if (arg[i] == '?' || (unsigned char)arg[i] < 0x20 || arg[i] == 0x7f) {
+            fprintf(stderr, SERVE_NAME ": --redirect: FROM in '%s' holds a "
+                    "query or a control character (it is compared with "
+                    "the decoded path, query dropped)\n", arg);
+            return 0;
+        }
+    }
+    to = eq + 1;
+    to_len = strlen(to);
+    if (to_len > 4 && to[to_len - 4] == ','
+        && strspn(to + to_len - 3, "0123456789") == 3) {
+        code = atoi(to + to_len - 3);
+        to_len -= 4;
+        if (code != 301 && code != 302 && code != 303 && code != 307
+            && code != 308) {
+            fprintf(stderr, SERVE_NAME ": --redirect: %d is not a redirect "
+                    "code (301, 302, 303, 307 or 308)\n", code);
+            return 0;
+        }
+    }
+    if (to_len == 0 || to_len > SERVE_MAX_LOCATION) {
+        fprintf(stderr, SERVE_NAME ": --redirect: TO in '%s' is empty or "
+                "longer than %d bytes\n", arg, SERVE_MAX_LOCATION);
+        return 0;
+    }
+    /* Sent as a field's value: no byte may end or split the field. */
+    for (i = 0; i < to_len; i++) {
+        if ((unsigned char)to[i] <= 0x20 || (unsigned char)to[i] >= 0x7f) {
+            fprintf(stderr, SERVE_NAME ": --redirect: TO in '%s' must be "
+                    "printable ASCII without spaces (percent-encode the "
+                    "rest)\n", arg);
+            return 0;
+        }
+    }
+    r->from = arg;
+    r->from_len = (size_t)(eq - arg);
+    r->to = to;
+    r->to_len = to_len;
+    r->code = code;
+    g_opts.nredirects++;
+    return 1;
+}
+
+/* --status-first N:CODE; 0 (with a message) when malformed. */
+static int set_status_first(const char *arg)
+{
+    const char *colon = strchr(arg, ':');
+    char num[32];
+    uint64_t n, code;
+    size_t len = colon != NULL ? (size_t)(colon - arg) : 0;
+
+    if (colon == NULL || len == 0 || len >= sizeof(num))
+        goto bad;
+    memcpy(num, arg, len);
+    num[len] = '\0';
+    if (!parse_u64(num, &n) || n == SERVE_NO_LIMIT
+        || !parse_u64(colon + 1, &code) || code < 400 || code > 599)
+        goto bad;
+    g_opts.status_first_n = n;
+    g_opts.status_first_code = (int)code;
+    return 1;
+
+bad:
+    fprintf(stderr, SERVE_NAME ": --status-first: '%s' is not N:CODE with "
+            "CODE from 400 to 599\n", arg);
     return 0;
 }
 
@@ -294,6 +414,17 @@ static int parse_args(int argc, char **argv)
                 return 2;
             }
             g_opts.h3_grease = (unsigned)v;
+            break;
+        case OPT_UPLOAD_DIR: g_opts.upload_dir = optarg; break;
+        case OPT_NO_RANGE: g_opts.no_range = 1; break;
+        case OPT_NO_ALT_SVC: g_opts.no_alt_svc = 1; break;
+        case OPT_REDIRECT:
+            if (!add_redirect(optarg))
+                return 2;
+            break;
+        case OPT_STATUS_FIRST:
+            if (!set_status_first(optarg))
+                return 2;
             break;
         case OPT_IDLE_TIMEOUT:
         case OPT_MAX_UPLOAD:
@@ -391,7 +522,7 @@ static int install_signals(void)
 int main(int argc, char **argv)
 {
     SSL_CTX *ctx = NULL;
-    char *root_real = NULL;
+    char *root_real = NULL, *upload_real = NULL;
     char shown[128];
     unsigned port = 0;
     struct stat st;
@@ -413,12 +544,33 @@ int main(int argc, char **argv)
                   root_real == NULL ? strerror(errno) : "not a directory");
         goto out;
     }
+    if (g_opts.upload_dir != NULL) {
+        const char *why = NULL;
+
+        /* Absolute: uploads are stored whatever the current directory. */
+        upload_real = realpath(g_opts.upload_dir, NULL);
+        if (upload_real == NULL || stat(upload_real, &st) != 0)
+            why = strerror(errno);
+        else if (!S_ISDIR(st.st_mode))
+            why = "not a directory";
+        else if (access(upload_real, W_OK | X_OK) != 0)
+            why = strerror(errno);
+        if (why != NULL) {
+            serve_log("cannot store uploads in %s: %s", g_opts.upload_dir,
+                      why);
+            goto out;
+        }
+        g_opts.upload_dir = upload_real;
+    }
     ctx = serve_make_ctx();
     if (ctx == NULL)
         goto out;
     fd = serve_bind(g_opts.addr, g_opts.port, &port, shown, sizeof(shown));
     if (fd < 0)
         goto out;
+    /* Where the same service is offered over HTTP/3 (RFC 7838). */
+    if (!g_opts.no_alt_svc && !g_opts.no_alpn && alpn_offered("h3"))
+        snprintf(g_opts.alt_svc, sizeof(g_opts.alt_svc), "h3=\":%u\"", port);
 
     serve_log("listening on %s", shown);
     if (g_opts.port_file != NULL
@@ -432,5 +584,6 @@ out:
     if (fd >= 0)
         close(fd);
     free(root_real);
+    free(upload_real);
     return rc;
 }

@@ -31,6 +31,19 @@
 /* A fault limit that is not set. */
 #define SERVE_NO_LIMIT UINT64_MAX
 
+/* Most --redirect options, and the longest TO. */
+#define SERVE_MAX_REDIRECTS 32
+#define SERVE_MAX_LOCATION 1024
+
+/* --redirect FROM=TO[,CODE]: pointers into the option's argument. */
+struct serve_redirect {
+    const char *from;
+    size_t from_len;
+    const char *to;
+    size_t to_len;
+    int code;
+};
+
 struct serve_opts {
     const char *cert;
     const char *key;
@@ -64,6 +77,17 @@ struct serve_opts {
     int bad_h3; /* h3: answer with a broken frame (BAD_H3_*) */
     /* The faults above apply only to paths under this (NULL: all). */
     const char *fault_path;
+
+    /* For clients' tests (http/1.0 and h3). */
+    const char *upload_dir; /* --upload-dir, made absolute by main() */
+    int no_range;           /* --no-range: Range is ignored */
+    int no_alt_svc;
+    /* Alt-Svc's value (h3=":PORT"), "" when none is sent. */
+    char alt_svc[32];
+    struct serve_redirect redirects[SERVE_MAX_REDIRECTS];
+    unsigned nredirects;
+    uint64_t status_first_n; /* --status-first N:CODE */
+    int status_first_code;
 };
 
 /* --bad-h3: what a broken HTTP/3 response is made of. */
@@ -115,17 +139,56 @@ int serve_open_file(const char *root_real, const char *rel, int *fd,
 
 /* echo.c: an upload's body as it arrives (see http_upload_kind). */
 struct serve_echo;
-struct serve_echo *serve_echo_new(enum http_upload kind); /* NULL: no memory */
+/* ECHO, SHA256 or DISCARD; NULL: no memory. */
+struct serve_echo *serve_echo_new(enum http_upload kind);
+/*
+ * HTTP_UPLOAD_FILE: a temporary file in --upload-dir that becomes
+ * upload_dir/name (a name from http_upload_name) at serve_echo_commit.
+ * NULL with *status 500 when it cannot be created (logged).
+ */
+struct serve_echo *serve_echo_new_file(const char *name, int *status);
+/* Removes a file upload's temporary file (and frees the rest). */
 void serve_echo_free(struct serve_echo *e);
-/* Takes n more body bytes: 1, or 0 when the body would exceed
- * --max-upload, or -1 when out of memory. */
+enum http_upload serve_echo_kind(const struct serve_echo *e);
+/*
+ * Takes n more body bytes: 1, or 0 when the body would exceed
+ * --max-upload (never for DISCARD), or -1 when out of memory or the file
+ * cannot be written (logged).
+ */
 int serve_echo_add(struct serve_echo *e, const void *p, size_t n);
+/*
+ * The body is complete: a file upload's temporary file gets its name.
+ * 1, or 0 when that failed (logged; the temporary file is removed).
+ * Always 1 for the other kinds.
+ */
+int serve_echo_commit(struct serve_echo *e);
+/*
+ * The upload failed or was refused: a file upload's temporary file is
+ * removed now, not when the stream is freed.  NULL-safe; nothing after a
+ * commit.
+ */
+void serve_echo_discard(struct serve_echo *e);
 uint64_t serve_echo_received(const struct serve_echo *e);
 /* The response body (the upload, or its SHA-256 in hex and "\n"), valid
  * until serve_echo_free; 0 on failure. */
 int serve_echo_body(struct serve_echo *e, const unsigned char **body,
                     size_t *len);
 const char *serve_echo_type(const struct serve_echo *e);
+
+/* answer.c: answers a request gets whatever it asks for. */
+struct serve_special {
+    int status;           /* 0: none */
+    const char *location; /* a redirect's Location (not NUL-terminated) */
+    size_t location_len;
+    uint64_t nth;         /* --status-first: this is the nth of N */
+};
+/*
+ * Decides, once per well-formed http/1.0 or h3 request, whether its
+ * (decoded) path gets a --status-first fault or a --redirect instead of
+ * what it asks for; counts the request for --status-first.  Returns
+ * sp->status.
+ */
+int serve_special_answer(const char *path, struct serve_special *sp);
 
 /* loop.c: runs until g_stop; returns 0 on a clean stop, 1 on failure. */
 int serve_run(SSL_CTX *ctx, int fd, const char *root_real);

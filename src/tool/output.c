@@ -138,7 +138,7 @@ out_check(const char *path, char *msg, size_t msglen)
 	if (names_directory(path) ||
 	    (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
 		snprintf(msg, msglen, "-o: '%s' is a directory; name a file "
-		    "in it, or use -O DIR", path);
+		    "in it, or use -O with --output-dir DIR", path);
 		return QGET_E_USAGE;
 	}
 	return QGET_OK;
@@ -279,6 +279,85 @@ out:
 		out_abort(o);
 		out_close(o);
 	}
+	return rv;
+}
+
+qget_status
+out_open_resume(struct tool_out *o, const char *path, uint64_t *size,
+    char *msg, size_t msglen)
+{
+	struct stat st;
+	qget_status rv;
+	int proc;
+	mode_t mask;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	o->path = path;
+	if ((rv = resolve_target(path, &o->target, &st, &proc, msg,
+	    msglen)) != QGET_OK)
+		goto out;
+	if (proc || (st.st_mode != 0 && !S_ISREG(st.st_mode))) {
+		snprintf(msg, msglen, "-C: %s is not a regular file: only a "
+		    "file can be resumed", path);
+		rv = QGET_E_USAGE;
+		goto out;
+	}
+	mask = umask(0);
+	umask(mask);
+	o->fd = open(o->target, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY |
+	    O_NOFOLLOW | O_CLOEXEC, 0666 & ~mask);
+	if (o->fd == -1 || fstat(o->fd, &st) == -1) {
+		rv = out_fail(msg, msglen, "cannot open", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(msg, msglen, "cannot write to %s: it changed while "
+		    "being opened", path);
+		rv = QGET_E_OUTPUT;
+		goto out;
+	}
+	*size = (uint64_t)st.st_size;
+	/* Kept on failure: the user asked to go on from it. */
+	o->in_place = 1;
+	rv = QGET_OK;
+out:
+	if (rv != QGET_OK) {
+		out_abort(o);
+		out_close(o);
+	}
+	return rv;
+}
+
+qget_status
+out_make_dirs(const char *path, char *msg, size_t msglen)
+{
+	char *copy = strdup(path), *p;
+	qget_status rv = QGET_OK;
+	struct stat st;
+
+	if (copy == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return QGET_E_NOMEM;
+	}
+	/* Each prefix ending before a '/', the last component excluded. */
+	for (p = strchr(copy + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(copy, 0750) == -1 && errno != EEXIST) {
+			rv = out_fail(msg, msglen, "cannot create folder",
+			    copy);
+			goto out;
+		}
+		if (stat(copy, &st) == -1 || !S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			rv = out_fail(msg, msglen, "cannot create folder",
+			    copy);
+			goto out;
+		}
+		*p = '/';
+	}
+out:
+	free(copy);
 	return rv;
 }
 

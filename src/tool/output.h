@@ -42,6 +42,17 @@ qget_status out_check(const char *path, char *msg, size_t msglen);
  * says why. */
 qget_status out_open(struct tool_out *o, const char *path, char *msg,
     size_t msglen);
+/*
+ * -C: the file the user asked to resume, written where it is (appended
+ * to, created when missing, never truncated nor renamed), so that what
+ * arrives is kept even when the transfer fails.  *size gets its current
+ * length.  Only a regular file (or none yet) can be resumed.
+ */
+qget_status out_open_resume(struct tool_out *o, const char *path,
+    uint64_t *size, char *msg, size_t msglen);
+/* --create-dirs: makes the folders leading to path (mode 0750, as curl),
+ * leaving the existing ones as they are. */
+qget_status out_make_dirs(const char *path, char *msg, size_t msglen);
 /* QGET_E_INTERRUPTED when a signal interrupts a blocked write (a FIFO or
  * pipe nobody reads): qget's only handlers are those that stop it. */
 qget_status out_write(struct tool_out *o, const void *buf, size_t n,

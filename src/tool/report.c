@@ -16,6 +16,7 @@
 #include "writeout.h"
 
 volatile sig_atomic_t tool_stop_signal;
+int tool_quiet_errors;
 
 /* The arguments may be the peer's (a reason phrase): the whole line is
  * formatted first, then escaped. */
@@ -67,25 +68,51 @@ tool_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The one place that prints a failure: "qget: (N) detail"; -w json
- * reports the same text. */
-qget_status
-tool_report(struct tool_stats *stats, struct progress *meter, qget_status st,
-    const char *detail)
+/* What to try next, for the failures whose cure is an option. */
+static const char *
+hint(qget_status st)
 {
-	progress_end(meter);
+	switch (st) {
+	case QGET_E_VERIFY:
+		return "if the server's CA is a private one, trust it with "
+		    "--cacert FILE (or --capath DIR); -k skips verification, "
+		    "which is insecure";
+	case QGET_E_ALPN:
+		return "--alpn LIST offers other protocols, e.g. --alpn "
+		    "hq-interop for a QUIC interop runner's server";
+
+	default:
+		return NULL;
+	}
+}
+
+/* The one place that prints a failure: "qget: (N) detail"; -w reports
+ * the same text. */
+qget_status
+tool_report(struct tool_xfer_stats *xs, struct progress *meter,
+    qget_status st, const char *detail)
+{
+	char text[sizeof(xs->errormsg)];
+
+	if (meter != NULL)
+		progress_end(meter);
 	if (st == QGET_E_INTERRUPTED && tool_stop_signal != 0)
-		snprintf(stats->error, sizeof(stats->error),
-		    "interrupted by %s",
+		snprintf(text, sizeof(text), "interrupted by %s",
 		    tool_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	else if (detail[0] != '\0')
 		/* Details quote the peer (reason phrases, close reasons):
-		 * escaped once here, for stderr and -w json alike. */
-		tool_escape(stats->error, sizeof(stats->error), detail,
-		    strlen(detail));
+		 * escaped once here, for stderr and -w alike. */
+		tool_escape(text, sizeof(text), detail, strlen(detail));
 	else
-		snprintf(stats->error, sizeof(stats->error), "%s",
-		    qget_status_str(st));
-	fprintf(stderr, "qget: (%d) %s\n", tool_exit_code(st), stats->error);
+		snprintf(text, sizeof(text), "%s", qget_status_str(st));
+	if (xs != NULL) {
+		memcpy(xs->errormsg, text, sizeof(text));
+		xs->exitcode = tool_exit_code(st);
+	}
+	if (!tool_quiet_errors) {
+		fprintf(stderr, "qget: (%d) %s\n", tool_exit_code(st), text);
+		if (hint(st) != NULL)
+			fprintf(stderr, "qget: hint: %s\n", hint(st));
+	}
 	return st;
 }

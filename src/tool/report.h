@@ -11,8 +11,12 @@
  * stop, or 0. */
 extern volatile sig_atomic_t tool_stop_signal;
 
-struct tool_stats;
+struct tool_xfer_stats;
 struct progress;
+
+/* -s without -S: failures are not printed (curl's -s); their exit codes
+ * and -w's %{errormsg} still tell. */
+extern int tool_quiet_errors;
 
 /* -v lines on stderr ("* ..."), escaped. */
 void tool_verbose(const struct tool_opts *o, const char *fmt, ...)
@@ -22,8 +26,9 @@ void tool_verbose(const struct tool_opts *o, const char *fmt, ...)
 double tool_now(void);
 
 /* The one place that prints a failure, "qget: (N) detail", and keeps it
- * for -w json.  Returns st. */
-qget_status tool_report(struct tool_stats *stats, struct progress *meter,
+ * (escaped) in xs->errormsg and xs->exitcode for -w, when xs is not NULL.
+ * Returns st. */
+qget_status tool_report(struct tool_xfer_stats *xs, struct progress *meter,
     qget_status st, const char *detail);
 
 /* The exit code for a status: the table's, but 128 + the signal for an

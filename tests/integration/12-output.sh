@@ -169,7 +169,7 @@ q "${CA[@]}" -w json -o /proc/self/fd/1 127.0.0.1 "$GOOD" /body
 expect "-o /proc/self/fd/1 with -w json: exit 0" 0
 head -c 100000 "$T/out" >"$T/out.body"
 if same "-o /proc/self/fd/1: the body, then" "$R/body" "$T/out.body" >/dev/null &&
-	tail -c +100001 "$T/out" | grep -q '"exit_code":0'; then
+	tail -c +100001 "$T/out" | grep -q '"exitcode":0'; then
 	pass "-o /proc/self/fd/1: the body, then the JSON, on stdout"
 else
 	fail "-o /proc/self/fd/1: the body, then the JSON, on stdout" "$(stat -c %s "$T/out") bytes"

@@ -9,7 +9,7 @@ echo hello >"$R/small"
 CA=(--cacert "$CERTS/ca.pem")
 
 # --- 2: usage ---
-q;                                  expect "no arguments: exit 2" 2 'HOST and PORT'
+q;                                  expect "no arguments: exit 2" 2 'no URL given: qget https://HOST'
 q localhost;                        expect "no port: exit 2" 2
 q localhost 0;                      expect "port 0: exit 2" 2 'bad port'
 q localhost 65536;                  expect "port 65536: exit 2" 2 'bad port'
@@ -17,7 +17,7 @@ q localhost 44x;                    expect "port 44x: exit 2" 2 'bad port'
 q localhost 4433 nopath;            expect "path without /: exit 2" 2 'bad path'
 q localhost 4433 $'/a\r\nX: y';     expect "CRLF in path: exit 2" 2 'bad path'
 q -4 -6 localhost 4433;             expect "-4 with -6: exit 2" 2 'exclude'
-q -v -s localhost 4433;             expect "-v with -s: exit 2" 2 'exclude'
+q -sv localhost;                    expect "-sv (curl's habit) is no conflict: the usage error is the missing URL" 2 'https://'
 q --frobnicate localhost 4433;      expect "unknown option: exit 2" 2 'unknown option --frobnicate'
 q -m;                               expect "missing value: exit 2" 2 'needs a value'
 q -m -1 localhost 4433;             expect "negative time: exit 2" 2 'max-time'
@@ -25,7 +25,7 @@ q -m 1e3 localhost 4433;            expect "exponent time: exit 2" 2 'max-time'
 q --connect-timeout x localhost 4433; expect "bad connect timeout: exit 2" 2 'connect-timeout'
 q --alpn '' localhost 4433;         expect "empty ALPN: exit 2" 2 'alpn'
 q --alpn 'a,,b' localhost 4433;     expect "empty ALPN name: exit 2" 2 'alpn'
-q localhost 4433 /a /b;            expect "several paths without -O: exit 2" 2 'several paths need -O'
+q -o a -o b localhost 4433 /a;      expect "more -o than paths: exit 2" 2 '2 -o/-O for 1 URL'
 q -o '' localhost 4433;             expect "empty -o: exit 2" 2
 
 # --- 3: resolution ---

@@ -167,10 +167,10 @@ stop "$SERVER_PID"
 # Both paths over one connection: only the one under the prefix fails.
 serve fp --reset-after 1000 --fault-path /bad/ || exit 1
 mkdir -p "$T/o1" "$T/o2"
-q "${CA[@]}" -O "$T/o1" localhost "$PORT" /ok.bin /bad/x.bin
+q "${CA[@]}" --output-dir "$T/o1" --remote-name-all localhost "$PORT" /ok.bin /bad/x.bin
 expect "--fault-path, http/1.0: only /bad/x.bin is reset (exit 7)" 7 '/bad/x.bin: read: stream reset .* code 66 '
 same "--fault-path, http/1.0: /ok.bin on the same connection is byte-exact" "$R/ok.bin" "$T/o1/ok.bin"
-q "${CA[@]}" --http3 -O "$T/o2" "https://localhost:$PORT/ok.bin" "https://localhost:$PORT/bad/x.bin"
+q "${CA[@]}" --http3 --output-dir "$T/o2" --remote-name-all "https://localhost:$PORT/ok.bin" "https://localhost:$PORT/bad/x.bin"
 expect "--fault-path, h3: only /bad/x.bin is reset (exit 7)" 7 '/bad/x.bin: .*reset .*0x42'
 same "--fault-path, h3: /ok.bin on the same connection is byte-exact" "$R/ok.bin" "$T/o2/ok.bin"
 q "${CA[@]}" localhost "$PORT" /badly-named
@@ -210,7 +210,7 @@ stop "$SERVER_PID"
 # other path on the same connection is saved.
 serve fpmsg -v --bad-h3 message --fault-path /bad/ || exit 1
 mkdir -p "$T/o3"
-q "${CA[@]}" --http3 -O "$T/o3" "https://localhost:$PORT/ok.bin" "https://localhost:$PORT/bad/x.bin"
+q "${CA[@]}" --http3 --output-dir "$T/o3" --remote-name-all "https://localhost:$PORT/ok.bin" "https://localhost:$PORT/bad/x.bin"
 expect "--bad-h3 message, two paths on one connection: /bad/x.bin fails alone (exit 7)" 7 '/bad/x.bin: .*5 of 10 body bytes'
 same "--bad-h3 message, two paths on one connection: /ok.bin byte-exact" "$R/ok.bin" "$T/o3/ok.bin"
 has "--bad-h3 message: the server sent it" 'answering with a broken message \(content-length 10, 5 body bytes\)' "$T/fpmsg.log"

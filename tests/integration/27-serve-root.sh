@@ -78,7 +78,7 @@ served=0
 for round in $(seq 1 20); do
 	rm -rf "$T/race"
 	mkdir "$T/race"
-	q "${CA[@]}" -O "$T/race" 127.0.0.1 "$PORT" "${paths[@]}"
+	q "${CA[@]}" --output-dir "$T/race" --remote-name-all 127.0.0.1 "$PORT" "${paths[@]}"
 	served=$((served + $(grep -l '^public' "$T/race"/* 2>/dev/null | wc -l)))
 	grep -ql SECRET "$T/race"/* 2>/dev/null && break
 done

@@ -64,6 +64,23 @@ printf 'HEAD /h HTTP/1.0\r\nConnection: close\r\nHost: localhost\r\nX-Trace: a b
 same "openssl demo server: -I -H: HEAD with the headers, in order, values intact" "$T/expected" "$T/out"
 stop "$PEER_PID"
 
+# -L to another server (another port counts): the -H credentials stay
+# behind (curl's CVE-2018-1000007 and CVE-2022-27776), the rest goes on.
+# The demo echoes the request it got, so its body is the evidence.
+peer_start || { start_failed "openssl demo server: start" "$(cat "$T/peer.log")"; exit 1; }
+serve redirector --redirect "/go=https://localhost:$PEER_PORT/echo/x" || exit 1
+q --cacert "$CERTS/ca.pem" -L -H 'Authorization: Bearer secret' -H 'Cookie: c=1' \
+	-H 'Proxy-Authorization: Basic x' -H 'X-Other: kept' "https://localhost:$PORT/go"
+expect "-L to another server: exit 0" 0
+if grep -q '^GET /echo/x HTTP/1.0' "$T/out" && grep -q '^X-Other: kept' "$T/out" &&
+	! grep -qi 'secret\|^Cookie\|^Proxy-Authorization' "$T/out"; then
+	pass "-L to another server: Authorization, Cookie, Proxy-Authorization not sent"
+else
+	fail "-L to another server: credentials not sent" "$(tr '\r\n' '  ' <"$T/out" | head -c 300)"
+fi
+stop "$SERVER_PID"
+stop "$PEER_PID"
+
 # A field name as long as -H allows goes out whole, never cut short.
 long=X-$(printf 'n%.0s' $(seq 1 400))
 peer_start || { start_failed "openssl demo server: start" "$(cat "$T/peer.log")"; exit 1; }

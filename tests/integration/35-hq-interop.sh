@@ -136,7 +136,7 @@ part1() {
 	mkdir -p "$T/many"
 	many=()
 	for f in $MANY big; do many+=("/$f"); done
-	q "${c[@]}" -O "$T/many" localhost "$SRV_PORT" "${many[@]}"
+	q "${c[@]}" --output-dir "$T/many" --remote-name-all localhost "$SRV_PORT" "${many[@]}"
 	expect "hq-interop: qget <- openssl: 50 small files and 50 MiB over one connection: exit 0" 0
 	bad=0
 	for f in $MANY big; do cmp -s "$R/$f" "$T/many/$f" || bad=$((bad + 1)); done

@@ -16,16 +16,30 @@ for f in bin/qget bin/qget-serve bin/qget-netsim lib/libqget.a "lib/libqget.so.$
 	include/qget.h lib/pkgconfig/qget.pc; do
 	if [ -f "$dest/opt/qget/$f" ]; then pass "install DESTDIR: $f"; else fail "install DESTDIR: $f" "missing"; fi
 done
-# Every page of man/, in its section.
+# Every page of man/, in its section, and qget(1), which the build
+# generates from man/qget.1.in and src/tool/options.def.
 n=0 missing=
-for m in man/*.1 man/*.3; do
+for m in man/*.1 man/*.3 "$BUILD/man/qget.1"; do
 	n=$((n + 1))
-	[ -f "$dest/opt/qget/share/man/man${m##*.}/${m#man/}" ] || missing="$missing ${m#man/}"
+	[ -f "$dest/opt/qget/share/man/man${m##*.}/${m##*/}" ] || missing="$missing ${m##*/}"
 done
 if [ -z "$missing" ]; then
-	pass "install DESTDIR: all $n man pages"
+	pass "install DESTDIR: all $n man pages, qget.1 among them"
 else
-	fail "install DESTDIR: all $n man pages" "missing:$missing"
+	fail "install DESTDIR: all $n man pages, qget.1 among them" "missing:$missing"
+fi
+# The installed qget(1) is the generated page, filled in: not the
+# template, nothing of it left unreplaced, this version on its title line,
+# an option of options.def (roff spells its dashes \-) among its entries.
+page=$dest/opt/qget/share/man/man1/qget.1
+if [ -f "$page" ] && cmp -s "$page" "$BUILD/man/qget.1" &&
+	! grep -q '@[A-Z_]*@' "$page" &&
+	grep -q "^\.TH QGET 1 .*\"qget $ver\"" "$page" &&
+	grep -qF '\fB\-\-remote\-name\-all\fR' "$page"; then
+	pass "install DESTDIR: qget.1 is the generated page for qget $ver"
+else
+	fail "install DESTDIR: qget.1 is the generated page for qget $ver" \
+		"$(grep -m 1 '^\.TH' "$page" 2>&1); placeholders: $(grep -o '@[A-Z_]*@' "$page" 2>/dev/null | sort -u | tr '\n' ' ')"
 fi
 # The links a program finds the library by: the soname (the run-time
 # loader), the bare name (the linker's -lqget).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Several paths over one connection, concurrently, into -O DIR: every file
+# Several paths over one connection, concurrently, into --output-dir DIR: every file
 # byte-exact, the server's stream limit (OpenSSL's default: 100 streams)
 # waited out, one reset stream failing only its own path.
 . "$(dirname "$0")/../lib.sh"
@@ -28,7 +28,7 @@ names=()
 for i in $(seq 1 1000); do paths+=("/many/f$i"); names+=("f$i"); done
 mkdir -p "$T/o1"
 start=$(date +%s.%N)
-q "${CA[@]}" -O "$T/o1" localhost "$GOOD" "${paths[@]}"
+q "${CA[@]}" -Z --output-dir "$T/o1" --remote-name-all localhost "$GOOD" "${paths[@]}"
 printf '    1000 x 1 KiB over one connection: %.2f s\n' "$(echo "$(date +%s.%N) - $start" | bc)"
 expect "1000 small files over one connection: exit 0" 0
 same_dir "1000 small files: each byte-exact" "$R/many" "$T/o1" "${names[@]}"
@@ -36,32 +36,33 @@ if [ "$(ls "$T/o1" | wc -l)" -eq 1000 ]; then pass "1000 small files: no tempora
 
 mkdir -p "$T/o2"
 mix=(/big1 /many/f1 /big2 /many/f2 /many/f3 /big3 /mid)
-q "${CA[@]}" -O "$T/o2" -w json localhost "$GOOD" "${mix[@]}"
+q "${CA[@]}" -Z --output-dir "$T/o2" --remote-name-all --stats "$T/o2.json" localhost "$GOOD" "${mix[@]}"
 expect "large and small files mixed: exit 0" 0
 same_dir "large and small files mixed: each byte-exact" "$R" "$T/o2" big1 big2 big3 mid
 same_dir "large and small files mixed: small ones too" "$R/many" "$T/o2" f1 f2 f3
 if /usr/bin/python3 -c '
 import json, sys
 d = json.loads(open(sys.argv[1]).read())
-assert [s["path"] for s in d["streams"]] == sys.argv[2:], d["streams"]
-assert all(s["exit_code"] == 0 and s["http_status"] == 200 for s in d["streams"])
-assert d["streams"][0]["bytes_body"] == 5 * 1048576
-' "$T/out" "${mix[@]}"; then
-	pass "-w json lists every path with its outcome"
+t = d["transfers"]
+assert [x["url"] for x in t] == sys.argv[2:], t
+assert all(x["exitcode"] == 0 and x["http_code"] == 200 for x in t)
+assert t[0]["size_download"] == 5 * 1048576 and d["exit_code"] == 0
+' "$T/o2.json" "${mix[@]}"; then
+	pass "--stats lists every path with its outcome"
 else
-	fail "-w json lists every path with its outcome" "$(head -c 300 "$T/out")"
+	fail "--stats lists every path with its outcome" "$(head -c 300 "$T/o2.json")"
 fi
 
 mkdir -p "$T/o3"
-q "${CA[@]}" -O "$T/o3" --parallel 1 localhost "$GOOD" /big1 /many/f7 /mid
-expect "--parallel 1: exit 0" 0
-same_dir "--parallel 1: each byte-exact" "$R" "$T/o3" big1 mid
+q "${CA[@]}" -Z --output-dir "$T/o3" --remote-name-all --parallel-max 1 localhost "$GOOD" /big1 /many/f7 /mid
+expect "--parallel-max 1: exit 0" 0
+same_dir "--parallel-max 1: each byte-exact" "$R" "$T/o3" big1 mid
 
 # One stream reset: its path fails (named, with the code), the others are
 # saved, the exit code is the worst outcome.
 serve reset --reset-after 100000 --reset-code 77 || exit 1
 mkdir -p "$T/o4"
-q "${CA[@]}" -O "$T/o4" localhost "$PORT" /many/f1 /mid /many/f2 /many/f3
+q "${CA[@]}" -Z --output-dir "$T/o4" --remote-name-all localhost "$PORT" /many/f1 /mid /many/f2 /many/f3
 expect "one reset among four: exit 7, the path named" 7 '/mid: read: stream reset .* code 77 '
 same_dir "one reset among four: the others are saved" "$R/many" "$T/o4" f1 f2 f3
 if [ ! -e "$T/o4/mid" ] && ! compgen -G "$T/o4/mid.qget-*" >/dev/null; then
@@ -71,7 +72,7 @@ else
 fi
 
 mkdir -p "$T/o5"
-q "${CA[@]}" -O "$T/o5" localhost "$GOOD" /many/f1 /nonexistent/x /many/f2
+q "${CA[@]}" -Z --output-dir "$T/o5" --remote-name-all localhost "$GOOD" /many/f1 /nonexistent/x /many/f2
 expect "a missing file is a 404 body, not a failure (exit 0)" 0
 printf '404 Not Found\n' >"$T/404.body"
 same "a missing file: its 404 body saved byte-exact" "$T/404.body" "$T/o5/x"

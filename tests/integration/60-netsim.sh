@@ -167,8 +167,8 @@ no_leftovers "server killed: no partial -o file" "$T/dl"
 if command -v script >/dev/null; then
 	relay "progress" --rate 1500000 --queue 65536 || exit 1
 	script -qec "$top/$BUILD/qget ${CA[*]} -o $T/dl/p localhost $RELAY /4m" /dev/null >"$T/tty" 2>&1
-	if grep -q $'\r' "$T/tty" && grep -q 'MiB/s' "$T/tty" && grep -q '100%' "$T/tty" &&
-		clean_run "$T/tty"; then
+	if grep -q $'\r' "$T/tty" && grep -q '% Total' "$T/tty" &&
+		tr '\r' '\n' <"$T/tty" | grep -qE '^ *100 +4096k +100 +4096k ' && clean_run "$T/tty"; then
 		pass "progress meter on a terminal, ending at 100%"
 	else
 		fail "progress meter on a terminal, ending at 100%" "$(cat -v "$T/tty" | head -c 300)"

@@ -1,5 +1,6 @@
 /* qget-serve's request parsers and path mapping: what a hostile client
  * can send. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,8 +134,108 @@ main(void)
 	CHECK("path: backslash is 400", rel("/a\\b", out) == 400);
 	CHECK("path: relative is 400", rel("a", out) == 400);
 	CHECK("serve: head formatting", http_format_head(out, sizeof(out), 200,
-	    5, "text/plain") > 0 && strncmp(out, "HTTP/1.0 200 OK\r\n", 17) ==
-	    0 && strstr(out, "Content-Length: 5\r\n") != NULL);
+	    5, "text/plain", NULL) > 0 && strncmp(out, "HTTP/1.0 200 OK\r\n",
+	    17) == 0 && strstr(out, "Content-Length: 5\r\n") != NULL);
+	CHECK("serve: head formatting with more fields, before the blank line",
+	    http_format_head(out, sizeof(out), 206, 10, "text/plain",
+	    "Content-Range: bytes 0-9/20\r\n") > 0 &&
+	    strncmp(out, "HTTP/1.0 206 Partial Content\r\n", 30) == 0 &&
+	    strstr(out, "\r\nContent-Range: bytes 0-9/20\r\n") != NULL &&
+	    strstr(out, "\r\n\r\n") == out + strlen(out) - 4);
+	CHECK("serve: a head that does not fit is 0",
+	    http_format_head(out, 40, 200, 5, "text/plain", NULL) == 0);
+	CHECK("serve: reasons of the new statuses",
+	    strcmp(http_reason(206), "Partial Content") == 0 &&
+	    strcmp(http_reason(416), "Range Not Satisfiable") == 0 &&
+	    strcmp(http_reason(308), "Permanent Redirect") == 0 &&
+	    strcmp(http_reason(503), "Service Unavailable") == 0 &&
+	    strcmp(http_reason(201), "Created") == 0);
+
+	/* Percent-decoding: the target stays as sent (for the log), the
+	 * path is what is served. */
+	CHECK("decode: /my%20file.txt serves 'my file.txt'",
+	    p10("GET /my%20file.txt?x=%41 HTTP/1.0\r\n\r\n", 0, &req) == 200 &&
+	    strcmp(req.target, "/my%20file.txt") == 0 &&
+	    strcmp(req.path, "/my file.txt") == 0);
+	CHECK("decode: %C3%BC is the UTF-8 bytes of u-umlaut",
+	    p10("GET /%C3%bc HTTP/1.0\r\n\r\n", 0, &req) == 200 &&
+	    strcmp(req.path, "/\xc3\xbc") == 0);
+	CHECK("decode: an encoded NUL is 400",
+	    p10("GET /a%00b HTTP/1.0\r\n\r\n", 0, &req) == 400);
+	CHECK("decode: an encoded control byte is 400",
+	    p10("GET /a%0d%0aX:%20y HTTP/1.0\r\n\r\n", 0, &req) == 400 &&
+	    p10("GET /a%7F HTTP/1.0\r\n\r\n", 0, &req) == 400);
+	CHECK("decode: %2F (a '/' that climbs with ..) is 400",
+	    p10("GET /a%2F..%2F..%2Fetc%2Fpasswd HTTP/1.0\r\n\r\n", 0,
+	    &req) == 400 &&
+	    p10("GET /..%2f..%2fx HTTP/1.0\r\n\r\n", 0, &req) == 400);
+	CHECK("decode: %5C (backslash) is 400",
+	    p10("GET /a%5Cb HTTP/1.0\r\n\r\n", 0, &req) == 400);
+	CHECK("decode: %2e%2e is a .. segment: 403 when mapped",
+	    p10("GET /%2e%2e/x HTTP/1.0\r\n\r\n", 0, &req) == 200 &&
+	    strcmp(req.path, "/../x") == 0 && rel(req.path, out) == 403);
+	CHECK("decode: a broken escape is 400",
+	    p10("GET /a% HTTP/1.0\r\n\r\n", 0, &req) == 400 &&
+	    p10("GET /a%4 HTTP/1.0\r\n\r\n", 0, &req) == 400 &&
+	    p10("GET /a%zz HTTP/1.0\r\n\r\n", 0, &req) == 400);
+	CHECK("decode: hq-interop decodes too",
+	    hq_parse_request("GET /a%20b\r\n", 13, 0, &req) == 200 &&
+	    strcmp(req.path, "/a b") == 0);
+	CHECK("decode: h3 decodes too, and refuses a raw control byte",
+	    http3_parse_request("GET", 3, "/a%20b?c", 8, &req) == 200 &&
+	    strcmp(req.path, "/a b") == 0 &&
+	    http3_parse_request("GET", 3, "/a\x1b[2J", 7, &req) == 400);
+
+	/* The fields a GET's answer depends on. */
+	CHECK("range: a GET's Range is kept, trimmed",
+	    p10("GET /f HTTP/1.0\r\nrange:  bytes=1-2 \r\n\r\n", 0,
+	    &req) == 200 && strcmp(req.range, "bytes=1-2") == 0 &&
+	    !req.range_ignore);
+	CHECK("range: none: empty",
+	    p10("GET /f HTTP/1.0\r\n\r\n", 0, &req) == 200 &&
+	    req.range[0] == '\0' && !req.range_ignore);
+	CHECK("range: two Range fields are ignored",
+	    p10("GET /f HTTP/1.0\r\nRange: bytes=1-2\r\nRange: bytes=3-4\r\n"
+	    "\r\n", 0, &req) == 200 && req.range_ignore);
+	CHECK("range: an If-Range makes it ignored (no validator to match)",
+	    p10("GET /f HTTP/1.0\r\nIf-Range: \"x\"\r\nRange: bytes=1-2\r\n"
+	    "\r\n", 0, &req) == 200 && req.range_ignore);
+	{
+		char head[HTTP_MAX_RANGE + 64];
+
+		snprintf(head, sizeof(head), "GET /f HTTP/1.0\r\nRange: bytes=%0*d-\r\n\r\n",
+		    HTTP_MAX_RANGE, 1);
+		CHECK("range: a Range too long to keep is ignored",
+		    p10(head, 0, &req) == 200 && req.range_ignore);
+	}
+
+	/* What the server parses with HTTP_PARSE_ANY_UPLOAD: every POST and
+	 * PUT is the caller's to judge (--upload-dir, --redirect). */
+	{
+		static const char post[] = "POST /f%20g HTTP/1.0\r\n"
+		    "Content-Length: 3\r\n\r\nabc";
+		static const char te[] = "PUT /f HTTP/1.0\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n";
+
+		CHECK("any upload: POST to a file is 200 with its body's fields",
+		    http10_parse_request_ex(post, sizeof(post) - 1, 0,
+		    HTTP_PARSE_ANY_UPLOAD, &req) == 200 &&
+		    req.method == HTTP_METHOD_POST && req.content_length == 3 &&
+		    strcmp(req.path, "/f g") == 0 &&
+		    req.head_len == sizeof(post) - 1 - 3);
+		CHECK("any upload: ...but not without the flag (501)",
+		    http10_parse_request(post, sizeof(post) - 1, 0, &req) ==
+		    501);
+		CHECK("any upload: Transfer-Encoding is still 501",
+		    http10_parse_request_ex(te, sizeof(te) - 1, 0,
+		    HTTP_PARSE_ANY_UPLOAD, &req) == 501);
+	}
+	CHECK("any upload, h3: PUT to a file is 200",
+	    http3_parse_request_ex("PUT", 3, "/f", 2, HTTP_PARSE_ANY_UPLOAD,
+	    &req) == 200 && req.method == HTTP_METHOD_PUT);
+	CHECK("any upload, h3: other methods are still 405",
+	    http3_parse_request_ex("DELETE", 6, "/f", 2, HTTP_PARSE_ANY_UPLOAD,
+	    &req) == 405);
 	/* HTTP/3's :method and :path (nghttp3 checked their presence). */
 	CHECK("h3: GET /a?q: 200, the query dropped",
 	    http3_parse_request("GET", 3, "/a?q", 4, &req) == 200 &&

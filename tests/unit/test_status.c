@@ -21,6 +21,8 @@ main(void)
 		{ QGET_E_CONN_CLOSED, 8 }, { QGET_E_IDLE_TIMEOUT, 8 },
 		{ QGET_E_TIMEOUT, 9 }, { QGET_E_OUTPUT, 10 }, { QGET_E_HTTP_ERROR, 11 },
 		{ QGET_E_INTERRUPTED, 130 }, { QGET_E_REFUSED, 8 },
+		{ QGET_E_TOO_LARGE, 12 }, { QGET_E_RANGE, 13 },
+		{ QGET_E_REDIRECT, 14 },
 	};
 	/* The numbers are ABI: a program built against 1.0 reads them. */
 	static const struct { qget_status s; int num; } fixed[] = {
@@ -32,7 +34,8 @@ main(void)
 		{ QGET_E_CONN_CLOSED, 11 }, { QGET_E_IDLE_TIMEOUT, 12 },
 		{ QGET_E_TIMEOUT, 13 }, { QGET_E_OUTPUT, 14 },
 		{ QGET_E_HTTP_ERROR, 15 }, { QGET_E_INTERRUPTED, 16 },
-		{ QGET_E_REFUSED, 17 },
+		{ QGET_E_REFUSED, 17 }, { QGET_E_TOO_LARGE, 18 },
+		{ QGET_E_RANGE, 19 }, { QGET_E_REDIRECT, 20 },
 	};
 	const int nstatus = (int)(sizeof(promised) / sizeof(promised[0]));
 	char name[96];
@@ -54,6 +57,11 @@ main(void)
 		CHECK(name, qget_status_exit_code(promised[i].s) ==
 		    promised[i].code);
 	}
+	/* The names scripts and --stats see. */
+	CHECK("status: the new statuses' names",
+	    strcmp(qget_status_name(QGET_E_TOO_LARGE), "E_TOO_LARGE") == 0 &&
+	    strcmp(qget_status_name(QGET_E_RANGE), "E_RANGE") == 0 &&
+	    strcmp(qget_status_name(QGET_E_REDIRECT), "E_REDIRECT") == 0);
 	for (s = 0; s < nstatus; s++) {
 		snprintf(name, sizeof(name), "status: %s has a message",
 		    qget_status_name((qget_status)s));
