@@ -168,7 +168,7 @@ expect "-m 2, stalled h3 body: exit 9, the bytes that came" 9 \
 q "${CA[@]}" -m 2 --output-dir "$T/dl" --remote-name-all localhost "$PORT" /small /big
 expect "-m 2, one of two paths stalled: exit 9, its bytes" 9 \
 	'maximum time of 2\.000 s reached after 100000 body bytes of 300000$'
-q "${CA[@]}" -m 2 --output-dir "$T/dl" --remote-name-all localhost "$PORT" /big /big2
+q "${CA[@]}" -Z -m 2 --output-dir "$T/dl" --remote-name-all localhost "$PORT" /big /big2
 expect "-m 2, two paths stalled: exit 9, both counted" 9 \
 	'maximum time of 2\.000 s reached with 2 requests in progress \(200000 body bytes received\)$'
 stop "$SERVER_PID"
