@@ -851,33 +851,29 @@ is_redirect(int status)
 	    status == 307 || status == 308;
 }
 
-/* "bytes N-M/T" starting at `at`. */
+/*
+ * Content-Range (RFC 9110 14.4) for a resume: does v, after `prefix`
+ * ("bytes " before a 206's first byte, "bytes *" and a slash before a
+ * 416's total), hold the decimal number `want`, followed by `end` (or by
+ * nothing when end is NUL)?  Digits only: no sign, no blank.
+ */
 static int
-range_starts_at(const char *v, size_t len, uint64_t at)
+content_range_is(const char *v, size_t len, const char *prefix, char end,
+    uint64_t want)
 {
-	char buf[96];
-	unsigned long long first;
+	size_t plen = strlen(prefix), i;
+	uint64_t n = 0;
 
-	if (v == NULL || len >= sizeof(buf))
+	if (v == NULL || len <= plen || memcmp(v, prefix, plen) != 0)
 		return 0;
-	memcpy(buf, v, len);
-	buf[len] = '\0';
-	return sscanf(buf, "bytes %llu-", &first) == 1 && first == at;
-}
-
-/* 416 to a resume: complete already when the server's total is what the
- * file holds ("bytes * /T"). */
-static int
-range_complete(const char *v, size_t len, uint64_t have)
-{
-	char buf[96];
-	unsigned long long total;
-
-	if (v == NULL || len >= sizeof(buf))
+	for (i = plen; i < len && v[i] >= '0' && v[i] <= '9'; i++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			return 0;
+		n = n * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (i == plen || n != want)
 		return 0;
-	memcpy(buf, v, len);
-	buf[len] = '\0';
-	return sscanf(buf, "bytes */%llu", &total) == 1 && total == have;
+	return end != '\0' ? i < len && v[i] == end : i == len;
 }
 
 /*
@@ -1013,8 +1009,8 @@ xfer_head(struct run *r, struct xfer *x)
 	vlen = 0;
 	v = x->resuming ? qget_response_header(x->req, "content-range",
 	    &vlen) : NULL;
-	if (x->resuming && status == 416 && range_complete(v, vlen,
-	    x->resume_at)) {
+	if (x->resuming && status == 416 && content_range_is(v, vlen,
+	    "bytes */", '\0', x->resume_at)) {
 		tool_verbose(o, "%s: the file is complete already", x->url);
 		x->discard = -1;
 		return;
@@ -1022,7 +1018,7 @@ xfer_head(struct run *r, struct xfer *x)
 	/* Only the range asked for goes into the file the user resumes:
 	 * an error page or the whole body would corrupt it. */
 	if (x->resuming && (status != 206 ||
-	    !range_starts_at(v, vlen, x->resume_at))) {
+	    !content_range_is(v, vlen, "bytes ", '-', x->resume_at))) {
 		if ((o->fail || o->fail_with_body) && status >= 400) {
 			snprintf(msg, sizeof(msg), "the server answered %d%s"
 			    "%.*s; the file is left as it was", status,
