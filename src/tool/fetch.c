@@ -963,12 +963,13 @@ xfer_head(struct run *r, struct xfer *x)
 	qget_response_head(x->req, &text, &len);
 	qget_request_get_info(x->req, &info);
 	x->st.size_header += len;
-	if (status == 0) /* no head: hq-interop, HTTP/0.9 */
-		return;
-	x->st.http_code = status;
+	/* HTTP/0.9 (hq-interop) has a version too, as -w documents. */
 	v = qget_response_version(x->req);
 	set_str(x->st.http_version, sizeof(x->st.http_version),
 	    strncmp(v, "HTTP/", 5) == 0 ? v + 5 : v);
+	if (status == 0) /* no head: hq-interop, HTTP/0.9 */
+		return;
+	x->st.http_code = status;
 	if ((v = qget_response_header(x->req, "content-type", &vlen)) != NULL)
 		tool_escape(x->st.content_type, sizeof(x->st.content_type), v,
 		    vlen);
