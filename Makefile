@@ -152,6 +152,24 @@ $(BUILD)/certs/.done: scripts/mkcerts.sh $(DEPS_MK)
 	OPENSSL=$(OPENSSL_BIN) scripts/mkcerts.sh $(BUILD)/certs
 	@touch $@
 
+# nginx, a peer of the tests and the benchmark only (never of `make all`):
+# scripts/nginx-dep.sh builds Debian stable's nginx once into the cache,
+# against our OpenSSL, and prints its path, which the test and bench runs
+# get as QGET_NGINX.  The script runs every time (about a second when
+# cached) so that the path it writes is never stale.
+NGINX_PATH := $(BUILD)/nginx.path
+.PHONY: nginx FORCE
+nginx: $(NGINX_PATH)
+	@cat $(NGINX_PATH)
+$(NGINX_PATH): FORCE $(DEPS_MK)
+	@mkdir -p $(@D)
+	OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" OPENSSL_LIBS="$(OPENSSL_LIBS)" \
+	    scripts/nginx-dep.sh > $@.tmp
+	@mv $@.tmp $@
+FORCE:
+test test-valgrind bench: $(NGINX_PATH)
+test test-valgrind bench: private export QGET_NGINX = $(shell cat $(NGINX_PATH) 2>/dev/null)
+
 demo: all $(BUILD)/certs/.done
 	BUILD=$(BUILD) scripts/demo.sh
 
