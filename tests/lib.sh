@@ -279,3 +279,105 @@ demo_start() {
 	done
 	return 1
 }
+
+# nginx, a real-world HTTP/3 server (tests/integration/31-nginx.sh):
+# scripts/nginx-dep.sh builds it and make passes its path as QGET_NGINX.
+# have_nginx: QGET_NGINX names an nginx binary.
+have_nginx() {
+	[ -n "${QGET_NGINX:-}" ] && [ -x "$QGET_NGINX" ]
+}
+
+# free_ports N: N port numbers free on 127.0.0.1 and ::1 (unless
+# --no-ipv6 comes first), for UDP and TCP both, as nginx binds them.
+free_ports() {
+	/usr/bin/python3 - "$@" <<'PY'
+import socket, sys
+args = sys.argv[1:]
+v6 = args[0] != "--no-ipv6"
+n = int(args[-1])
+found = []
+while len(found) < n:
+    held = []
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        held.append(s)
+        s.bind(("127.0.0.1", 0))
+        p = s.getsockname()[1]
+        for fam, kind, addr in ((socket.AF_INET, socket.SOCK_STREAM, "127.0.0.1"),
+                                (socket.AF_INET6, socket.SOCK_DGRAM, "::1"),
+                                (socket.AF_INET6, socket.SOCK_STREAM, "::1"))[: 3 if v6 else 1]:
+            t = socket.socket(fam, kind)
+            held.append(t)
+            t.bind((addr, p))
+        if p not in found:
+            found.append(p)
+    except OSError:
+        pass
+    finally:
+        for s in held:
+            s.close()
+print(" ".join(map(str, found)))
+PY
+}
+
+# nginx_start NAME [--no-ipv6]: starts nginx with scripts/nginx-conf.sh's
+# configuration, serving $T/root (uploads under $T/root/up), one process
+# in the foreground, its prefix (pid file, access.log, upload temp files)
+# $T/nginx-NAME, its error log (stderr) $T/nginx-NAME.log.  Sets
+# NGINX_PORT (h3 over QUIC, TLS over TCP), NGINX_HQPORT (hq-interop),
+# NGINX_PID and NGINX_PREFIX.  It must exit 0 when stopped (nginx_stop).
+# If it does not start, that is a FAIL line and nginx_start returns 1, as
+# serve does.
+nginx_start() {
+	local name=$1 pfx=$T/nginx-$1 log=$T/nginx-$1.log ports i _
+	shift
+	NGINX_PREFIX=$pfx
+	mkdir -p "$pfx"
+	for _ in 1 2 3; do
+		ports=$(free_ports "$@" 2) || break
+		NGINX_PORT=${ports% *}
+		NGINX_HQPORT=${ports#* }
+		"$top/scripts/nginx-conf.sh" "$@" "$T/root" "$NGINX_PORT" \
+			"$CERTS/server.pem" "$CERTS/server.key" "$NGINX_HQPORT" \
+			>"$pfx/nginx.conf" 2>"$log" || break
+		rm -f "$pfx/nginx.pid"
+		"$QGET_NGINX" -p "$pfx/" -c "$pfx/nginx.conf" -e stderr >"$log" 2>&1 &
+		NGINX_PID=$!
+		track "$NGINX_PID" "nginx $name" "$log" 0
+		# nginx writes its pid file once every socket is bound and
+		# listening: from then on it answers.
+		for i in $(seq 1 200); do
+			[ "$(cat "$pfx/nginx.pid" 2>/dev/null)" = "$NGINX_PID" ] && return 0
+			kill -0 "$NGINX_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		stop "$NGINX_PID" any
+		# Lost a port to someone else between free_ports and the bind:
+		# try others.  Anything else is a failure to start.
+		grep -q 'Address already in use' "$log" || break
+	done
+	start_failed "nginx $name" "did not start"
+	sed 's/^/    /' "$log"
+	return 1
+}
+
+# nginx_log_ok NAME: nginx's error log so far holds no [alert], [crit] or
+# [emerg] line (nginx's own faults; client errors are [info]), else a FAIL
+# line quoting them.
+NGINX_BAD_RE='\[(alert|crit|emerg)\]'
+nginx_log_ok() {
+	local log=$T/nginx-$1.log
+	if grep -qE "$NGINX_BAD_RE" "$log"; then
+		echo "FAIL nginx $1: its error log reports:"
+		grep -m 5 -E "$NGINX_BAD_RE" "$log" | sed 's/^/    /'
+		return 1
+	fi
+}
+
+# nginx_stop NAME: stops the nginx nginx_start NAME started last (as stop
+# does: exit 0 expected), then checks its whole error log (nginx_log_ok).
+nginx_stop() {
+	stop "$NGINX_PID"
+	nginx_log_ok "$1"
+	return 0
+}
