@@ -202,7 +202,7 @@ test-valgrind: all $(UNIT_BINS) $(TEST_PROGS) $(BUILD)/certs/.done
 	BUILD=$(BUILD) QGET_VALGRIND=1 STRICT="$(STRICT)" OPENSSL_SRC=$(OPENSSL_SRC) \
 	    OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" OPENSSL_LIBS="$(OPENSSL_LIBS)" \
 	    NGHTTP3_CFLAGS="$(NGHTTP3_CFLAGS)" NGHTTP3_LIBS="$(NGHTTP3_LIBS)" \
-	    tests/run $(or $(TESTS),unit transfer failures close 75-h3 76-request)
+	    tests/run $(or $(TESTS),unit transfer failures close 75-h3 76-request 31-nginx)
 
 # libFuzzer targets (clang, ASan+UBSan), FUZZ_SECONDS each; a crash fails.
 fuzz:
