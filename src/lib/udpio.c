@@ -46,13 +46,13 @@
 #define GSO_MAX_BYTES 65000
 /*
  * Receive buffers: each takes a whole coalesced run, up to 64 KiB (a
- * smaller one would cut the run and lose the rest).  As many as OpenSSL
- * takes per call keep recvmmsg's batching for peers that do not send
- * GSO: then each buffer holds one datagram and only its first page is
- * touched.  Runs from peers that do fill a buffer or two per call (see
- * rx_slots()), so that memory stays near what is in use, not 2 MiB.
+ * smaller one would cut the run and lose the rest).  Sixteen per call
+ * keep most of recvmmsg's batching for peers that do not send GSO (each
+ * buffer then holds one datagram, and only its first page is touched);
+ * from peers that do, a buffer or two per call are enough (rx_slots()),
+ * so that the memory touched stays near what is in use, 1 MiB at most.
  */
-#define RX_SLOTS 32
+#define RX_SLOTS 16
 #define RX_SLOT_BYTES 65536
 #define CTRL_BYTES 128
 
