@@ -122,7 +122,8 @@ $(LIBQGET_SO): $(LIB_OBJS) $(LIBQGET_MAP)
 $(BUILD)/qget: $(BUILD)/src/tool/main.o $(TOOL_OBJS) $(LIBQGET)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NGHTTP3_LIBS) $(OPENSSL_LIBS)
 
-$(BUILD)/qget-serve: $(SERVE_OBJS)
+# udpio.o, libqget's GSO/GRO socket BIO, depends on OpenSSL alone.
+$(BUILD)/qget-serve: $(SERVE_OBJS) $(BUILD)/src/lib/udpio.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NGHTTP3_LIBS) $(OPENSSL_LIBS)
 
 $(BUILD)/qget-netsim: $(NETSIM_OBJS)

@@ -522,6 +522,23 @@ QGET_API void qget_config_set_ssl_ctx_cb(qget_config *cfg,
     qget_ssl_ctx_cb cb, void *arg);
 
 /*
+ * UDP segmentation offload (Linux), on by default: the connection's
+ * socket sends each run of equal-sized datagrams as one message
+ * (UDP_SEGMENT, GSO) and takes what the kernel coalesced in one buffer
+ * (UDP_GRO, GRO), many datagrams per system call where OpenSSL would
+ * otherwise make the kernel handle each one.  A kernel that refuses
+ * either gets the plain path (sendmmsg, recvmmsg), as does every
+ * connection with `on` 0, and every connection while the environment
+ * variable QGET_NO_GSO is set to anything but "" or "0".  What goes on
+ * the wire is the same datagrams either way.  The log callback says which
+ * path a connection takes ("udp: GSO sends and GRO receives on", "udp:
+ * plain sendmmsg/recvmmsg (--no-gso)", "udp: GSO off: the kernel refused
+ * UDP_SEGMENT (reason)") and, when the connection is freed, how many
+ * datagrams its sends and receives carried.
+ */
+QGET_API void qget_config_set_gso(qget_config *cfg, int on);
+
+/*
  * For a program with its own poll() loop: the connection's UDP socket
  * (wait for POLLIN on it; -1 for a NULL connection), and in *ms the time
  * until the connection's next timer, rounded up to a millisecond (-1:

@@ -427,3 +427,9 @@ qget_config_set_ssl_ctx_cb(qget_config *cfg, qget_ssl_ctx_cb cb, void *arg)
 	cfg->ssl_ctx_cb = cb;
 	cfg->ssl_ctx_arg = arg;
 }
+
+void
+qget_config_set_gso(qget_config *cfg, int on)
+{
+	cfg->no_gso = !on;
+}

@@ -25,6 +25,7 @@
 
 #include "internal.h"
 #include "req.h"
+#include "udpio.h"
 
 /* How long a refused server's handshake may take to settle before we
  * close (see refuse()). */
@@ -579,6 +580,13 @@ reject_attempt(qget_conn *c, struct qget__attempt *a)
 	end_attempt(c, a, 0);
 }
 
+/* The socket BIO's lines ("udp: ...") go to the connection's log. */
+static void
+udp_log(void *arg, const char *line)
+{
+	qget__log(arg, "%s", line);
+}
+
 /* A socket and an SSL object for one address, its first flight not sent
  * yet.  `since_us` is when the race began (for the log). */
 static qget_status
@@ -635,6 +643,13 @@ start_attempt(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
 	BIO_set_fd(bio, sock, BIO_CLOSE);
 	a->fd = sock;
 	sock = -1;
+	/* GSO and GRO (udpio.c): the wrapper takes the BIO over. */
+	if ((bio = qget__udpio_new(bio, c->cfg.no_gso ? "--no-gso" : NULL,
+	    udp_log, &c->cfg)) == NULL) {
+		a->fd = -1;
+		rv = qget__fail(err, QGET_E_NOMEM, "BIO_new failed");
+		goto out;
+	}
 	use_attempt(c, a);
 	rv = setup_ssl(c, host, bio, bio, addr, err);
 	bio = NULL;
@@ -1217,6 +1232,8 @@ qget_conn_del(qget_conn *c)
 	/* The protocol's own streams go before the connection they are
 	 * on. */
 	qget__http_free(c);
+	if (c->ssl != NULL)
+		qget__udpio_log_stats(SSL_get_rbio(c->ssl));
 	SSL_free(c->ssl);
 	SSL_SESSION_free(c->ticket);
 	SSL_CTX_free(c->ctx);

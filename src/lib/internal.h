@@ -41,6 +41,7 @@ struct qget_config {
 	void *ssl_ctx_arg;
 	char *connect_host;       /* --connect-to: where packets go, or NULL */
 	char *connect_port;
+	int no_gso;               /* qget_config_set_gso(cfg, 0) */
 };
 
 /* Feeds the connection's BIO when qget would otherwise wait on a socket
@@ -146,6 +147,10 @@ qget_status qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err);
  * then *fd_ready is 1. */
 qget_status qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd,
     int *fd_ready, qget_error *err);
+
+/* SSL_handle_events(), and more turns while the socket BIO still holds
+ * datagrams of a coalesced receive that poll() cannot see (udpio.h). */
+void qget__handle_events(SSL *ssl);
 
 /* qget__wait() over every attempt still in the race: returns QGET_OK when
  * one of them may make progress (each has had its events handled; one the

@@ -936,7 +936,7 @@ drive(qget_conn *c, uint64_t deadline_us, int nowait, int *timed_out,
 		/* A zero timeout only looks: the waiting is qget__wait's, so
 		 * that time limits and signals work as everywhere else. */
 		nres = 0;
-		SSL_handle_events(c->ssl);
+		qget__handle_events(c->ssl);
 		if (!SSL_poll(items, n + 1, sizeof(*items), &zero, 0, &nres) &&
 		    nres == 0) {
 			rv = qget__ssl_fail(c, c->ssl, "read", err);

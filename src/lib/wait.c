@@ -102,6 +102,34 @@ port_unreachable(int fd, short revents)
 	    &soerr, &len) == 0 && soerr == ECONNREFUSED;
 }
 
+/* Datagrams the socket BIO holds from a coalesced receive (GRO, see
+ * udpio.h): poll() on the socket does not see them. */
+static int
+held_back(SSL *ssl)
+{
+	BIO *rbio = SSL_get_rbio(ssl);
+
+	return rbio != NULL && BIO_pending(rbio) > 0;
+}
+
+void
+qget__handle_events(SSL *ssl)
+{
+	BIO *rbio;
+	int i, before;
+
+	SSL_handle_events(ssl);
+	/* OpenSSL takes 32 datagrams a turn; a coalesced receive may have
+	 * brought more.  Turns go on while they take some. */
+	if ((rbio = SSL_get_rbio(ssl)) == NULL)
+		return;
+	for (i = 0; i < 64 && (before = BIO_pending(rbio)) > 0; i++) {
+		SSL_handle_events(ssl);
+		if (BIO_pending(rbio) >= before)
+			break;
+	}
+}
+
 static short
 ssl_events(SSL *ssl)
 {
@@ -134,6 +162,8 @@ qget__wait_attempts(qget_conn *c, struct qget__attempt *a, size_t n,
 		pfd[i].fd = a[i].fd;
 		pfd[i].events = ssl_events(a[i].ssl);
 		ssl_timeout(a[i].ssl, &timeout_ms);
+		if (held_back(a[i].ssl))
+			timeout_ms = 0;
 	}
 	if (c->cfg.cancel != NULL && (timeout_ms < 0 ||
 	    timeout_ms > CANCEL_POLL_MS))
@@ -157,7 +187,7 @@ qget__wait_attempts(qget_conn *c, struct qget__attempt *a, size_t n,
 		if (port_unreachable(a[i].fd, pfd[i].revents))
 			a[i].refused = 1;
 		else
-			SSL_handle_events(a[i].ssl);
+			qget__handle_events(a[i].ssl);
 	}
 	rv = QGET_OK;
 out:
@@ -194,6 +224,8 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 	ssl_timeout(c->ssl, &timeout_ms);
 	if (until_timeout(deadline_us, &timeout_ms))
 		return deadline_passed(c, deadline_us, err);
+	if (held_back(c->ssl))
+		timeout_ms = 0;
 
 	/* ...and one that lands between that check and poll() is seen
 	 * within CANCEL_POLL_MS. */
@@ -231,6 +263,6 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 		return qget__fail(err, QGET_E_CONNECT,
 		    "handshake: connection refused by %s (no QUIC "
 		    "server on that port)", c->peer_addr);
-	SSL_handle_events(c->ssl);
+	qget__handle_events(c->ssl);
 	return QGET_OK;
 }

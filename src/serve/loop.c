@@ -18,6 +18,7 @@
 #include "serve.h"
 #include "http.h"
 #include "h3.h"
+#include "udpio.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -115,6 +116,7 @@ enum item_kind { ITEM_STREAM, ITEM_H3_STREAM, ITEM_CONN, ITEM_LISTENER };
 
 struct server {
     SSL *listener;
+    BIO *net;     /* the listener's socket BIO (GSO/GRO, libqget's udpio) */
     int fd;
     const char *root;
     struct conn *conns;
@@ -1239,7 +1241,9 @@ static void wait_for_network(struct server *sv)
             ms = (int)t;
     }
     ERR_clear_error();
-    if (ms <= 0)
+    /* Datagrams a coalesced receive brought beyond what OpenSSL took
+     * wait in the BIO, where poll() cannot see them. */
+    if (ms <= 0 || BIO_pending(sv->net) > 0)
         return;
     pfd.fd = sv->fd;
     pfd.events = POLLIN;
@@ -1265,8 +1269,16 @@ static void shut_down_all(struct server *sv)
         conn_free(sv, sv->conns);
 }
 
+/* The socket BIO's lines ("udp: ...") go to the log. */
+static void udp_log(void *arg, const char *line)
+{
+    (void)arg;
+    serve_log("%s", line);
+}
+
 int serve_run(SSL_CTX *ctx, int fd, const char *root_real)
 {
+    BIO *inner = NULL;
     struct server sv;
     struct timeval zero = { 0, 0 };
     int rc = 1;
@@ -1288,9 +1300,29 @@ int serve_run(SSL_CTX *ctx, int fd, const char *root_real)
         serve_log_ssl_errors("cannot create QUIC listener");
         goto out;
     }
-    /* The listener only borrows the socket; main() closes it. */
-    if (!SSL_set_fd(sv.listener, fd)
-        || !SSL_set_blocking_mode(sv.listener, 0)
+    /* The listener only borrows the socket (BIO_NOCLOSE); main() closes
+     * it.  What SSL_set_fd() would make, wrapped for GSO and GRO. */
+    if ((inner = BIO_new(BIO_s_datagram())) == NULL
+        || !BIO_set_fd(inner, fd, BIO_NOCLOSE)) {
+        BIO_free(inner);
+        serve_log_ssl_errors("cannot create the socket BIO");
+        goto out;
+    }
+    sv.net = qget__udpio_new(inner, g_opts.no_gso ? "--no-gso" : NULL,
+                             udp_log, NULL);
+    if (sv.net == NULL) {
+        serve_log("out of memory");
+        goto out;
+    }
+    /* The listener takes its reference; ours lasts for the counters. */
+    if (!BIO_up_ref(sv.net)) {
+        BIO_free(sv.net);
+        sv.net = NULL;
+        serve_log_ssl_errors("cannot create the socket BIO");
+        goto out;
+    }
+    SSL_set_bio(sv.listener, sv.net, sv.net);
+    if (!SSL_set_blocking_mode(sv.listener, 0)
         || !SSL_listen(sv.listener)) {
         serve_log_ssl_errors("cannot start QUIC listener");
         goto out;
@@ -1331,7 +1363,9 @@ int serve_run(SSL_CTX *ctx, int fd, const char *root_real)
 
 out:
     shut_down_all(&sv);
+    qget__udpio_log_stats(sv.net);
     SSL_free(sv.listener);
+    BIO_free(sv.net);
     free(sv.items);
     free(sv.owners);
     free(sv.kinds);

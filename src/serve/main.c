@@ -30,6 +30,7 @@ enum {
     OPT_ALPN,
     OPT_NO_ALPN,
     OPT_NO_RETRY,
+    OPT_NO_GSO,
     OPT_IDLE_TIMEOUT,
     OPT_RESET_AFTER,
     OPT_RESET_CODE,
@@ -63,6 +64,7 @@ static const struct option long_opts[] = {
     { "alpn", required_argument, NULL, OPT_ALPN },
     { "no-alpn", no_argument, NULL, OPT_NO_ALPN },
     { "no-retry", no_argument, NULL, OPT_NO_RETRY },
+    { "no-gso", no_argument, NULL, OPT_NO_GSO },
     { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
     { "reset-after", required_argument, NULL, OPT_RESET_AFTER },
     { "reset-code", required_argument, NULL, OPT_RESET_CODE },
@@ -106,6 +108,9 @@ static void usage(FILE *f)
         "      --no-alpn            accept no ALPN: every handshake fails\n"
         "      --no-retry           no QUIC address validation (no Retry\n"
         "                           packet, no NEW_TOKEN frame)\n"
+        "      --no-gso             one datagram per message: no UDP GSO\n"
+        "                           sends or GRO receives (the environment\n"
+        "                           variable QGET_NO_GSO=1 does the same)\n"
         "      --idle-timeout MS    drop connections idle for MS milliseconds\n"
         "      --max-upload BYTES   largest POST/PUT body to /echo,\n"
         "                           /echo-sha256 and --upload-dir (default\n"
@@ -384,6 +389,7 @@ static int parse_args(int argc, char **argv)
             break;
         case OPT_NO_ALPN: g_opts.no_alpn = 1; break;
         case OPT_NO_RETRY: g_opts.no_retry = 1; break;
+        case OPT_NO_GSO: g_opts.no_gso = 1; break;
         case OPT_RAW_RESPONSE: g_opts.raw_response = 1; break;
         case OPT_BAD_H3:
             if (strcmp(optarg, "frame") == 0) {

@@ -58,6 +58,7 @@ struct serve_opts {
     size_t alpn_len;
     int no_alpn;
     int no_retry; /* no QUIC address validation (Retry, NEW_TOKEN) */
+    int no_gso;   /* --no-gso: no UDP GSO/GRO on the socket */
     int verbose;
 
     uint64_t idle_timeout_ms; /* 0: OpenSSL's default */

@@ -53,6 +53,7 @@ tool_make_config(const struct tool_opts *o, qget_config **out)
 	if (o->attempt_delay_set)
 		qget_config_set_attempt_delay(cfg, o->attempt_delay_ms);
 	qget_config_set_insecure(cfg, o->insecure);
+	qget_config_set_gso(cfg, !o->no_gso);
 	if (o->connect_timeout_ms != 0)
 		qget_config_set_connect_timeout(cfg, o->connect_timeout_ms);
 	qget_config_set_idle_timeout(cfg, o->idle_timeout_ms);

@@ -57,6 +57,7 @@ struct tool_opts {
 	uint64_t connect_timeout_ms; /* 0: the library's default */
 	uint64_t max_time_ms;        /* 0: none */
 	uint64_t idle_timeout_ms;    /* 0: OpenSSL's default */
+	int no_gso;                  /* --no-gso: no UDP GSO/GRO */
 	const char *keylog;
 	const char *ciphers;
 	const char *pinned_pubkey;

@@ -1,0 +1,735 @@
+/*
+ * GSO and GRO under OpenSSL's QUIC (see udpio.h).  OpenSSL hands its
+ * network BIO batches of datagrams: up to 32 to send (ossl_qtx_flush_net),
+ * 32 buffers of about 1500 bytes to receive into (the demux's).  The plain
+ * BIO_s_datagram moves them with sendmmsg and recvmmsg, which still cost
+ * the kernel one trip through the UDP stack per datagram; a UDP_SEGMENT
+ * message costs one per run, a UDP_GRO buffer one per coalesced run.
+ *
+ * The contract kept is dgram_sendmmsg's and dgram_recvmmsg's (OpenSSL's
+ * crypto/bio/bss_dgram.c): success with *done datagrams, or failure with
+ * nothing done and the errno on the error queue as ERR_LIB_SYS, which
+ * OpenSSL's callers read with BIO_err_is_non_fatal() (EAGAIN: try later).
+ * Neither sets the BIO's retry flags, so neither do we.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <openssl/err.h>
+
+#include "udpio.h"
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+/* A type of our own (OpenSSL's own types stay below 0x40, those of
+ * BIO_get_new_index() above 0x80), a source/sink with a descriptor as
+ * BIO_s_datagram is: SSL_get_fd() finds the socket through it. */
+#define UDPIO_TYPE (0x7e | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR)
+#define UDPIO_NAME "qget udpio"
+
+/* Datagrams looked at per send call: OpenSSL offers at most 32. */
+#define MAX_SEND 128
+/* The kernel's limits for one UDP_SEGMENT message: UDP_MAX_SEGMENTS, and
+ * an IP packet's 64 KiB with room for the headers. */
+#define GSO_MAX_SEGS 64
+#define GSO_MAX_BYTES 65000
+/*
+ * Receive buffers: each takes a whole coalesced run, up to 64 KiB (a
+ * smaller one would cut the run and lose the rest).  Sixteen per call
+ * keep most of recvmmsg's batching for peers that do not send GSO (each
+ * buffer then holds one datagram, and only its first page is touched);
+ * from peers that do, a buffer or two per call are enough (rx_slots()),
+ * so that the memory touched stays near what is in use, 1 MiB at most.
+ */
+#define RX_SLOTS 16
+#define RX_SLOT_BYTES 65536
+#define CTRL_BYTES 128
+
+#define MSG_N(msg, stride, i) \
+	(*(BIO_MSG *)(void *)((char *)(msg) + (i) * (stride)))
+
+union sa {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+	struct sockaddr_storage ss;
+};
+
+struct rx_slot {
+	size_t len;             /* bytes received */
+	size_t seg;             /* each datagram's size, the last's at most */
+	union sa peer;
+	socklen_t peerlen;      /* 0: none (a connected socket) */
+	union sa local;
+	int has_local;
+};
+
+struct udpio {
+	BIO_METHOD *meth;       /* this BIO's own: freed with it */
+	BIO *inner;
+	int fd;
+	int family;
+	int connected;          /* sends name no peer, as the inner BIO's */
+	union sa bound;         /* the socket's address: the local port */
+	int gso;                /* sending with UDP_SEGMENT */
+	int gro;                /* UDP_GRO is on: receiving is ours */
+	char path[256];         /* which path, for the log */
+	qget__udpio_log_fn log;
+	void *log_arg;
+	unsigned char *rxbuf;   /* RX_SLOTS buffers of RX_SLOT_BYTES */
+	struct rx_slot rx[RX_SLOTS];
+	int rx_n;               /* slots filled by the last receive */
+	int rx_cur;             /* the slot being handed out */
+	size_t rx_off;          /* and where in it */
+	int rx_err;             /* an error after datagrams: the next call's */
+	unsigned rx_avg16;      /* datagrams per buffer lately, times 16 */
+	struct qget__udpio_stats st;
+};
+
+static void
+say(struct udpio *u, const char *text)
+{
+	char line[300];
+
+	if (u->log == NULL)
+		return;
+	snprintf(line, sizeof(line), "udp: %s", text);
+	u->log(u->log_arg, line);
+}
+
+/* The socket as it is now (after creation or a new fd). */
+static void
+refresh(struct udpio *u)
+{
+	union sa peer;
+	socklen_t len = sizeof(u->bound);
+
+	u->fd = -1;
+	BIO_get_fd(u->inner, &u->fd);
+	memset(&u->bound, 0, sizeof(u->bound));
+	u->family = AF_UNSPEC;
+	if (u->fd >= 0 && getsockname(u->fd, &u->bound.sa, &len) == 0)
+		u->family = u->bound.sa.sa_family;
+	len = sizeof(peer);
+	u->connected = u->fd >= 0 && getpeername(u->fd, &peer.sa, &len) == 0;
+}
+
+static socklen_t
+name_len(int family)
+{
+	return family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    family == AF_INET ? sizeof(struct sockaddr_in) : 0;
+}
+
+/*
+ * BIO_ADDR is OpenSSL's union of the sockaddr types (union bio_addr_st),
+ * opaque in the API: the plain BIO has the kernel read and write its
+ * peers in place, and so do we; its size covers sockaddr_in6 and more.
+ */
+static struct sockaddr *
+addr_sa(BIO_ADDR *a)
+{
+	return (struct sockaddr *)(void *)a;
+}
+
+static int
+same_peer(BIO_ADDR *a, BIO_ADDR *b)
+{
+	const struct sockaddr *x, *y;
+
+	if (a == b)
+		return 1;
+	if (a == NULL || b == NULL)
+		return 0;
+	x = addr_sa(a);
+	y = addr_sa(b);
+	if (x->sa_family != y->sa_family)
+		return 0;
+	if (x->sa_family == AF_INET) {
+		const struct sockaddr_in *p = (const void *)x, *q = (const void *)y;
+
+		return p->sin_port == q->sin_port &&
+		    p->sin_addr.s_addr == q->sin_addr.s_addr;
+	}
+	if (x->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *p = (const void *)x, *q = (const void *)y;
+
+		return p->sin6_port == q->sin6_port &&
+		    p->sin6_scope_id == q->sin6_scope_id &&
+		    memcmp(&p->sin6_addr, &q->sin6_addr,
+		    sizeof(p->sin6_addr)) == 0;
+	}
+	return 0;
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+static int
+plain_send(struct udpio *u, BIO_MSG *msg, size_t stride, size_t num,
+    uint64_t flags, size_t *done)
+{
+	int ok = BIO_sendmmsg(u->inner, msg, stride, num, flags, done);
+
+	if (ok && *done > 0) {
+		u->st.sends++;
+		u->st.sent += *done;
+	}
+	return ok;
+}
+
+/* What a kernel says when it cannot segment: no UDP_SEGMENT at all
+ * (ENOPROTOOPT), a device without checksum offload (EIO), a size it
+ * will not take (EINVAL). */
+static int
+gso_refusal(int e)
+{
+	return e == EIO || e == ENOPROTOOPT || e == EINVAL || e == EOPNOTSUPP;
+}
+
+static void
+gso_refused(struct udpio *u, int e)
+{
+	u->gso = 0;
+	snprintf(u->path, sizeof(u->path), "GSO off: the kernel refused "
+	    "UDP_SEGMENT (%s)%s", strerror(e), u->gro ?
+	    "; GRO receives on" : "");
+	say(u, u->path);
+}
+
+/*
+ * Runs of datagrams to one peer, each run of one size (its last datagram
+ * may be shorter), become one message each, with UDP_SEGMENT when longer
+ * than one; all messages go in one system call.  A datagram with a local
+ * address ends the batch (the inner BIO sends it, with IP_PKTINFO).
+ * Returns the messages sent (their datagrams in *done), or -1 with errno
+ * and *segmented saying whether the first message, the one that failed,
+ * had UDP_SEGMENT.
+ */
+static int
+gso_send(struct udpio *u, BIO_MSG *msg, size_t stride, size_t num,
+    size_t *done, int *segmented)
+{
+	struct mmsghdr mh[MAX_SEND];
+	struct iovec iov[MAX_SEND];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl[MAX_SEND];
+	size_t count[MAX_SEND], i = 0, k, nu = 0, seg, bytes;
+	struct cmsghdr *cm;
+	BIO_MSG *m, *n;
+	int r;
+
+	*done = 0;
+	if (num > MAX_SEND)
+		num = MAX_SEND;
+	while (i < num && (m = &MSG_N(msg, stride, i))->local == NULL) {
+		seg = m->data_len;
+		bytes = seg;
+		iov[i].iov_base = m->data;
+		iov[i].iov_len = m->data_len;
+		for (k = 1; i + k < num && k < GSO_MAX_SEGS && seg > 0; k++) {
+			n = &MSG_N(msg, stride, i + k);
+			if (n->local != NULL || n->data_len == 0 ||
+			    n->data_len > seg ||
+			    bytes + n->data_len > GSO_MAX_BYTES ||
+			    !same_peer(n->peer, m->peer))
+				break;
+			iov[i + k].iov_base = n->data;
+			iov[i + k].iov_len = n->data_len;
+			bytes += n->data_len;
+			if (n->data_len < seg) {
+				k++;
+				break;
+			}
+		}
+		memset(&mh[nu], 0, sizeof(mh[nu]));
+		if (!u->connected && m->peer != NULL) {
+			mh[nu].msg_hdr.msg_name = addr_sa(m->peer);
+			mh[nu].msg_hdr.msg_namelen = name_len(u->family);
+		}
+		mh[nu].msg_hdr.msg_iov = &iov[i];
+		mh[nu].msg_hdr.msg_iovlen = k;
+		if (k > 1) {
+			memset(&ctl[nu], 0, sizeof(ctl[nu]));
+			mh[nu].msg_hdr.msg_control = ctl[nu].buf;
+			mh[nu].msg_hdr.msg_controllen = sizeof(ctl[nu].buf);
+			cm = CMSG_FIRSTHDR(&mh[nu].msg_hdr);
+			cm->cmsg_level = IPPROTO_UDP;
+			cm->cmsg_type = UDP_SEGMENT;
+			cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+			*(uint16_t *)(void *)CMSG_DATA(cm) = (uint16_t)seg;
+		}
+		count[nu++] = k;
+		i += k;
+	}
+	if (nu == 1)
+		r = sendmsg(u->fd, &mh[0].msg_hdr, 0) < 0 ? -1 : 1;
+	else
+		r = sendmmsg(u->fd, mh, (unsigned int)nu, 0);
+	if (r < 0) {
+		*segmented = count[0] > 1;
+		return -1;
+	}
+	for (i = 0; i < (size_t)r; i++) {
+		if (count[i] > 1) {
+			u->st.gso_sends++;
+			u->st.gso_sent += count[i];
+		}
+		*done += count[i];
+	}
+	for (i = 0; i < *done; i++)
+		MSG_N(msg, stride, i).flags = 0;
+	if (r > 0) {
+		u->st.sends++;
+		u->st.sent += *done;
+	}
+	return r;
+}
+
+static int
+udpio_sendmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
+    uint64_t flags, size_t *done)
+{
+	struct udpio *u = BIO_get_data(b);
+	int e, segmented = 0;
+
+	*done = 0;
+	if (num == 0)
+		return 1;
+	if (!u->gso || MSG_N(msg, stride, 0).local != NULL)
+		return plain_send(u, msg, stride, num, flags, done);
+	if (gso_send(u, msg, stride, num, done, &segmented) >= 0)
+		return 1;
+	e = errno;
+	/* A single datagram's failure is not GSO's. */
+	if (segmented && gso_refusal(e)) {
+		gso_refused(u, e);
+		return plain_send(u, msg, stride, num, flags, done);
+	}
+	ERR_raise(ERR_LIB_SYS, e);
+	return 0;
+}
+
+/* ---- receiving --------------------------------------------------------- */
+
+static int
+plain_recv(struct udpio *u, BIO_MSG *msg, size_t stride, size_t num,
+    uint64_t flags, size_t *done)
+{
+	int ok = BIO_recvmmsg(u->inner, msg, stride, num, flags, done);
+
+	if (ok && *done > 0) {
+		u->st.recvs++;
+		u->st.received += *done;
+	}
+	return ok;
+}
+
+static size_t
+rx_pending(const struct udpio *u)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = u->rx_cur; i < u->rx_n; i++)
+		n += u->rx[i].len - (i == u->rx_cur ? u->rx_off : 0);
+	/* A datagram of no bytes still waits. */
+	return n == 0 && u->rx_cur < u->rx_n ? 1 : n;
+}
+
+/* The local address a slot's IP_PKTINFO or IPV6_PKTINFO names (with the
+ * socket's port, as the inner BIO gives it). */
+static void
+take_local(struct udpio *u, struct msghdr *h, struct rx_slot *s)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(h); cm != NULL; cm = CMSG_NXTHDR(h, cm)) {
+		if (u->family == AF_INET && cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			memset(&s->local, 0, sizeof(s->local));
+			s->local.in.sin_family = AF_INET;
+			s->local.in.sin_port = u->bound.in.sin_port;
+			s->local.in.sin_addr = pi.ipi_addr;
+			s->has_local = 1;
+		} else if (u->family == AF_INET6 &&
+		    cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			memset(&s->local, 0, sizeof(s->local));
+			s->local.in6.sin6_family = AF_INET6;
+			s->local.in6.sin6_port = u->bound.in6.sin6_port;
+			s->local.in6.sin6_scope_id = u->bound.in6.sin6_scope_id;
+			s->local.in6.sin6_addr = pi.ipi6_addr;
+			s->has_local = 1;
+		}
+	}
+}
+
+/* How many buffers to offer for `want` datagrams: as many as the last
+ * receives suggest they need. */
+static int
+rx_slots(const struct udpio *u, size_t want)
+{
+	size_t n = (want * 16 + u->rx_avg16 - 1) / u->rx_avg16;
+
+	return n < 1 ? 1 : n > RX_SLOTS ? RX_SLOTS : (int)n;
+}
+
+/* One recvmmsg for up to `want` datagrams; 0, or -errno. */
+static int
+rx_fill(struct udpio *u, size_t want, int flags)
+{
+	struct mmsghdr mh[RX_SLOTS];
+	struct iovec iov[RX_SLOTS];
+	union {
+		char buf[CTRL_BYTES];
+		struct cmsghdr align;
+	} ctl[RX_SLOTS];
+	struct cmsghdr *cm;
+	struct rx_slot *s;
+	size_t nd, total = 0;
+	int i, n, vlen = rx_slots(u, want), gso;
+
+	if (u->rxbuf == NULL &&
+	    (u->rxbuf = malloc((size_t)RX_SLOTS * RX_SLOT_BYTES)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < vlen; i++) {
+		memset(&mh[i], 0, sizeof(mh[i]));
+		iov[i].iov_base = u->rxbuf + (size_t)i * RX_SLOT_BYTES;
+		iov[i].iov_len = RX_SLOT_BYTES;
+		mh[i].msg_hdr.msg_iov = &iov[i];
+		mh[i].msg_hdr.msg_iovlen = 1;
+		if (!u->connected) {
+			mh[i].msg_hdr.msg_name = &u->rx[i].peer;
+			mh[i].msg_hdr.msg_namelen = sizeof(u->rx[i].peer);
+		}
+		mh[i].msg_hdr.msg_control = ctl[i].buf;
+		mh[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+	}
+	if ((n = recvmmsg(u->fd, mh, (unsigned int)vlen, flags, NULL)) < 0)
+		return -errno;
+	u->st.recvs++;
+	for (i = 0; i < n; i++) {
+		s = &u->rx[i];
+		s->len = mh[i].msg_len;
+		s->seg = s->len;
+		s->peerlen = u->connected ? 0 : mh[i].msg_hdr.msg_namelen;
+		s->has_local = 0;
+		for (cm = CMSG_FIRSTHDR(&mh[i].msg_hdr); cm != NULL;
+		    cm = CMSG_NXTHDR(&mh[i].msg_hdr, cm)) {
+			if (cm->cmsg_level != IPPROTO_UDP ||
+			    cm->cmsg_type != UDP_GRO)
+				continue;
+			memcpy(&gso, CMSG_DATA(cm), sizeof(gso));
+			if (gso > 0 && (size_t)gso < s->len)
+				s->seg = (size_t)gso;
+		}
+		take_local(u, &mh[i].msg_hdr, s);
+		nd = s->len == 0 ? 1 : (s->len + s->seg - 1) / s->seg;
+		total += nd;
+		u->st.received += nd;
+		if (nd > 1) {
+			u->st.gro_recvs++;
+			u->st.gro_received += nd;
+		}
+	}
+	if (n > 0)
+		u->rx_avg16 = (u->rx_avg16 * 3 + (unsigned)(total * 16 /
+		    (size_t)n)) / 4;
+	if (u->rx_avg16 < 16)
+		u->rx_avg16 = 16;
+	u->rx_n = n;
+	u->rx_cur = 0;
+	u->rx_off = 0;
+	return 0;
+}
+
+/* The next datagram of the slots into m, cut to m's buffer as the plain
+ * BIO's recvmmsg cuts a datagram larger than it. */
+static void
+hand_out(struct udpio *u, BIO_MSG *m)
+{
+	struct rx_slot *s = &u->rx[u->rx_cur];
+	size_t len = s->len - u->rx_off, take;
+
+	if (len > s->seg)
+		len = s->seg;
+	take = len < m->data_len ? len : m->data_len;
+	memcpy(m->data, u->rxbuf + (size_t)u->rx_cur * RX_SLOT_BYTES +
+	    u->rx_off, take);
+	m->data_len = take;
+	m->flags = 0;
+	if (m->peer != NULL) {
+		if (s->peerlen > 0 && s->peerlen <= name_len(s->peer.sa.sa_family))
+			memcpy(addr_sa(m->peer), &s->peer, s->peerlen);
+		else
+			BIO_ADDR_clear(m->peer);
+	}
+	if (m->local != NULL) {
+		if (s->has_local)
+			memcpy(addr_sa(m->local), &s->local,
+			    name_len(s->local.sa.sa_family));
+		else
+			BIO_ADDR_clear(m->local);
+	}
+	u->rx_off += len;
+	if (u->rx_off >= s->len) {
+		u->rx_cur++;
+		u->rx_off = 0;
+	}
+}
+
+static int
+udpio_recvmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
+    uint64_t flags, size_t *done)
+{
+	struct udpio *u = BIO_get_data(b);
+	size_t i;
+	int r, on = 0;
+
+	*done = 0;
+	if (num == 0)
+		return 1;
+	if (!u->gro && u->rx_cur >= u->rx_n && u->rx_err == 0)
+		return plain_recv(u, msg, stride, num, flags, done);
+	for (i = 0; i < num; i++) {
+		if (MSG_N(msg, stride, i).local == NULL)
+			continue;
+		BIO_ctrl(u->inner, BIO_CTRL_DGRAM_GET_LOCAL_ADDR_ENABLE, 0, &on);
+		if (!on) {
+			ERR_raise(ERR_LIB_BIO, BIO_R_LOCAL_ADDR_NOT_AVAILABLE);
+			return 0;
+		}
+		break;
+	}
+	for (i = 0; i < num;) {
+		if (u->rx_cur < u->rx_n) {
+			hand_out(u, &MSG_N(msg, stride, i++));
+			continue;
+		}
+		if (u->rx_err != 0) {
+			if (i > 0)
+				break;
+			r = u->rx_err;
+			u->rx_err = 0;
+			ERR_raise(ERR_LIB_SYS, r);
+			return 0;
+		}
+		if (!u->gro)
+			break;
+		/* Waiting (on a blocking socket) only for the first. */
+		if ((r = rx_fill(u, num - i, i > 0 ? MSG_DONTWAIT :
+		    MSG_WAITFORONE)) == 0)
+			continue;
+		if (i == 0) {
+			ERR_raise(ERR_LIB_SYS, -r);
+			return 0;
+		}
+		/* As recvmmsg does: the datagrams now, the error next time
+		 * (EAGAIN is no error, only the end of what there is). */
+		if (!BIO_sock_non_fatal_error(-r))
+			u->rx_err = -r;
+		break;
+	}
+	*done = i;
+	return 1;
+}
+
+/* ---- the rest is the inner BIO's --------------------------------------- */
+
+static long
+udpio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct udpio *u = BIO_get_data(b);
+	long ret;
+
+	if (u == NULL)
+		return 0;
+	if (cmd == BIO_CTRL_PENDING)
+		return (long)rx_pending(u);
+	ret = BIO_ctrl(u->inner, cmd, num, ptr);
+	if (cmd == BIO_C_SET_FD || cmd == BIO_CTRL_DGRAM_CONNECT ||
+	    cmd == BIO_CTRL_DGRAM_SET_CONNECTED)
+		refresh(u);
+	return ret;
+}
+
+static long
+udpio_callback_ctrl(BIO *b, int cmd, BIO_info_cb *fp)
+{
+	struct udpio *u = BIO_get_data(b);
+
+	return u != NULL ? BIO_callback_ctrl(u->inner, cmd, fp) : 0;
+}
+
+static int
+udpio_destroy(BIO *b)
+{
+	struct udpio *u = BIO_get_data(b);
+	BIO_METHOD *meth;
+
+	if (u == NULL)
+		return 1;
+	BIO_set_data(b, NULL);
+	BIO_set_init(b, 0);
+	BIO_free_all(u->inner);
+	free(u->rxbuf);
+	/* BIO_free() no longer looks at the method once this returns. */
+	meth = u->meth;
+	free(u);
+	BIO_meth_free(meth);
+	return 1;
+}
+
+static int
+no_gso_env(void)
+{
+	const char *v = getenv("QGET_NO_GSO");
+
+	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+}
+
+static void
+start(struct udpio *u, const char *off)
+{
+	char gro_why[64] = "", gso_why[64] = "";
+	int one = 1, size = 0;
+	socklen_t len = sizeof(size);
+
+	if (off == NULL && no_gso_env())
+		off = "QGET_NO_GSO is set";
+	if (off != NULL) {
+		snprintf(u->path, sizeof(u->path),
+		    "plain sendmmsg/recvmmsg (%s)", off);
+		return;
+	}
+	if (u->family != AF_INET && u->family != AF_INET6) {
+		snprintf(u->path, sizeof(u->path),
+		    "plain sendmmsg/recvmmsg (not an IP socket)");
+		return;
+	}
+	/* A kernel that knows UDP_SEGMENT answers for the socket's size. */
+	if (getsockopt(u->fd, IPPROTO_UDP, UDP_SEGMENT, &size, &len) == 0)
+		u->gso = 1;
+	else
+		snprintf(gso_why, sizeof(gso_why), " (UDP_SEGMENT: %s)",
+		    strerror(errno));
+	if (setsockopt(u->fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one)) == 0)
+		u->gro = 1;
+	else
+		snprintf(gro_why, sizeof(gro_why), " (UDP_GRO: %s)",
+		    strerror(errno));
+	if (u->gso && u->gro)
+		snprintf(u->path, sizeof(u->path),
+		    "GSO sends and GRO receives on");
+	else
+		snprintf(u->path, sizeof(u->path), "GSO sends %s%s, GRO "
+		    "receives %s%s", u->gso ? "on" : "off", gso_why,
+		    u->gro ? "on" : "off", gro_why);
+}
+
+BIO *
+qget__udpio_new(BIO *inner, const char *off, qget__udpio_log_fn log,
+    void *log_arg)
+{
+	BIO_METHOD *meth = NULL;
+	struct udpio *u = NULL;
+	BIO *b = NULL;
+
+	if (inner == NULL)
+		goto out;
+	if ((meth = BIO_meth_new(UDPIO_TYPE, UDPIO_NAME)) == NULL ||
+	    !BIO_meth_set_sendmmsg(meth, udpio_sendmmsg) ||
+	    !BIO_meth_set_recvmmsg(meth, udpio_recvmmsg) ||
+	    !BIO_meth_set_ctrl(meth, udpio_ctrl) ||
+	    !BIO_meth_set_callback_ctrl(meth, udpio_callback_ctrl) ||
+	    !BIO_meth_set_destroy(meth, udpio_destroy) ||
+	    (u = calloc(1, sizeof(*u))) == NULL ||
+	    (b = BIO_new(meth)) == NULL)
+		goto out;
+	/* No BIO_read/BIO_write: with UDP_GRO on, a read that does not
+	 * split would hand OpenSSL whole coalesced runs. */
+	u->meth = meth;
+	u->inner = inner;
+	u->log = log;
+	u->log_arg = log_arg;
+	u->rx_avg16 = 16;
+	refresh(u);
+	start(u, off);
+	BIO_set_data(b, u);
+	BIO_set_init(b, 1);
+	say(u, u->path);
+	return b;
+out:
+	free(u);
+	BIO_meth_free(meth);
+	BIO_free_all(inner);
+	return NULL;
+}
+
+static struct udpio *
+udpio_of(BIO *b)
+{
+	return b != NULL && BIO_method_type(b) == UDPIO_TYPE &&
+	    strcmp(BIO_method_name(b), UDPIO_NAME) == 0 ? BIO_get_data(b) :
+	    NULL;
+}
+
+int
+qget__udpio_get_stats(BIO *b, struct qget__udpio_stats *out)
+{
+	struct udpio *u = udpio_of(b);
+
+	memset(out, 0, sizeof(*out));
+	if (u == NULL)
+		return 0;
+	*out = u->st;
+	return 1;
+}
+
+static double
+per(uint64_t a, uint64_t b)
+{
+	return b != 0 ? (double)a / (double)b : 0.0;
+}
+
+void
+qget__udpio_log_stats(BIO *b)
+{
+	struct udpio *u = udpio_of(b);
+	char line[320];
+
+	if (u == NULL || u->log == NULL)
+		return;
+	snprintf(line, sizeof(line), "udp: %llu sends carried %llu datagrams "
+	    "(%.1f per send; %llu GSO messages of %.1f), %llu receives "
+	    "carried %llu datagrams (%.1f per receive; %llu GRO buffers "
+	    "of %.1f)", (unsigned long long)u->st.sends,
+	    (unsigned long long)u->st.sent, per(u->st.sent, u->st.sends),
+	    (unsigned long long)u->st.gso_sends,
+	    per(u->st.gso_sent, u->st.gso_sends),
+	    (unsigned long long)u->st.recvs,
+	    (unsigned long long)u->st.received,
+	    per(u->st.received, u->st.recvs),
+	    (unsigned long long)u->st.gro_recvs,
+	    per(u->st.gro_received, u->st.gro_recvs));
+	u->log(u->log_arg, line);
+}

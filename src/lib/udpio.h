@@ -1,0 +1,60 @@
+/*
+ * The datagram BIO under OpenSSL's QUIC, for libqget and qget-serve alike:
+ * a BIO_s_datagram whose batches (BIO_sendmmsg, BIO_recvmmsg) move many
+ * datagrams per system call with Linux's UDP segmentation offload.
+ * Internal to qget, not part of libqget's API; it depends on OpenSSL and
+ * libc only, so that qget-serve links its object as it is.
+ */
+#ifndef QGET_UDPIO_H
+#define QGET_UDPIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/bio.h>
+
+/* What went through the socket, counted by system call. */
+struct qget__udpio_stats {
+	uint64_t sends;        /* send calls that sent (sendmsg, sendmmsg) */
+	uint64_t sent;         /* datagrams they sent */
+	uint64_t gso_sends;    /* messages of 2+ datagrams (UDP_SEGMENT) */
+	uint64_t gso_sent;     /* datagrams in them */
+	uint64_t recvs;        /* receive calls that returned datagrams */
+	uint64_t received;     /* datagrams they returned */
+	uint64_t gro_recvs;    /* buffers of 2+ datagrams (UDP_GRO) */
+	uint64_t gro_received; /* datagrams in them */
+};
+
+/* Where the BIO says which path it takes: one line, no newline. */
+typedef void (*qget__udpio_log_fn)(void *arg, const char *line);
+
+/*
+ * A BIO over `inner`, a BIO_s_datagram with its UDP socket set (taken
+ * over, also on failure: freeing the BIO frees it).  It sends each run of
+ * datagrams of one size to one peer (the run's last may be shorter) as one
+ * message with UDP_SEGMENT, and receives with UDP_GRO, splitting what the
+ * kernel coalesced back into datagrams; every control is the inner BIO's.
+ * `off`, when not NULL, says why not to (as "--no-gso"): then every batch
+ * is the inner BIO's own.  So does the environment variable QGET_NO_GSO
+ * set to anything but "" or "0".  `log` (may be NULL) hears, with "udp: "
+ * in front, which path is taken, now and when the kernel refuses GSO.
+ * NULL when out of memory.
+ */
+BIO *qget__udpio_new(BIO *inner, const char *off, qget__udpio_log_fn log,
+    void *log_arg);
+
+/* b's counters; 0 when b is not such a BIO (then *out is zeroed). */
+int qget__udpio_get_stats(BIO *b, struct qget__udpio_stats *out);
+
+/* The counters as one line to b's log: calls, datagrams per call, and
+ * how many were GSO messages and GRO buffers.  Nothing for another BIO. */
+void qget__udpio_log_stats(BIO *b);
+
+/*
+ * A coalesced receive may bring more datagrams than OpenSSL had room for;
+ * the rest wait in the BIO for its next BIO_recvmmsg, where poll() on the
+ * socket cannot see them: BIO_pending(b) is non-zero then, and whoever
+ * waits on the socket must let OpenSSL handle events first.
+ */
+
+#endif

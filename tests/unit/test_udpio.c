@@ -1,0 +1,701 @@
+/* The GSO/GRO datagram BIO (src/lib/udpio.c) over real loopback UDP
+ * sockets: what it sends arrives as the datagrams OpenSSL gave it, what
+ * arrives coalesced is split back in order with each datagram's peer, and
+ * the plain path (GSO off) gives the same results. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+
+#include "check.h"
+#include "udpio.h"
+
+#define MAXD 128
+
+static char logged[4096];
+
+static void
+log_line(void *arg, const char *line)
+{
+	(void)arg;
+	strncat(logged, line, sizeof(logged) - strlen(logged) - 2);
+	strcat(logged, "\n");
+}
+
+/* A non-blocking UDP socket on 127.0.0.1 (or ::1), any port; -1 when
+ * the family is not there. */
+static int
+udp_socket(int family, struct sockaddr_storage *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK, 0), rcvbuf = 1 << 20;
+
+	memset(addr, 0, sizeof(*addr));
+	if (fd < 0)
+		return -1;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)addr;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)addr;
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	}
+	/* Room for 100 datagrams at once, whatever the system's default. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (bind(fd, (struct sockaddr *)addr, family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)addr, &len) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static BIO_ADDR *
+bio_addr(const struct sockaddr_storage *ss)
+{
+	BIO_ADDR *a = BIO_ADDR_new();
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)ss;
+
+		BIO_ADDR_rawmake(a, AF_INET6, &s->sin6_addr,
+		    sizeof(s->sin6_addr), s->sin6_port);
+	} else {
+		const struct sockaddr_in *s = (const void *)ss;
+
+		BIO_ADDR_rawmake(a, AF_INET, &s->sin_addr,
+		    sizeof(s->sin_addr), s->sin_port);
+	}
+	return a;
+}
+
+/* The BIO over a fresh socket; off as qget__udpio_new takes it. */
+static BIO *
+new_bio(int family, const char *off, struct sockaddr_storage *addr, int *fd)
+{
+	BIO *inner = BIO_new(BIO_s_datagram());
+
+	*fd = udp_socket(family, addr);
+	if (inner == NULL || *fd < 0) {
+		BIO_free(inner);
+		return NULL;
+	}
+	BIO_set_fd(inner, *fd, BIO_CLOSE);
+	return qget__udpio_new(inner, off, log_line, NULL);
+}
+
+/* Datagram i of a test: its index in the first bytes, then a pattern. */
+static void
+fill(unsigned char *p, size_t len, unsigned i)
+{
+	size_t j;
+
+	for (j = 0; j < len; j++)
+		p[j] = (unsigned char)(i * 31 + j * 7);
+	if (len >= 2) {
+		p[0] = (unsigned char)i;
+		p[1] = (unsigned char)(i >> 8);
+	}
+}
+
+static int
+matches(const unsigned char *p, size_t len, unsigned i)
+{
+	unsigned char want[2048];
+
+	fill(want, len, i);
+	return len <= sizeof(want) && memcmp(p, want, len) == 0;
+}
+
+/* Sends n datagrams of sizes[i] to peers[i] through b as OpenSSL does:
+ * BIO_sendmmsg until all went.  1 on success. */
+static int
+send_all(BIO *b, const size_t *sizes, BIO_ADDR **peers, size_t n)
+{
+	static unsigned char data[MAXD][2048];
+	BIO_MSG msg[MAXD];
+	size_t i, off = 0, done;
+	int tries = 0;
+
+	for (i = 0; i < n; i++) {
+		fill(data[i], sizes[i], (unsigned)i);
+		memset(&msg[i], 0, sizeof(msg[i]));
+		msg[i].data = data[i];
+		msg[i].data_len = sizes[i];
+		msg[i].peer = peers[i];
+	}
+	while (off < n && tries++ < 1000) {
+		if (!BIO_sendmmsg(b, msg + off, sizeof(BIO_MSG), n - off, 0,
+		    &done)) {
+			if (!BIO_err_is_non_fatal(ERR_peek_last_error()))
+				return 0;
+			ERR_clear_error();
+			continue;
+		}
+		off += done;
+	}
+	return off == n;
+}
+
+/* Reads datagrams off a plain socket until n or a second of silence:
+ * their sizes and whether each is datagram i's bytes, in order. */
+static size_t
+recv_plain(int fd, size_t *sizes, int *ok, size_t n)
+{
+	unsigned char buf[65536];
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = recv(fd, buf, sizeof(buf), 0);
+		if (r < 0) {
+			if (errno != EAGAIN || poll(&pfd, 1, 1000) <= 0)
+				break;
+			continue;
+		}
+		sizes[got] = (size_t)r;
+		ok[got] = matches(buf, (size_t)r, (unsigned)got);
+		got++;
+	}
+	return got;
+}
+
+static int
+all_ok(const size_t *got, const int *ok, const size_t *want, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (got[i] != want[i] || !ok[i])
+			return 0;
+	return 1;
+}
+
+static int
+same_addr(const BIO_ADDR *a, const struct sockaddr_storage *ss)
+{
+	unsigned char raw[16];
+	size_t len = sizeof(raw);
+
+	if (BIO_ADDR_family(a) != ss->ss_family ||
+	    !BIO_ADDR_rawaddress(a, raw, &len))
+		return 0;
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)ss;
+
+		return BIO_ADDR_rawport(a) == s->sin6_port && len == 16 &&
+		    memcmp(raw, &s->sin6_addr, 16) == 0;
+	}
+	{
+		const struct sockaddr_in *s = (const void *)ss;
+
+		return BIO_ADDR_rawport(a) == s->sin_port && len == 4 &&
+		    memcmp(raw, &s->sin_addr, 4) == 0;
+	}
+}
+
+/* One peer, 20 x 1200 + 700: 21 datagrams arrive, and with GSO in one
+ * message. */
+static void
+test_send_run(int family, const char *off, const char *tag)
+{
+	struct sockaddr_storage a, r;
+	struct qget__udpio_stats st;
+	size_t sizes[21], got[21], i;
+	BIO_ADDR *peers[21], *peer;
+	int fd, rfd, ok[21];
+	char name[160];
+	BIO *b = new_bio(family, off, &a, &fd);
+
+	if (b == NULL || (rfd = udp_socket(family, &r)) < 0) {
+		printf("SKIP %s: no %s loopback\n", tag,
+		    family == AF_INET6 ? "IPv6" : "IPv4");
+		BIO_free(b);
+		return;
+	}
+	peer = bio_addr(&r);
+	for (i = 0; i < 21; i++) {
+		sizes[i] = i < 20 ? 1200 : 700;
+		peers[i] = peer;
+	}
+	snprintf(name, sizeof(name), "%s: 20 x 1200 + 700 sent", tag);
+	CHECK(name, send_all(b, sizes, peers, 21));
+	snprintf(name, sizeof(name), "%s: 21 datagrams arrive, sizes and "
+	    "bytes right", tag);
+	CHECK(name, recv_plain(rfd, got, ok, 21) == 21 &&
+	    all_ok(got, ok, sizes, 21));
+	qget__udpio_get_stats(b, &st);
+	snprintf(name, sizeof(name), "%s: counted as %s", tag, off ?
+	    "plain sends, no GSO" : "one GSO message of 21");
+	if (off)
+		CHECK(name, st.gso_sends == 0 && st.sent == 21 && st.sends >= 1);
+	else
+		CHECK(name, st.gso_sends == 1 && st.gso_sent == 21 &&
+		    st.sends == 1 && st.sent == 21);
+	BIO_ADDR_free(peer);
+	BIO_free(b);
+	close(rfd);
+}
+
+/* Mixed sizes and two peers in one batch: each peer gets its own in
+ * order; runs end at a larger datagram, after a shorter one, at a peer
+ * change. */
+static void
+test_send_mixed(const char *off, const char *tag)
+{
+	/* to A: 1200 1200 1200 800 | B: 1200 1200 | A: 500 500 300 |
+	 * A: 1000 | A: 1200 1200 | B: 90 */
+	static const size_t sz[] = { 1200, 1200, 1200, 800, 1200, 1200, 500,
+		500, 300, 1000, 1200, 1200, 90 };
+	static const int to_b[] = { 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1 };
+	const size_t n = sizeof(sz) / sizeof(sz[0]);
+	struct sockaddr_storage a, ra, rb;
+	struct qget__udpio_stats st;
+	size_t sizes[16], wa[16], wb[16], na = 0, nb = 0, got[16], i;
+	BIO_ADDR *peers[16], *pa, *pb;
+	unsigned char buf[2048];
+	int fd, fa, fb, ok[16], good = 1;
+	char name[160];
+	BIO *b = new_bio(AF_INET, off, &a, &fd);
+
+	fa = udp_socket(AF_INET, &ra);
+	fb = udp_socket(AF_INET, &rb);
+	pa = bio_addr(&ra);
+	pb = bio_addr(&rb);
+	for (i = 0; i < n; i++) {
+		sizes[i] = sz[i];
+		peers[i] = to_b[i] ? pb : pa;
+		if (to_b[i])
+			wb[nb++] = i;
+		else
+			wa[na++] = i;
+	}
+	snprintf(name, sizeof(name), "%s: mixed sizes to two peers sent", tag);
+	CHECK(name, b != NULL && send_all(b, sizes, peers, n));
+	/* Datagram i carries index i: check each peer's against its list. */
+	for (i = 0; i < na + nb; i++) {
+		int rfd = i < na ? fa : fb;
+		size_t want = i < na ? wa[i] : wb[i - na];
+		struct pollfd pfd = { rfd, POLLIN, 0 };
+		ssize_t r;
+
+		if (poll(&pfd, 1, 1000) <= 0 ||
+		    (r = recv(rfd, buf, sizeof(buf), 0)) < 0) {
+			good = 0;
+			break;
+		}
+		got[0] = (size_t)r;
+		ok[0] = matches(buf, (size_t)r, (unsigned)want);
+		if (got[0] != sz[want] || !ok[0])
+			good = 0;
+	}
+	snprintf(name, sizeof(name), "%s: each peer gets its datagrams, in "
+	    "order, sizes and bytes right", tag);
+	CHECK(name, good && recv(fa, buf, sizeof(buf), 0) < 0 &&
+	    recv(fb, buf, sizeof(buf), 0) < 0);
+	qget__udpio_get_stats(b, &st);
+	snprintf(name, sizeof(name), "%s: %s", tag, off ? "no GSO message" :
+	    "runs split at peer and size: GSO messages of 4, 2, 3, 2");
+	if (off)
+		CHECK(name, st.gso_sends == 0 && st.sent == n);
+	else
+		CHECK(name, st.gso_sends == 4 && st.gso_sent == 11 &&
+		    st.sent == n && st.sends == 1);
+	BIO_ADDR_free(pa);
+	BIO_ADDR_free(pb);
+	BIO_free(b);
+	close(fa);
+	close(fb);
+}
+
+/* 100 datagrams: more than one GSO message may carry, by bytes (1200:
+ * 54 fit in 65000) and by count (500: 64 segments at most). */
+static void
+test_send_many(size_t size, const char *off, const char *tag)
+{
+	struct sockaddr_storage a, r;
+	struct qget__udpio_stats st;
+	size_t sizes[100], got[100], i;
+	BIO_ADDR *peers[100], *peer;
+	int fd, rfd, ok[100];
+	char name[160];
+	BIO *b = new_bio(AF_INET, off, &a, &fd);
+
+	rfd = udp_socket(AF_INET, &r);
+	peer = bio_addr(&r);
+	for (i = 0; i < 100; i++) {
+		sizes[i] = size;
+		peers[i] = peer;
+	}
+	snprintf(name, sizeof(name), "%s: 100 x %zu sent", tag, size);
+	CHECK(name, b != NULL && send_all(b, sizes, peers, 100));
+	snprintf(name, sizeof(name), "%s: 100 x %zu arrive, sizes and bytes "
+	    "right", tag, size);
+	CHECK(name, recv_plain(rfd, got, ok, 100) == 100 &&
+	    all_ok(got, ok, sizes, 100));
+	qget__udpio_get_stats(b, &st);
+	snprintf(name, sizeof(name), "%s: 100 x %zu in %s", tag, size,
+	    off ? "plain sends" : "two GSO messages (54 + 46 or 64 + 36)");
+	if (off)
+		CHECK(name, st.gso_sends == 0 && st.sent == 100);
+	else
+		CHECK(name, st.gso_sends == 2 && st.gso_sent == 100 &&
+		    st.sends == 1);
+	BIO_ADDR_free(peer);
+	BIO_free(b);
+	close(rfd);
+}
+
+/*
+ * 40 datagrams (39 x 1200 + 333) from `sender` (a plain socket, or with
+ * gso_sender a GSO BIO: then they arrive coalesced) read through b in
+ * batches of 8 as OpenSSL's demux reads: all 40, in order, with their
+ * lengths, bytes and the sender's address.
+ */
+static void
+test_recv(const char *off, int gso_sender, const char *tag)
+{
+	struct sockaddr_storage a, s;
+	struct qget__udpio_stats st;
+	unsigned char bufs[8][1500];
+	BIO_ADDR *peers[8];
+	BIO_MSG msg[8];
+	size_t sizes[40], i, done, got = 0, calls = 0, batch;
+	BIO_ADDR *to, *pp[40];
+	int fd, sfd = -1, good = 1, leftover_seen = 0;
+	char name[160];
+	BIO *b = new_bio(AF_INET, off, &a, &fd), *sb = NULL;
+
+	to = bio_addr(&a);
+	for (i = 0; i < 40; i++) {
+		sizes[i] = i < 39 ? 1200 : 333;
+		pp[i] = to;
+	}
+	if (gso_sender) {
+		sb = new_bio(AF_INET, NULL, &s, &sfd);
+		CHECK("recv: the GSO sender sends 40", sb != NULL &&
+		    send_all(sb, sizes, pp, 40));
+	} else {
+		unsigned char d[1200];
+
+		sfd = udp_socket(AF_INET, &s);
+		for (i = 0; i < 40; i++) {
+			fill(d, sizes[i], (unsigned)i);
+			if (sendto(sfd, d, sizes[i], 0, (struct sockaddr *)&a,
+			    sizeof(struct sockaddr_in)) != (ssize_t)sizes[i])
+				good = 0;
+		}
+	}
+	for (i = 0; i < 8; i++)
+		peers[i] = BIO_ADDR_new();
+	while (got < 40 && calls < 200) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+
+		calls++;
+		for (i = 0; i < 8; i++) {
+			memset(&msg[i], 0, sizeof(msg[i]));
+			msg[i].data = bufs[i];
+			msg[i].data_len = sizeof(bufs[i]);
+			BIO_ADDR_clear(peers[i]);
+			msg[i].peer = peers[i];
+		}
+		if (!BIO_recvmmsg(b, msg, sizeof(BIO_MSG), 8, 0, &done)) {
+			if (!BIO_err_is_non_fatal(ERR_peek_last_error())) {
+				good = 0;
+				break;
+			}
+			ERR_clear_error();
+			/* The contract: datagrams held back show in
+			 * BIO_pending; only without them wait on the fd. */
+			if (BIO_pending(b) == 0 && poll(&pfd, 1, 1000) <= 0)
+				break;
+			continue;
+		}
+		batch = done;
+		for (i = 0; i < batch && got < 40; i++, got++)
+			if (msg[i].data_len != sizes[got] ||
+			    !matches(bufs[i], msg[i].data_len,
+			    (unsigned)got) || !same_addr(peers[i], &s))
+				good = 0;
+		if (BIO_pending(b) > 0 && poll(&pfd, 1, 0) == 0)
+			leftover_seen = 1;
+	}
+	snprintf(name, sizeof(name), "%s: 40 datagrams read in batches of 8, "
+	    "in order, lengths, bytes and peer right", tag);
+	CHECK(name, good && got == 40);
+	qget__udpio_get_stats(b, &st);
+	snprintf(name, sizeof(name), "%s: counted %s", tag, off ?
+	    "as plain receives" : gso_sender ? "as GRO buffers, the rest "
+	    "held back where poll() cannot see it" : "one datagram per "
+	    "buffer, up to 8 per call");
+	if (off)
+		CHECK(name, st.received == 40 && st.gro_recvs == 0);
+	else if (gso_sender)
+		CHECK(name, st.received == 40 && st.gro_recvs >= 1 &&
+		    st.gro_received >= 16 && leftover_seen);
+	else
+		CHECK(name, st.received == 40 && st.gro_recvs == 0 &&
+		    st.recvs <= 40);
+	for (i = 0; i < 8; i++)
+		BIO_ADDR_free(peers[i]);
+	BIO_ADDR_free(to);
+	BIO_free(sb);
+	if (!gso_sender)
+		close(sfd);
+	BIO_free(b);
+}
+
+/* Nothing to read: failure, nothing processed, and the same non-fatal
+ * error on the queue as BIO_s_datagram leaves. */
+static void
+test_eagain(const char *off, const char *tag)
+{
+	struct sockaddr_storage a, p;
+	unsigned char buf[1500];
+	BIO_MSG m;
+	size_t done = 99, pdone = 99;
+	unsigned long e, pe;
+	int fd, pfd, r, pr;
+	char name[160];
+	BIO *b = new_bio(AF_INET, off, &a, &fd), *plain;
+
+	plain = BIO_new(BIO_s_datagram());
+	pfd = udp_socket(AF_INET, &p);
+	BIO_set_fd(plain, pfd, BIO_CLOSE);
+	memset(&m, 0, sizeof(m));
+	m.data = buf;
+	m.data_len = sizeof(buf);
+	ERR_clear_error();
+	pr = BIO_recvmmsg(plain, &m, sizeof(m), 1, 0, &pdone);
+	pe = ERR_peek_last_error();
+	ERR_clear_error();
+	m.data_len = sizeof(buf);
+	r = BIO_recvmmsg(b, &m, sizeof(m), 1, 0, &done);
+	e = ERR_peek_last_error();
+	ERR_clear_error();
+	snprintf(name, sizeof(name), "%s: nothing to read fails as "
+	    "BIO_s_datagram does: 0, none processed, non-fatal %s", tag,
+	    ERR_SYSTEM_ERROR(pe) ? strerror(ERR_GET_REASON(pe)) : "?");
+	CHECK(name, pr == 0 && r == 0 && done == 0 && pdone == 0 && e == pe &&
+	    BIO_err_is_non_fatal(e) && !BIO_should_retry(b) ==
+	    !BIO_should_retry(plain));
+	BIO_free(plain);
+	BIO_free(b);
+}
+
+/* A datagram larger than the caller's buffer is cut to it, as by the
+ * plain BIO (recvmmsg without MSG_TRUNC in flags). */
+static void
+test_truncate(void)
+{
+	struct sockaddr_storage a, s;
+	unsigned char d[1200], buf[1000];
+	struct pollfd pfd;
+	BIO_MSG m;
+	size_t done = 0;
+	int fd, sfd, ok;
+	BIO *b = new_bio(AF_INET, NULL, &a, &fd);
+
+	sfd = udp_socket(AF_INET, &s);
+	fill(d, sizeof(d), 5);
+	sendto(sfd, d, sizeof(d), 0, (struct sockaddr *)&a,
+	    sizeof(struct sockaddr_in));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	poll(&pfd, 1, 1000);
+	memset(&m, 0, sizeof(m));
+	m.data = buf;
+	m.data_len = sizeof(buf);
+	ok = BIO_recvmmsg(b, &m, sizeof(m), 1, 0, &done);
+	CHECK("a datagram larger than the buffer is cut to it, as the plain "
+	    "BIO does", ok && done == 1 && m.data_len == sizeof(buf) &&
+	    memcmp(buf, d, sizeof(buf)) == 0 && BIO_pending(b) == 0);
+	close(sfd);
+	BIO_free(b);
+}
+
+/* The local address, when OpenSSL turns it on: from IP_PKTINFO on the
+ * GRO path too. */
+static void
+test_local(void)
+{
+	struct sockaddr_storage a, s;
+	unsigned char d[100], buf[1500];
+	struct pollfd pfd;
+	BIO_ADDR *local = BIO_ADDR_new(), *peer = BIO_ADDR_new();
+	BIO_MSG m;
+	size_t done = 0;
+	int fd, sfd, ok, cap;
+	BIO *b = new_bio(AF_INET, NULL, &a, &fd);
+
+	cap = BIO_dgram_get_local_addr_cap(b);
+	CHECK("local address: capability and enabling pass through", cap &&
+	    BIO_dgram_set_local_addr_enable(b, 1));
+	sfd = udp_socket(AF_INET, &s);
+	fill(d, sizeof(d), 1);
+	sendto(sfd, d, sizeof(d), 0, (struct sockaddr *)&a,
+	    sizeof(struct sockaddr_in));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	poll(&pfd, 1, 1000);
+	memset(&m, 0, sizeof(m));
+	m.data = buf;
+	m.data_len = sizeof(buf);
+	m.peer = peer;
+	m.local = local;
+	ok = BIO_recvmmsg(b, &m, sizeof(m), 1, 0, &done);
+	CHECK("local address: 127.0.0.1 and the socket's port",
+	    ok && done == 1 && same_addr(local, &a) && same_addr(peer, &s));
+	BIO_ADDR_free(local);
+	BIO_ADDR_free(peer);
+	close(sfd);
+	BIO_free(b);
+}
+
+/* What OpenSSL asks the BIO, answered by the BIO_s_datagram inside. */
+static void
+test_ctrls(void)
+{
+	struct sockaddr_storage a;
+	BIO_POLL_DESCRIPTOR pd;
+	int fd, got = -2;
+	BIO *b = new_bio(AF_INET, NULL, &a, &fd), *plain;
+
+	plain = BIO_new(BIO_s_datagram());
+	BIO_set_fd(plain, fd, BIO_NOCLOSE);
+	memset(&pd, 0, sizeof(pd));
+	BIO_get_fd(b, &got);
+	CHECK("ctrl: the fd", got == fd);
+	CHECK("ctrl: poll descriptor is the socket",
+	    BIO_get_rpoll_descriptor(b, &pd) &&
+	    pd.type == BIO_POLL_DESCRIPTOR_TYPE_SOCK_FD && pd.value.fd == fd);
+	CHECK("ctrl: effective caps as BIO_s_datagram's",
+	    BIO_dgram_get_effective_caps(b) ==
+	    BIO_dgram_get_effective_caps(plain));
+	CHECK("ctrl: MTU as BIO_s_datagram's",
+	    BIO_dgram_get_mtu(b) == BIO_dgram_get_mtu(plain));
+	CHECK("ctrl: non-blocking mode", BIO_set_nbio(b, 1) == 1);
+	CHECK("ctrl: nothing pending", BIO_pending(b) == 0);
+	BIO_free(plain);
+	BIO_free(b);
+}
+
+/* The kernel refusing UDP_SEGMENT (SO_NO_CHECK makes it EINVAL): the
+ * batch goes plain, GSO stays off, and the log says so once. */
+static void
+test_refused(void)
+{
+	struct sockaddr_storage a, r;
+	struct qget__udpio_stats st;
+	size_t sizes[10], got[10], i;
+	BIO_ADDR *peers[10], *peer;
+	int fd, rfd, ok[10], one = 1;
+	const char *p;
+	BIO *b;
+
+	logged[0] = '\0';
+	b = new_bio(AF_INET, NULL, &a, &fd);
+	rfd = udp_socket(AF_INET, &r);
+	peer = bio_addr(&r);
+	for (i = 0; i < 10; i++) {
+		sizes[i] = 1200;
+		peers[i] = peer;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one)) != 0) {
+		printf("SKIP refused GSO: no SO_NO_CHECK\n");
+		goto out;
+	}
+	CHECK("refused GSO: both batches sent", send_all(b, sizes, peers, 5) &&
+	    send_all(b, sizes, peers, 5));
+	/* Each batch numbers its datagrams from 0. */
+	CHECK("refused GSO: all 10 arrive", recv_plain(rfd, got, ok, 5) == 5 &&
+	    all_ok(got, ok, sizes, 5) && recv_plain(rfd, got, ok, 5) == 5 &&
+	    all_ok(got, ok, sizes, 5));
+	qget__udpio_get_stats(b, &st);
+	CHECK("refused GSO: no GSO message counted", st.gso_sends == 0 &&
+	    st.sent == 10);
+	p = strstr(logged, "udp: GSO off: the kernel refused UDP_SEGMENT "
+	    "(Invalid argument)");
+	CHECK("refused GSO: said once in the log", p != NULL &&
+	    strstr(p + 1, "udp: GSO off") == NULL);
+out:
+	BIO_ADDR_free(peer);
+	close(rfd);
+	BIO_free(b);
+}
+
+static void
+test_log(void)
+{
+	struct sockaddr_storage a;
+	int fd;
+	BIO *b;
+
+	logged[0] = '\0';
+	b = new_bio(AF_INET, NULL, &a, &fd);
+	CHECK("log: GSO and GRO on", strcmp(logged,
+	    "udp: GSO sends and GRO receives on\n") == 0);
+	BIO_free(b);
+	logged[0] = '\0';
+	b = new_bio(AF_INET, "--no-gso", &a, &fd);
+	CHECK("log: off by option", strcmp(logged,
+	    "udp: plain sendmmsg/recvmmsg (--no-gso)\n") == 0);
+	BIO_free(b);
+	logged[0] = '\0';
+	setenv("QGET_NO_GSO", "1", 1);
+	b = new_bio(AF_INET, NULL, &a, &fd);
+	CHECK("log: off by QGET_NO_GSO=1", strcmp(logged,
+	    "udp: plain sendmmsg/recvmmsg (QGET_NO_GSO is set)\n") == 0);
+	BIO_free(b);
+	logged[0] = '\0';
+	setenv("QGET_NO_GSO", "0", 1);
+	b = new_bio(AF_INET, NULL, &a, &fd);
+	CHECK("log: QGET_NO_GSO=0 leaves it on", strcmp(logged,
+	    "udp: GSO sends and GRO receives on\n") == 0);
+	BIO_free(b);
+	unsetenv("QGET_NO_GSO");
+	qget__udpio_log_stats(NULL);
+	CHECK("stats of another BIO: none", qget__udpio_get_stats(NULL,
+	    &(struct qget__udpio_stats){ 0 }) == 0);
+}
+
+int
+main(void)
+{
+	unsetenv("QGET_NO_GSO");
+	test_log();
+	test_send_run(AF_INET, NULL, "GSO");
+	test_send_run(AF_INET, "test", "plain");
+	test_send_run(AF_INET6, NULL, "GSO IPv6");
+	test_send_mixed(NULL, "GSO");
+	test_send_mixed("test", "plain");
+	test_send_many(1200, NULL, "GSO");
+	test_send_many(500, NULL, "GSO");
+	test_send_many(1200, "test", "plain");
+	test_recv(NULL, 0, "GRO, plain sender");
+	test_recv(NULL, 1, "GRO, GSO sender");
+	test_recv("test", 0, "plain, plain sender");
+	test_recv("test", 1, "plain, GSO sender");
+	test_eagain(NULL, "GRO");
+	test_eagain("test", "plain");
+	test_truncate();
+	test_local();
+	test_ctrls();
+	test_refused();
+	return CHECK_DONE();
+}
