@@ -31,9 +31,9 @@
 extern "C" {
 #endif
 
-#define QGET_VERSION "1.2.0"
+#define QGET_VERSION "1.3.0"
 /* The same as one number, 0xMMmmpp (major, minor, patch), for #if. */
-#define QGET_VERSION_NUM 0x010200
+#define QGET_VERSION_NUM 0x010300
 
 /* What the shared library exports: everything declared here, nothing
  * else (it is built with hidden visibility and a version script). */
