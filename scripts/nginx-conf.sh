@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints an nginx configuration for qget's tests and benchmark on stdout:
 #
-#   scripts/nginx-conf.sh [--no-ipv6] ROOT PORT CERT KEY HQPORT
+#   scripts/nginx-conf.sh [--no-ipv6] [--gso] ROOT PORT CERT KEY HQPORT
 #
 # Run it as   nginx -p PREFIX -c CONF -e stderr
 # with PREFIX a writable folder of the caller's: the pid file, access.log
@@ -21,16 +21,22 @@
 #                    redirect with that status to /PATH (the query kept)
 #   /loop            302 to itself
 # TLS session tickets are on (resumption).  --no-ipv6: 127.0.0.1 only
-# (a machine without ::1 on lo).
+# (a machine without ::1 on lo).  --gso: nginx sends with UDP GSO
+# (quic_gso on; its default is off, one datagram per sendmsg), so that a
+# receiver's GRO gets coalesced datagrams on loopback.
 set -euo pipefail
 
-ipv6=1
-if [ "${1:-}" = --no-ipv6 ]; then
-	ipv6=
+ipv6=1 gso=off
+while [ $# -gt 0 ]; do
+	case $1 in
+	--no-ipv6) ipv6= ;;
+	--gso) gso=on ;;
+	*) break ;;
+	esac
 	shift
-fi
+done
 if [ $# -ne 5 ]; then
-	echo "usage: $0 [--no-ipv6] ROOT PORT CERT KEY HQPORT" >&2
+	echo "usage: $0 [--no-ipv6] [--gso] ROOT PORT CERT KEY HQPORT" >&2
 	exit 2
 fi
 root=$1 port=$2 cert=$3 key=$4 hqport=$5
@@ -76,6 +82,7 @@ http {
 	ssl_certificate_key $key;
 	ssl_protocols TLSv1.3;
 	ssl_session_tickets on;
+	quic_gso $gso;
 	ssl_session_timeout 1h;
 
 	# Uploads: spooled into the prefix's folder first, then renamed (or,

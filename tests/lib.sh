@@ -293,7 +293,7 @@ free_ports() {
 	/usr/bin/python3 - "$@" <<'PY'
 import socket, sys
 args = sys.argv[1:]
-v6 = args[0] != "--no-ipv6"
+v6 = "--no-ipv6" not in args
 n = int(args[-1])
 found = []
 while len(found) < n:
