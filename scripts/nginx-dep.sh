@@ -71,8 +71,11 @@ fi
 newest_cached() {
 	local d
 	for d in $(ls -d "$cache"/nginx-*-"$ossl_tag" 2>/dev/null | sort -rV); do
-		[ -f "$d/.built" ] && [ -x "$d/sbin/nginx" ] && { echo "$d"; return; }
+		[ -f "$d/.built" ] && [ -x "$d/sbin/nginx" ] && { echo "$d"; return 0; }
 	done
+	# None: an empty answer, not a failure (set -e would end the script
+	# silently at built=$(newest_cached) after an interrupted build).
+	return 0
 }
 
 # One build at a time: make test and make test-asan (or two checkouts)
@@ -104,12 +107,14 @@ if [ -z "$built" ]; then
 	rm -rf "${dl:?}"/*
 	(cd "$dl" && apt_private source --download-only nginx >&2) ||
 		die "could not download Debian stable's nginx source package"
-	dsc=$(ls "$dl"/nginx_*.dsc 2>/dev/null | sort -V | tail -n 1)
+	# "|| true": with pipefail an empty ls fails the pipeline, and die's
+	# message below would never be printed.
+	dsc=$(ls "$dl"/nginx_*.dsc 2>/dev/null | sort -V | tail -n 1 || true)
 	[ -n "$dsc" ] || die "apt-get source left no nginx_*.dsc in $dl"
 	ver=$(sed -n 's/^Version: //p' "$dsc")
 	up=${ver#*:}
 	up=${up%-*}
-	tarball=$(ls "$dl"/nginx_"$up".orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -n 1)
+	tarball=$(ls "$dl"/nginx_"$up".orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -n 1 || true)
 	[ -n "$tarball" ] || die "no upstream tarball nginx_$up.orig.tar.* beside $dsc"
 	case "$up" in
 	1.2[5-9].* | 1.[3-9][0-9].* | [2-9].*) ;;
@@ -144,7 +149,7 @@ if [ -z "$built" ]; then
 	# Only the two static archives, under the names nginx's configure
 	# links (-lssl -lcrypto), in a folder of their own.
 	ld_opt=${other_libs[*]:-}
-	cc_opt="-O2 -g $OPENSSL_CFLAGS"
+	cc_opt="-O2 -g ${OPENSSL_CFLAGS:-}"
 	if [ "$ossl_tag" != openssl-system ]; then
 		mkdir -p "$dest/openssl-lib"
 		ln -s "$ssl_a" "$dest/openssl-lib/libssl.a"
@@ -174,8 +179,9 @@ if [ -z "$built" ]; then
 	grep -q 'checking for OpenSSL QUIC compatibility \.\.\. found' "$log" ||
 		grep -q 'checking for OpenSSL QUIC support \.\.\. found' "$log" ||
 		die "nginx's configure found no QUIC support in the OpenSSL (log: $log)"
+	# grep without -q reads all of ldd's output: no SIGPIPE under pipefail.
 	if [ "$ossl_tag" != openssl-system ] &&
-		ldd "$dest/sbin/nginx" | grep -qE 'lib(ssl|crypto)\.so'; then
+		ldd "$dest/sbin/nginx" | grep -E 'lib(ssl|crypto)\.so' >/dev/null; then
 		die "$dest/sbin/nginx links a shared OpenSSL, not $ssl_a"
 	fi
 	echo "$(($(date +%s) - start))" >"$dest/.build-seconds"

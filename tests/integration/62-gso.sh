@@ -42,7 +42,12 @@ check() {
 	local name=$1 file=$2 re=$3 want_gso=$4 want_gro=$5 c gso gro
 	c=$(counts "$file")
 	read -r gso gro _ <<<"$c"
-	if ! grep -qE "$re" "$file"; then
+	# A kernel (or sandbox) without UDP_SEGMENT/UDP_GRO: the fallback
+	# is what runs, and the "+" counts cannot hold.  A skip, which
+	# STRICT=1 (CI) still counts as a failure.
+	if [ "$want_gso$want_gro" != 00 ] && grep -q 'udp: GSO off: the kernel refused' "$file"; then
+		skip "$name" "$(grep -m 1 'udp: GSO off' "$file")"
+	elif ! grep -qE "$re" "$file"; then
 		fail "$name" "no line /$re/ in the log"
 	elif [ -z "$c" ]; then
 		fail "$name" "no counters in the log"
