@@ -438,6 +438,15 @@ qget__h3_req_new(void)
 
 /* ---- attach and detach -------------------------------------------------- */
 
+/* Calls on our streams do not read the network: the request layer's loop
+ * does, at the pace the program takes data (request.c, pull()). */
+static void
+quiet(qget_stream *st)
+{
+	(void)SSL_set_event_handling_mode(st->ssl,
+	    SSL_VALUE_EVENT_HANDLING_MODE_EXPLICIT);
+}
+
 static void
 h3_free(struct h3 *h)
 {
@@ -484,6 +493,9 @@ h3_attach(qget_conn *c, qget_error *err)
 	    (rv = qget_stream_open_ex(&h->qdec, c, QGET_STREAM_UNI,
 	    err)) != QGET_OK)
 		goto fail;
+	quiet(h->ctrl);
+	quiet(h->qenc);
+	quiet(h->qdec);
 	if ((rc = nghttp3_conn_bind_control_stream(h->conn,
 	    (int64_t)qget_stream_id(h->ctrl))) != 0 ||
 	    (rc = nghttp3_conn_bind_qpack_streams(h->conn,
@@ -1065,6 +1077,7 @@ h3_incoming(qget_conn *c, qget_error *err)
 			return fatal(h, NGHTTP3_ERR_NOMEM, "out of memory");
 		}
 		memset(&h->peer[h->npeer], 0, sizeof(h->peer[h->npeer]));
+		quiet(st);
 		h->peer[h->npeer++].st = st;
 	}
 }

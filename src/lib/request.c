@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,7 +22,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <linux/sock_diag.h>
 
 #include <openssl/err.h>
 
@@ -29,6 +33,18 @@
 
 #define STAGE_CAP (64 * 1024)
 #define MAX_PATH_LEN 8000
+/* How much of a stream OpenSSL may hold, read from the network but not
+ * by us, before the loop stops reading the socket (pull()).  It costs
+ * about 1.6 times as much memory (each packet's buffer and OpenSSL's
+ * record of it).  What the server may send beyond it waits in the
+ * socket's buffer, which must take it: at OpenSSL's largest window
+ * (6 MiB) that is 3.75 MiB, and the 4 MiB buffer conn.c asks for (8 MiB
+ * as the kernel counts, ~2.3 KiB per 1200-byte datagram) takes 4 MiB of
+ * stream data.  socket_filling() covers smaller buffers. */
+#define HELD_MAX (2304 * 1024)
+/* Network reads per qget_conn_poll(c, ..., 0) while the socket has
+ * more: each is one batch of at most 32 datagrams (OpenSSL's demux). */
+#define SERVICE_PULLS 8
 
 /* ---- the connection's request layer ----------------------------------- */
 
@@ -785,6 +801,21 @@ attach(qget_conn *c, qget_error *err)
 	return QGET_OK;
 }
 
+/*
+ * OpenSSL handles the connection's events inside every call on a stream
+ * (implicit mode): each SSL_read_ex() on a request stream would read a
+ * batch of datagrams (up to 32) off the socket and decrypt them, whether
+ * or not the program wants more, and those stay in OpenSSL's memory
+ * until their stream is read.  The request layer's streams are explicit
+ * instead: the loop decides when the network is read (pull()).
+ */
+static void
+stream_quiet(qget_stream *s)
+{
+	(void)SSL_set_event_handling_mode(s->ssl,
+	    SSL_VALUE_EVENT_HANDLING_MODE_EXPLICIT);
+}
+
 /* Streams for queued requests, in order, while the server allows. */
 static qget_status
 open_queued(qget_conn *c, qget_error *err)
@@ -800,6 +831,7 @@ open_queued(qget_conn *c, qget_error *err)
 			return rv;
 		if (r->st == NULL)
 			return QGET_OK; /* no credit: wait for MAX_STREAMS */
+		stream_quiet(r->st);
 		r->state = QGET__R_OPEN;
 		memset(&rerr, 0, sizeof(rerr));
 		if ((rv = h->drv->start(r, &rerr)) != QGET_OK) {
@@ -862,6 +894,102 @@ send_pending(qget_conn *c, qget_error *err)
 		rv = QGET_OK;
 	}
 	return rv;
+}
+
+/* Has the socket datagrams that OpenSSL has not read yet? */
+static int
+socket_has_data(const qget_conn *c)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+
+	return c->fd >= 0 && poll(&pfd, 1, 0) > 0 &&
+	    (pfd.revents & POLLIN) != 0;
+}
+
+/* Is one of OpenSSL's timers (ACK delay, loss detection, idle) due? */
+static int
+timer_due(qget_conn *c)
+{
+	struct timeval tv;
+	int infinite = 1;
+
+	return SSL_get_event_timeout(c->ssl, &tv, &infinite) && !infinite &&
+	    tv.tv_sec == 0 && tv.tv_usec == 0;
+}
+
+/* Is the socket's receive buffer 15/16 full?  Beyond it the kernel drops
+ * datagrams, and each loss makes OpenSSL hold everything that follows
+ * until the retransmission arrives. */
+static int
+socket_filling(const qget_conn *c)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+
+	return c->fd >= 0 && getsockopt(c->fd, SOL_SOCKET, SO_MEMINFO, mi,
+	    &len) == 0 && len >= sizeof(mi) &&
+	    mi[SK_MEMINFO_RMEM_ALLOC] >= mi[SK_MEMINFO_RCVBUF] / 16 * 15;
+}
+
+/*
+ * Should OpenSSL read more datagrams?  Yes while it holds less than
+ * HELD_MAX of every request stream (bytes read from the network but not
+ * yet by us), and whatever it holds when a request has room for bytes
+ * OpenSSL does not have (behind a loss, all that came after must be read
+ * to reach the retransmission), when a request body waits to be sent,
+ * or when the socket would overflow otherwise.
+ */
+static int
+want_network(const qget_conn *c)
+{
+	const struct qget__http *h = c->http;
+	size_t held = 0, n;
+
+	for (const qget_request *r = h->head; r != NULL; r = r->next) {
+		if (r->st == NULL || is_over(r))
+			continue;
+		if (body_pending(r))
+			return 1;
+		/* Walks OpenSSL's list of the stream's frames: short while
+		 * the program keeps up. */
+		ERR_set_mark();
+		n = (size_t)SSL_pending(r->st->ssl);
+		ERR_pop_to_mark();
+		if (n == 0 && qget__req_room(r) > 0)
+			return 1;
+		if (n > held)
+			held = n;
+	}
+	return held < HELD_MAX || socket_filling(c);
+}
+
+/*
+ * Lets OpenSSL read the network (and run its timers, and send).  Every
+ * datagram it reads stays in its memory until the stream is read, so
+ * the network is read at the pace the program takes data: one batch of
+ * at most 32 datagrams (OpenSSL's demux) per round, none while OpenSSL
+ * holds HELD_MAX of a stream already (only its timers then run).  With
+ * `service` (qget_conn_poll() with timeout 0, which a program calls
+ * while it cannot take data, e.g. while its output is full) the socket
+ * is emptied instead, up to HELD_MAX: acknowledgements are then
+ * processed on time, so OpenSSL's RTT estimate stays true, and with it
+ * the flow-control window OpenSSL grows from that estimate (up to 6 MiB
+ * a stream in OpenSSL 3.5, with no way to cap it); the server's data
+ * waits at the server instead of in the socket's buffer, which it would
+ * overflow (and a loss makes OpenSSL keep everything behind it).
+ */
+static void
+pull(qget_conn *c, int service)
+{
+	if (!want_network(c)) {
+		if (timer_due(c))
+			SSL_handle_events(c->ssl);
+		return;
+	}
+	SSL_handle_events(c->ssl);
+	for (int i = 1; service && i < SERVICE_PULLS && socket_has_data(c) &&
+	    want_network(c); i++)
+		SSL_handle_events(c->ssl);
 }
 
 /*
@@ -936,8 +1064,9 @@ drive(qget_conn *c, uint64_t deadline_us, int nowait, int *timed_out,
 		/* A zero timeout only looks: the waiting is qget__wait's, so
 		 * that time limits and signals work as everywhere else. */
 		nres = 0;
-		qget__handle_events(c->ssl);
-		if (!SSL_poll(items, n + 1, sizeof(*items), &zero, 0, &nres) &&
+		pull(c, nowait);
+		if (!SSL_poll(items, n + 1, sizeof(*items), &zero,
+		    SSL_POLL_FLAG_NO_HANDLE_EVENTS, &nres) &&
 		    nres == 0) {
 			rv = qget__ssl_fail(c, c->ssl, "read", err);
 			goto conn_fail;
@@ -1105,6 +1234,15 @@ qget_conn_poll(qget_conn *c, qget_event *evs, size_t cap, size_t *n,
 	if (timeout_ms > 0)
 		deadline = qget__deadline_us(qget__now_us(),
 		    (uint64_t)timeout_ms);
+	/* Timeout 0 processes what arrived even when events wait to be
+	 * reported: a program that cannot take data for now (its output is
+	 * full) still keeps the connection going (see pull()). */
+	if (timeout_ms == 0 && h->fatal == QGET_OK) {
+		rv = drive(c, 0, 1, &timed_out, err);
+		waited = 1;
+		if (rv != QGET_OK && !has_events(h))
+			return rv;
+	}
 	for (;;) {
 		size_t k = 0;
 

@@ -22,6 +22,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -35,6 +37,13 @@
 
 #define CLOSE_TIMEOUT_MS 2000
 #define READ_BUF (256 * 1024)
+/* While a pipe's reader is behind, the connection is looked after at
+ * least this often (milliseconds); once the reader has taken nothing
+ * for IDLE_S seconds, every IDLE_MS (and at its timers, and as datagrams
+ * arrive, always). */
+#define SERVICE_MS 1
+#define IDLE_S 0.1
+#define IDLE_MS 1000
 /* curl's backoff without --retry-delay: 1 s, doubling, at most 10 min. */
 #define RETRY_MAX_BACKOFF 600.0
 
@@ -62,6 +71,7 @@ struct xfer {
 	qget_request *req;
 	struct tool_out out;
 	int out_open;
+	int out_mode;           /* OUT_*: how xfer_write() writes */
 	char *dest;             /* the output file's name, malloc'ed */
 	uint64_t resume_at;     /* -C: the byte the Range starts at */
 	int resuming;           /* a Range was sent */
@@ -103,6 +113,9 @@ struct run {
 	uint64_t ul_total;      /* every upload's size, when known */
 	int conn_spent;         /* GOAWAY or a connection failure: nothing
 	                         * more is started on it */
+	qget_event *svc;        /* what servicing the connection reports ... */
+	qget_event *stash;      /* ... kept for run_group(), one per request */
+	size_t svc_cap, nstash; /* (both hold svc_cap events) */
 };
 
 static void
@@ -333,9 +346,23 @@ conn_stats(struct run *r, struct xfer *x)
 
 /* ---- a transfer's end ------------------------------------------------ */
 
+/* Drops the events kept for req (r->stash), which is going away. */
 static void
-xfer_release(struct xfer *x)
+forget_events(struct run *r, const qget_request *req)
 {
+	size_t k = 0;
+
+	for (size_t i = 0; i < r->nstash; i++)
+		if (r->stash[i].req != req || req == NULL)
+			r->stash[k++] = r->stash[i];
+	r->nstash = k;
+}
+
+static void
+xfer_release(struct run *r, struct xfer *x)
+{
+	if (x->req != NULL)
+		forget_events(r, x->req);
 	qget_request_del(x->req);
 	x->req = NULL;
 	if (x->out_open) {
@@ -440,7 +467,7 @@ xfer_fail(struct run *r, struct xfer *x, qget_status st, const char *detail)
 	tool_report(&x->st, &r->meter, st, line);
 	if (x->req != NULL)
 		qget_request_cancel(x->req);
-	xfer_release(x);
+	xfer_release(r, x);
 	xfer_finish(r, x, st);
 }
 
@@ -523,7 +550,7 @@ xfer_attempt_failed(struct run *r, struct xfer *x, qget_status st, int http,
 		    "again on a new connection", x->url);
 		if (x->req != NULL)
 			qget_request_cancel(x->req);
-		xfer_release(x);
+		xfer_release(r, x);
 		x->state = X_WAIT;
 		x->ready_at = 0;
 		x->st.size_download = 0;
@@ -555,7 +582,7 @@ xfer_attempt_failed(struct run *r, struct xfer *x, qget_status st, int http,
 				    x->retries, o->retry);
 			if (x->req != NULL)
 				qget_request_cancel(x->req);
-			xfer_release(x);
+			xfer_release(r, x);
 			x->state = X_WAIT;
 			x->ready_at = now + delay;
 			x->st.size_download = 0;
@@ -603,6 +630,25 @@ xfer_dest(struct run *r, struct xfer *x, char *msg, size_t msglen)
 	return QGET_OK;
 }
 
+/* How xfer_write() writes an output without blocking: a pipe, FIFO or
+ * socket, which poll() says when it takes more, with RWF_NOWAIT, or
+ * plainly when the descriptor is non-blocking already (a FIFO given to
+ * -o: output.c); a regular file or a terminal blocks, as always. */
+enum { OUT_BLOCK, OUT_NOWAIT, OUT_NONBLOCK };
+
+static int
+out_write_mode(int fd)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(fd, &st) != 0 || !(S_ISFIFO(st.st_mode) ||
+	    S_ISSOCK(st.st_mode)))
+		return OUT_BLOCK;
+	fl = fcntl(fd, F_GETFL);
+	return fl != -1 && (fl & O_NONBLOCK) ? OUT_NONBLOCK : OUT_NOWAIT;
+}
+
 static qget_status
 xfer_open_out(struct run *r, struct xfer *x, char *msg, size_t msglen)
 {
@@ -636,6 +682,7 @@ xfer_open_out(struct run *r, struct xfer *x, char *msg, size_t msglen)
 		return rv;
 	}
 	x->out_open = 1;
+	x->out_mode = out_write_mode(x->out.fd);
 	set_str(x->st.filename_effective, sizeof(x->st.filename_effective),
 	    x->dest);
 	return QGET_OK;
@@ -1072,6 +1119,150 @@ binary_to_terminal(const struct xfer *x, const void *buf, size_t n)
 	    isatty(STDOUT_FILENO) && memchr(buf, '\0', n) != NULL;
 }
 
+/* ---- back-pressure ---------------------------------------------------
+ *
+ * A pipe or FIFO read slowly must hold the server back, not fill qget's
+ * memory.  Body bytes are taken from the library only as fast as the
+ * output takes them, so the library stops reading the stream and QUIC's
+ * flow control holds the server.  A write that blocked would stop the
+ * connection as well, though: no acknowledgement would be processed or
+ * sent meanwhile, which inflates OpenSSL's RTT estimate and with it the
+ * flow-control window OpenSSL auto-tunes from it (up to 6 MiB a stream,
+ * with no way to cap it in OpenSSL 3.5), which the server fills and
+ * OpenSSL then holds.  So such writes do not block (RWF_NOWAIT on
+ * stdout, per call, since O_NONBLOCK would change the pipe for every
+ * process sharing it; a FIFO that -o opened is non-blocking, output.c),
+ * and while the output is full qget_conn_poll() with timeout 0 looks
+ * after the connection as datagrams arrive, at its timers, and every
+ * SERVICE_MS; the library reads the network then while it holds little
+ * of what the program has not taken (request.c, pull()).  The events it
+ * reports meanwhile wait in r->stash for run_group(), merged per request.
+ */
+
+static void
+stash_events(struct run *r, const qget_event *evs, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		size_t i;
+
+		for (i = 0; i < r->nstash; i++)
+			if (r->stash[i].req == evs[k].req)
+				break;
+		if (i < r->nstash) {
+			r->stash[i].what |= evs[k].what;
+			continue;
+		}
+		/* Room for every transfer's request and GOAWAY's event:
+		 * those of a request are dropped when it is freed. */
+		if (r->nstash < r->svc_cap)
+			r->stash[r->nstash++] = evs[k];
+	}
+}
+
+/* Is fd readable now? */
+static int
+readable_now(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return fd >= 0 && poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
+}
+
+/*
+ * Waits until x's output may take more, looking after the connection
+ * meanwhile: when datagrams arrive (*wake_rx), at the connection's next
+ * timer, and every SERVICE_MS while the reader takes data.  A service
+ * that leaves datagrams in the socket means that the library holds
+ * enough of what the program has not taken (request.c, pull()): the
+ * next wait is then not woken by them.  *service is 0 once servicing
+ * failed: the failure comes with run_group()'s next qget_conn_poll().
+ */
+static qget_status
+wait_output(struct run *r, struct xfer *x, double since, int *service,
+    int *wake_rx)
+{
+	struct pollfd pfd[2] = { { .fd = x->out.fd, .events = POLLOUT },
+	    { .fd = -1, .events = POLLIN } };
+	int64_t ms = -1;
+	int timeout = -1;
+	qget_error err;
+	size_t n = 0;
+
+	if (*service) {
+		timeout = tool_now() - since < IDLE_S ? SERVICE_MS : IDLE_MS;
+		if (qget_conn_get_timeout(r->conn, &ms) == QGET_OK && ms >= 0 &&
+		    ms < timeout)
+			timeout = (int)ms;
+		if (*wake_rx)
+			pfd[1].fd = qget_conn_get_fd(r->conn);
+	}
+	if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+		return QGET_E_OUTPUT;
+	/* qget's only signal handlers are those that stop it. */
+	if (tool_stop_signal != 0)
+		return QGET_E_INTERRUPTED;
+	if (!*service)
+		return QGET_OK;
+	memset(&err, 0, sizeof(err));
+	if (qget_conn_poll(r->conn, r->svc, r->svc_cap, &n, 0, &err) !=
+	    QGET_OK)
+		*service = 0;
+	stash_events(r, r->svc, n);
+	*wake_rx = !readable_now(qget_conn_get_fd(r->conn));
+	return QGET_OK;
+}
+
+/* out_write(), without blocking the connection on a pipe, FIFO or
+ * socket. */
+static qget_status
+xfer_write(struct run *r, struct xfer *x, const unsigned char *p, size_t n,
+    char *msg, size_t msglen)
+{
+	int service = r->conn != NULL && r->svc != NULL, wake_rx = 1;
+	double since = 0;
+	qget_status rv;
+
+	while (n > 0 && x->out_mode != OUT_BLOCK) {
+		struct iovec iov = { .iov_base = (void *)(uintptr_t)p,
+		    .iov_len = n };
+		ssize_t w = x->out_mode == OUT_NONBLOCK ? write(x->out.fd, p,
+		    n) : pwritev2(x->out.fd, &iov, 1, -1, RWF_NOWAIT);
+
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			x->out.written += (uint64_t)w;
+			since = 0;
+			continue;
+		}
+		if (w < 0 && errno == EAGAIN) {
+			if (since == 0)
+				since = tool_now();
+			if ((rv = wait_output(r, x, since, &service,
+			    &wake_rx)) !=
+			    QGET_OK) {
+				snprintf(msg, msglen, "cannot write %s: %s",
+				    x->out.path ? x->out.path : "to stdout",
+				    rv == QGET_E_INTERRUPTED ?
+				    "interrupted" : strerror(errno));
+				return rv;
+			}
+			continue;
+		}
+		/* RWF_NOWAIT unsupported (a FIFO opened by the shell, an
+		 * older kernel): the writes block, as they always did. */
+		if (w < 0 && x->out_mode == OUT_NOWAIT && (errno ==
+		    EOPNOTSUPP || errno == EINVAL || errno == ENOSYS)) {
+			x->out_mode = OUT_BLOCK;
+			break;
+		}
+		snprintf(msg, msglen, "cannot write %s: %s",
+		    x->out.path ? x->out.path : "to stdout", strerror(errno));
+		return QGET_E_OUTPUT;
+	}
+	return n > 0 ? out_write(&x->out, p, n, msg, msglen) : QGET_OK;
+}
+
 /* Body bytes: what one read returns without blocking.  1 when some came,
  * 0 when none, -1 when the transfer ended here. */
 static int
@@ -1112,7 +1303,7 @@ xfer_data(struct run *r, struct xfer *x)
 		    "here anyway");
 		return -1;
 	}
-	if ((rv = out_write(&x->out, r->buf, n, msg, sizeof(msg))) !=
+	if ((rv = xfer_write(r, x, r->buf, n, msg, sizeof(msg))) !=
 	    QGET_OK) {
 		xfer_fail(r, x, rv, msg);
 		return -1;
@@ -1312,6 +1503,7 @@ xfer_follow(struct run *r, struct xfer *x)
 	x->url = url;
 	memcpy(x->host, host, sizeof(host));
 	memcpy(x->port, port, sizeof(port));
+	forget_events(r, x->req);
 	qget_request_del(x->req);
 	x->req = NULL;
 	if (x->upload_fd > STDIN_FILENO)
@@ -1375,7 +1567,7 @@ xfer_end(struct run *r, struct xfer *x)
 		    x->fail_after_body, msg);
 		return;
 	}
-	xfer_release(x);
+	xfer_release(r, x);
 	xfer_finish(r, x, QGET_OK);
 }
 
@@ -1465,11 +1657,15 @@ run_group(struct run *r)
 	qget_status rv = QGET_OK;
 
 	memset(&err, 0, sizeof(err));
-	if ((evs = calloc(cap, sizeof(*evs))) == NULL) {
+	r->nstash = 0;
+	if ((evs = calloc(cap, sizeof(*evs))) == NULL ||
+	    (r->svc = calloc(cap, sizeof(*r->svc))) == NULL ||
+	    (r->stash = calloc(cap, sizeof(*r->stash))) == NULL) {
 		rv = QGET_E_NOMEM;
 		snprintf(err.detail, sizeof(err.detail), "out of memory");
 		goto fail;
 	}
+	r->svc_cap = cap;
 	for (;;) {
 		unsigned active = 0;
 		double now = tool_now(), next = 0;
@@ -1500,9 +1696,18 @@ run_group(struct run *r)
 				next = x->ready_at;
 		}
 		timeout = next > 0 ? (int)((next - now) * 1000) + 1 : -1;
-		if ((rv = qget_conn_poll(r->conn, evs, cap, &n, timeout,
-		    &err)) != QGET_OK)
+		if (r->nstash > 0) {
+			/* What the connection reported while an output was
+			 * full (xfer_write()) comes first. */
+			n = r->nstash < cap ? r->nstash : cap;
+			memcpy(evs, r->stash, n * sizeof(*evs));
+			r->nstash -= n;
+			memmove(r->stash, r->stash + n, r->nstash *
+			    sizeof(*r->stash));
+		} else if ((rv = qget_conn_poll(r->conn, evs, cap, &n, timeout,
+		    &err)) != QGET_OK) {
 			goto fail;
+		}
 		if (r->pmode != PROGRESS_OFF)
 			upload_counts(r);
 		for (size_t k = 0; k < n; k++) {
@@ -1553,6 +1758,13 @@ fail:
 	group_failed(r, rv, qget_error_str(&err));
 out:
 	free(evs);
+	free(r->svc);
+	free(r->stash);
+	r->svc = NULL;
+	r->stash = NULL;
+	/* Events of this connection's requests mean nothing after it. */
+	r->svc_cap = 0;
+	r->nstash = 0;
 	return rv;
 }
 
@@ -1953,7 +2165,7 @@ out:
 			rv = QGET_E_OUTPUT;
 	}
 	for (i = 0; r.xs != NULL && i < r.n; i++) {
-		xfer_release(&r.xs[i]);
+		xfer_release(&r, &r.xs[i]);
 		free(r.xs[i].dump_pending);
 		free(r.xs[i].path);
 		free(r.xs[i].url);

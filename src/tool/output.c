@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,17 @@ open_in_place(struct tool_out *o, char *msg, size_t msglen)
 		return QGET_E_OUTPUT;
 	}
 	o->in_place = 1;
+	/* A FIFO's writes must not block qget's connection while its reader
+	 * is behind (fetch.c waits for it with poll() and looks after the
+	 * connection meanwhile; out_write() waits as well).  O_NONBLOCK
+	 * only after the open, which waits for a reader, and harmless to
+	 * others: the open file description is ours alone. */
+	if (S_ISFIFO(st.st_mode)) {
+		int fl = fcntl(o->fd, F_GETFL);
+
+		if (fl != -1)
+			(void)fcntl(o->fd, F_SETFL, fl | O_NONBLOCK);
+	}
 	return QGET_OK;
 }
 
@@ -370,6 +382,13 @@ out_write(struct tool_out *o, const void *buf, size_t n, char *msg,
 	while (n > 0) {
 		ssize_t w = write(o->fd, p, n);
 
+		/* A FIFO open_in_place() made non-blocking: wait. */
+		if (w < 0 && errno == EAGAIN) {
+			struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
+
+			if (poll(&pfd, 1, -1) >= 0)
+				continue;
+		}
 		/* EINTR only comes from a stop signal (SIGINT, SIGTERM)
 		 * while a FIFO or pipe is full: retrying would ignore it. */
 		if (w < 0)

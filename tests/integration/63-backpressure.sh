@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Back-pressure: a server that sends faster than the output is written
+# must be held back by QUIC's flow control, not by qget's memory.  A
+# 100 MiB body from qget-serve, over h3, hq-interop and http/1.0, goes
+# to a reader that takes 64 KiB per millisecond at most (a fifth of what
+# qget-serve sends on loopback) and pauses 50 ms after every 8 MiB:
+# through a pipe on stdout, and through a FIFO given to -o.  The bytes
+# the reader got must be the file's (SHA-256), and qget's peak RSS
+# (/usr/bin/time's %M) at most 12 MiB.  Before qget looked after the
+# connection while its output was full, these downloads reached 11-16
+# MiB: blocked in write(), qget processed no acknowledgement, OpenSSL's
+# RTT estimate grew, and with it the stream's flow-control window (up to
+# 6 MiB), which the server filled and OpenSSL held once qget read the
+# socket again.  ASan's shadow memory and quarantine, and valgrind, make
+# RSS meaningless: there the bytes are checked, not the RSS (the cases
+# say so), and under valgrind, about twenty times slower, the body is
+# 4 MiB.  No timing is asserted.
+. "$(dirname "$0")/../lib.sh"
+
+R=$T/root
+MIB=100
+if [ -n "${QGET_VALGRIND:-}" ]; then MIB=4; fi
+RSS_MAX_KIB=12288
+measured=1
+[ -n "${QGET_VALGRIND:-}${QGET_SANITIZED:-}" ] && measured=
+
+head -c $((MIB * 1024 * 1024)) /dev/urandom >"$R/big"
+want="$((MIB * 1024 * 1024)) $(sha "$R/big")"
+
+# The reader: 64 KiB, then a millisecond's sleep, and 50 ms after every
+# 8 MiB; it writes the byte count and SHA-256 of what it read to FILE.
+cat >"$T/slow.py" <<'EOF'
+import hashlib, sys, time
+h = hashlib.sha256()
+n = 0
+pause_at = 8 << 20
+f = sys.stdin.buffer
+while True:
+    b = f.read1(65536)
+    if not b:
+        break
+    h.update(b)
+    n += len(b)
+    time.sleep(0.001)
+    if n >= pause_at:
+        pause_at += 8 << 20
+        time.sleep(0.05)
+with open(sys.argv[1], "w") as out:
+    out.write("%d %s\n" % (n, h.hexdigest()))
+EOF
+
+serve bp || exit 1
+CA=(--cacert "$CERTS/ca.pem")
+
+# check NAME: qget's exit (in RC, stderr in $T/err), what the reader
+# got ($T/got), and the peak RSS ($T/rss).
+check() {
+	local name=$1 got rss
+	expect "$name: exit 0" 0
+	got=$(cat "$T/got" 2>/dev/null)
+	if [ "$got" = "$want" ]; then
+		pass "$name: the reader got the body byte-exact"
+	else
+		fail "$name: the reader got the body byte-exact" "got '${got:-nothing}', want '$want'"
+	fi
+	rss=$(tail -n 1 "$T/rss" 2>/dev/null)
+	if [ -z "$measured" ]; then
+		pass "$name: peak RSS not checked (sanitizer or valgrind build; ${rss:-?} KiB)"
+	elif [ -n "$rss" ] && [ "$rss" -le "$RSS_MAX_KIB" ]; then
+		pass "$name: peak RSS ${rss} KiB <= 12 MiB"
+	else
+		fail "$name: peak RSS <= 12 MiB" "${rss:-no measure} KiB"
+	fi
+}
+
+for proto in h3 hq-interop http/1.0; do
+	# stdout is a pipe read slowly.
+	rm -f "$T/got" "$T/rss"
+	/usr/bin/time -f '%M' -o "$T/rss" "${QGET[@]}" "${CA[@]}" -s \
+		--alpn "$proto" 127.0.0.1 "$PORT" /big 2>"$T/err" |
+		/usr/bin/python3 "$T/slow.py" "$T/got"
+	RC=${PIPESTATUS[0]}
+	check "$proto: $MIB MiB to a slow pipe"
+
+	# -o names a FIFO read slowly: written in place, as stdout is.
+	rm -f "$T/got" "$T/rss" "$T/fifo"
+	mkfifo "$T/fifo"
+	timeout 300 /usr/bin/python3 "$T/slow.py" "$T/got" <"$T/fifo" &
+	reader=$!
+	track "$reader" "$proto: FIFO reader" ""
+	/usr/bin/time -f '%M' -o "$T/rss" "${QGET[@]}" "${CA[@]}" -s \
+		--alpn "$proto" -o "$T/fifo" 127.0.0.1 "$PORT" /big \
+		>"$T/out" 2>"$T/err"
+	RC=$?
+	# A qget that never opened the FIFO leaves its reader waiting.
+	[ "$RC" -eq 0 ] || kill "$reader" 2>/dev/null
+	wait "$reader"
+	proc_check "$reader" $? 0 143
+	check "$proto: $MIB MiB to a slow FIFO (-o)"
+done
+rm -f "$R/big" "$T/fifo"
