@@ -38,13 +38,29 @@ qget__deadline_us(uint64_t now_us, uint64_t ms)
 	return us > UINT64_MAX - now_us ? UINT64_MAX : now_us + us;
 }
 
+static int
+is_max_time(const qget_conn *c, uint64_t deadline_us)
+{
+	return c->deadline_us != 0 && deadline_us == c->deadline_us;
+}
+
+/*
+ * A time limit ended a wait.  The maximum time is said in the log too,
+ * since the caller may recover (a response that was complete by then is
+ * still a success): a transfer that reaches its limit with nothing left
+ * to wait for shows that a wait slept through an event it should have
+ * seen (tests/prog/stall.c looks for this line).
+ */
 static qget_status
 deadline_passed(qget_conn *c, uint64_t deadline_us, qget_error *err)
 {
-	if (c->deadline_us != 0 && deadline_us == c->deadline_us)
+	if (is_max_time(c, deadline_us)) {
+		qget__log(&c->cfg, "wait: maximum time of %.3f s reached",
+		    (double)c->cfg.max_time_ms / 1000.0);
 		return qget__fail(err, QGET_E_TIMEOUT,
 		    "maximum time of %.3f s reached",
 		    (double)c->cfg.max_time_ms / 1000.0);
+	}
 	return qget__fail(err, QGET_E_TIMEOUT,
 	    "connect timeout of %.3f s reached",
 	    (double)c->cfg.connect_timeout_ms / 1000.0);
@@ -252,6 +268,10 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 			    "interrupted by a signal");
 		return QGET_OK;
 	}
+	/* Slept until the maximum time: it is over, whatever came in. */
+	if (n == 0 && is_max_time(c, deadline_us) &&
+	    qget__now_us() >= deadline_us)
+		return deadline_passed(c, deadline_us, err);
 
 	if (fd >= 0 && fd_ready != NULL && pfd[1].revents != 0)
 		*fd_ready = 1;
