@@ -94,6 +94,8 @@ struct udpio {
 	size_t rx_off;          /* and where in it */
 	int rx_err;             /* an error after datagrams: the next call's */
 	unsigned rx_avg16;      /* datagrams per buffer lately, times 16 */
+	uint64_t delivered;     /* datagrams handed to OpenSSL */
+	uint64_t seen;          /* `delivered` at qget__udpio_unseen() */
 	struct qget__udpio_stats st;
 };
 
@@ -508,8 +510,11 @@ udpio_recvmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
 	*done = 0;
 	if (num == 0)
 		return 1;
-	if (!u->gro && u->rx_cur >= u->rx_n && u->rx_err == 0)
-		return plain_recv(u, msg, stride, num, flags, done);
+	if (!u->gro && u->rx_cur >= u->rx_n && u->rx_err == 0) {
+		r = plain_recv(u, msg, stride, num, flags, done);
+		u->delivered += *done;
+		return r;
+	}
 	for (i = 0; i < num; i++) {
 		if (MSG_N(msg, stride, i).local == NULL)
 			continue;
@@ -550,6 +555,7 @@ udpio_recvmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
 		break;
 	}
 	*done = i;
+	u->delivered += i;
 	return 1;
 }
 
@@ -703,6 +709,19 @@ qget__udpio_get_stats(BIO *b, struct qget__udpio_stats *out)
 		return 0;
 	*out = u->st;
 	return 1;
+}
+
+int
+qget__udpio_unseen(BIO *b)
+{
+	struct udpio *u = udpio_of(b);
+	int news;
+
+	if (u == NULL)
+		return 0;
+	news = u->delivered != u->seen;
+	u->seen = u->delivered;
+	return news;
 }
 
 static double

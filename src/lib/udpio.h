@@ -57,4 +57,16 @@ void qget__udpio_log_stats(BIO *b);
  * waits on the socket must let OpenSSL handle events first.
  */
 
+/*
+ * Whether b handed OpenSSL datagrams since the last call (for another
+ * BIO: 0); the call forgets them.  OpenSSL reads the network inside many
+ * calls (SSL_poll, SSL_read_ex, SSL_write_ex, SSL_shutdown_ex...), not only
+ * in SSL_handle_events: a waiter that ran its turn and then read OpenSSL's
+ * state calls this after the turn, and again before it sleeps on the
+ * socket; a 1 then means another call took input after the turn, which
+ * may have made something ready that the state it read does not show
+ * (and poll() will not either: the socket is drained).
+ */
+int qget__udpio_unseen(BIO *b);
+
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "udpio.h"
 
 #define CANCEL_POLL_MS 200
 
@@ -144,6 +145,9 @@ qget__handle_events(SSL *ssl)
 		if (BIO_pending(rbio) >= before)
 			break;
 	}
+	/* What these turns took, the caller reads OpenSSL's state after:
+	 * not news for the next wait (see qget__wait_fd()). */
+	(void)qget__udpio_unseen(rbio);
 }
 
 static short
@@ -240,7 +244,20 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 	ssl_timeout(c->ssl, &timeout_ms);
 	if (until_timeout(deadline_us, &timeout_ms))
 		return deadline_passed(c, deadline_us, err);
-	if (held_back(c->ssl))
+	/*
+	 * No sleep either when OpenSSL took datagrams since our last turn.
+	 * Many of its calls read the network themselves: SSL_poll() runs a
+	 * turn for each item it looks at, SSL_read_ex(), SSL_write_ex() and
+	 * SSL_shutdown_ex() run one too.  Such a turn may bring what the
+	 * caller waits for after the caller looked (SSL_poll() over a stream
+	 * and then its connection: the connection's turn reads the stream's
+	 * data and FIN after the stream was found not readable), and then
+	 * the socket is drained, so poll() sees nothing, and OpenSSL, every
+	 * packet acknowledged, has no timer before the idle timeout: the
+	 * wait slept until the time limit with the whole response in hand.
+	 * One turn, and the caller looks again.
+	 */
+	if (held_back(c->ssl) || qget__udpio_unseen(SSL_get_rbio(c->ssl)))
 		timeout_ms = 0;
 
 	/* ...and one that lands between that check and poll() is seen
