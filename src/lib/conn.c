@@ -673,8 +673,11 @@ step_attempt(qget_conn *c, struct qget__attempt *a, qget_error *err)
 
 	use_attempt(c, a);
 	/* Taken before OpenSSL would end the attempt on it with a bare
-	 * "network BIO I/O error": nobody listens there. */
-	if (a->refused) {
+	 * "network BIO I/O error": nobody listens there.  SSL_connect()
+	 * would hand it to OpenSSL when a receive that brought datagrams
+	 * first took it off the socket (udpio.h). */
+	if (a->refused || qget__udpio_rx_error(SSL_get_rbio(a->ssl)) ==
+	    ECONNREFUSED) {
 		qget__fail(err, QGET_E_CONNECT, "handshake: connection refused "
 		    "by %s (no QUIC server on that port)", a->peer_addr);
 		return ATTEMPT_FAILED;

@@ -347,8 +347,11 @@ rx_pending(const struct udpio *u)
 
 	for (i = u->rx_cur; i < u->rx_n; i++)
 		n += u->rx[i].len - (i == u->rx_cur ? u->rx_off : 0);
-	/* A datagram of no bytes still waits. */
-	return n == 0 && u->rx_cur < u->rx_n ? 1 : n;
+	/* A datagram of no bytes still waits; so does an error taken off
+	 * the socket after datagrams (an ICMP port unreachable during the
+	 * handshake): poll() no longer shows it, and whoever waits on the
+	 * socket must let the next call have it instead of sleeping. */
+	return n == 0 && (u->rx_cur < u->rx_n || u->rx_err != 0) ? 1 : n;
 }
 
 /* The local address a slot's IP_PKTINFO or IPV6_PKTINFO names (with the
@@ -724,6 +727,33 @@ qget__udpio_unseen(BIO *b)
 	return news;
 }
 
+size_t
+qget__udpio_drop_held(BIO *b)
+{
+	struct udpio *u = udpio_of(b);
+	size_t n = 0, left;
+	int i;
+
+	if (u == NULL)
+		return 0;
+	for (i = u->rx_cur; i < u->rx_n; i++) {
+		left = u->rx[i].len - (i == u->rx_cur ? u->rx_off : 0);
+		n += left == 0 ? 1 : (left + u->rx[i].seg - 1) / u->rx[i].seg;
+	}
+	u->rx_cur = u->rx_n;
+	u->rx_off = 0;
+	u->st.dropped += n;
+	return n;
+}
+
+int
+qget__udpio_rx_error(BIO *b)
+{
+	struct udpio *u = udpio_of(b);
+
+	return u != NULL ? u->rx_err : 0;
+}
+
 static double
 per(uint64_t a, uint64_t b)
 {
@@ -734,14 +764,15 @@ void
 qget__udpio_log_stats(BIO *b)
 {
 	struct udpio *u = udpio_of(b);
-	char line[320];
+	char line[400];
+	int n;
 
 	if (u == NULL || u->log == NULL)
 		return;
-	snprintf(line, sizeof(line), "udp: %llu sends carried %llu datagrams "
-	    "(%.1f per send; %llu GSO messages of %.1f), %llu receives "
-	    "carried %llu datagrams (%.1f per receive; %llu GRO buffers "
-	    "of %.1f)", (unsigned long long)u->st.sends,
+	n = snprintf(line, sizeof(line), "udp: %llu sends carried %llu "
+	    "datagrams (%.1f per send; %llu GSO messages of %.1f), %llu "
+	    "receives carried %llu datagrams (%.1f per receive; %llu GRO "
+	    "buffers of %.1f)", (unsigned long long)u->st.sends,
 	    (unsigned long long)u->st.sent, per(u->st.sent, u->st.sends),
 	    (unsigned long long)u->st.gso_sends,
 	    per(u->st.gso_sent, u->st.gso_sends),
@@ -750,5 +781,9 @@ qget__udpio_log_stats(BIO *b)
 	    per(u->st.received, u->st.recvs),
 	    (unsigned long long)u->st.gro_recvs,
 	    per(u->st.gro_received, u->st.gro_recvs));
+	/* Only when there were any: the line stays as it was otherwise. */
+	if (n > 0 && (size_t)n < sizeof(line) && u->st.dropped != 0)
+		snprintf(line + n, sizeof(line) - (size_t)n, "; %llu held "
+		    "datagrams dropped", (unsigned long long)u->st.dropped);
 	u->log(u->log_arg, line);
 }

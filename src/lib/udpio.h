@@ -23,6 +23,7 @@ struct qget__udpio_stats {
 	uint64_t received;     /* datagrams they returned */
 	uint64_t gro_recvs;    /* buffers of 2+ datagrams (UDP_GRO) */
 	uint64_t gro_received; /* datagrams in them */
+	uint64_t dropped;      /* held datagrams dropped (drop_held) */
 };
 
 /* Where the BIO says which path it takes: one line, no newline. */
@@ -54,7 +55,10 @@ void qget__udpio_log_stats(BIO *b);
  * A coalesced receive may bring more datagrams than OpenSSL had room for;
  * the rest wait in the BIO for its next BIO_recvmmsg, where poll() on the
  * socket cannot see them: BIO_pending(b) is non-zero then, and whoever
- * waits on the socket must let OpenSSL handle events first.
+ * waits on the socket must let OpenSSL handle events first (as long as
+ * OpenSSL still reads: SSL_net_read_desired()).  So it is while an error
+ * that a receive met after its datagrams waits for the next call (see
+ * qget__udpio_rx_error()).
  */
 
 /*
@@ -68,5 +72,19 @@ void qget__udpio_log_stats(BIO *b);
  * (and poll() will not either: the socket is drained).
  */
 int qget__udpio_unseen(BIO *b);
+
+/*
+ * Drops the datagrams b holds back, counted in the stats as dropped;
+ * returns how many.  For when an OpenSSL turn took none of them: it has
+ * stopped reading (a fatal error), and held datagrams would keep
+ * BIO_pending() non-zero, and waiters from sleeping, for ever.
+ */
+size_t qget__udpio_drop_held(BIO *b);
+
+/* The error a receive met after its datagrams, which the next
+ * BIO_recvmmsg returns (0: none, or not such a BIO).  ECONNREFUSED here
+ * is an ICMP port unreachable (IP_RECVERR) that the receive took off the
+ * socket: neither poll() nor SO_ERROR shows it any more. */
+int qget__udpio_rx_error(BIO *b);
 
 #endif

@@ -108,42 +108,61 @@ until_timeout(uint64_t until_us, int *timeout_ms)
 }
 
 /* The kernel turned an ICMP port unreachable into a pending ECONNREFUSED
- * (only during the handshake: see icmp_errors() in conn.c). */
+ * (only during the handshake: see icmp_errors() in conn.c): on the
+ * socket, or taken off it by a receive that brought datagrams first and
+ * kept by the socket BIO for the next (udpio.h). */
 static int
-port_unreachable(int fd, short revents)
+port_unreachable(SSL *ssl, int fd, short revents)
 {
 	int soerr = 0;
 	socklen_t len = sizeof(soerr);
 
+	if (qget__udpio_rx_error(SSL_get_rbio(ssl)) == ECONNREFUSED)
+		return 1;
 	return (revents & POLLERR) && getsockopt(fd, SOL_SOCKET, SO_ERROR,
 	    &soerr, &len) == 0 && soerr == ECONNREFUSED;
 }
 
-/* Datagrams the socket BIO holds from a coalesced receive (GRO, see
- * udpio.h): poll() on the socket does not see them. */
+/* Datagrams (or an error) the socket BIO holds from a coalesced receive
+ * (GRO, see udpio.h): poll() on the socket does not see them.  Once
+ * OpenSSL stops reading (a fatal error, a connection that ended) they
+ * wait for nothing, and must not keep the wait from sleeping. */
 static int
 held_back(SSL *ssl)
 {
 	BIO *rbio = SSL_get_rbio(ssl);
 
-	return rbio != NULL && BIO_pending(rbio) > 0;
+	return rbio != NULL && BIO_pending(rbio) > 0 &&
+	    SSL_net_read_desired(ssl);
 }
 
 void
 qget__handle_events(SSL *ssl)
 {
 	BIO *rbio;
-	int i, before;
+	int i, before, took;
 
 	SSL_handle_events(ssl);
-	/* OpenSSL takes 32 datagrams a turn; a coalesced receive may have
-	 * brought more.  Turns go on while they take some. */
 	if ((rbio = SSL_get_rbio(ssl)) == NULL)
 		return;
-	for (i = 0; i < 64 && (before = BIO_pending(rbio)) > 0; i++) {
+	/*
+	 * OpenSSL takes 32 datagrams a turn; a coalesced receive may have
+	 * brought more.  Turns go on while they take some.  A turn that
+	 * takes none of those held means OpenSSL stopped reading: they are
+	 * dropped, or BIO_pending() would keep every wait awake for ever.
+	 * An error held for the next receive is not for these turns: during
+	 * the handshake the wait reports it (port_unreachable()), after it
+	 * the next turn takes it.
+	 */
+	for (i = 0; i < 64 && (before = BIO_pending(rbio)) > 0 &&
+	    qget__udpio_rx_error(rbio) == 0; i++) {
+		(void)qget__udpio_unseen(rbio);
 		SSL_handle_events(ssl);
-		if (BIO_pending(rbio) >= before)
+		took = qget__udpio_unseen(rbio) || BIO_pending(rbio) < before;
+		if (!took) {
+			qget__udpio_drop_held(rbio);
 			break;
+		}
 	}
 	/* What these turns took, the caller reads OpenSSL's state after:
 	 * not news for the next wait (see qget__wait_fd()). */
@@ -204,7 +223,7 @@ qget__wait_attempts(qget_conn *c, struct qget__attempt *a, size_t n,
 	for (i = 0; i < n; i++) {
 		if (a[i].ssl == NULL)
 			continue;
-		if (port_unreachable(a[i].fd, pfd[i].revents))
+		if (port_unreachable(a[i].ssl, a[i].fd, pfd[i].revents))
 			a[i].refused = 1;
 		else
 			qget__handle_events(a[i].ssl);
@@ -296,7 +315,8 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 	 * kernel turns an ICMP port unreachable into a pending ECONNREFUSED.
 	 * OpenSSL would end the attempt on it with a bare "network BIO I/O
 	 * error"; taking it first lets us say that nobody listens there. */
-	if (c->in_handshake && port_unreachable(c->fd, pfd[0].revents))
+	if (c->in_handshake && port_unreachable(c->ssl, c->fd,
+	    pfd[0].revents))
 		return qget__fail(err, QGET_E_CONNECT,
 		    "handshake: connection refused by %s (no QUIC "
 		    "server on that port)", c->peer_addr);
