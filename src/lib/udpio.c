@@ -96,6 +96,7 @@ struct udpio {
 	unsigned rx_avg16;      /* datagrams per buffer lately, times 16 */
 	uint64_t delivered;     /* datagrams handed to OpenSSL */
 	uint64_t seen;          /* `delivered` at qget__udpio_unseen() */
+	int trunc_said;         /* the log told of a cut GRO buffer */
 	struct qget__udpio_stats st;
 };
 
@@ -398,6 +399,21 @@ rx_slots(const struct udpio *u, size_t want)
 	return n < 1 ? 1 : n > RX_SLOTS ? RX_SLOTS : (int)n;
 }
 
+static void
+truncated(struct udpio *u, size_t len, size_t seg)
+{
+	char line[200];
+
+	u->st.truncated++;
+	if (u->trunc_said)
+		return;
+	u->trunc_said = 1;
+	snprintf(line, sizeof(line), "a coalesced receive (GRO, %zu-byte "
+	    "datagrams) was larger than its %zu-byte buffer: the rest of it "
+	    "was lost (said once; counted)", seg, len);
+	say(u, line);
+}
+
 /* One recvmmsg for up to `want` datagrams; 0, or -errno. */
 static int
 rx_fill(struct udpio *u, size_t want, int flags)
@@ -447,6 +463,11 @@ rx_fill(struct udpio *u, size_t want, int flags)
 			if (gso > 0 && (size_t)gso < s->len)
 				s->seg = (size_t)gso;
 		}
+		/* A run longer than the buffer (the kernel coalesces at most
+		 * 64 KiB, but one never knows) lost its tail: those datagrams
+		 * are gone, as on a lossy path, and QUIC sends them again. */
+		if (mh[i].msg_hdr.msg_flags & MSG_TRUNC)
+			truncated(u, s->len, s->seg);
 		take_local(u, &mh[i].msg_hdr, s);
 		nd = s->len == 0 ? 1 : (s->len + s->seg - 1) / s->seg;
 		total += nd;
@@ -782,8 +803,11 @@ qget__udpio_log_stats(BIO *b)
 	    (unsigned long long)u->st.gro_recvs,
 	    per(u->st.gro_received, u->st.gro_recvs));
 	/* Only when there were any: the line stays as it was otherwise. */
-	if (n > 0 && (size_t)n < sizeof(line) && u->st.dropped != 0)
-		snprintf(line + n, sizeof(line) - (size_t)n, "; %llu held "
-		    "datagrams dropped", (unsigned long long)u->st.dropped);
+	if (n > 0 && (size_t)n < sizeof(line) &&
+	    (u->st.truncated != 0 || u->st.dropped != 0))
+		snprintf(line + n, sizeof(line) - (size_t)n, "; %llu GRO "
+		    "buffers cut short, %llu held datagrams dropped",
+		    (unsigned long long)u->st.truncated,
+		    (unsigned long long)u->st.dropped);
 	u->log(u->log_arg, line);
 }

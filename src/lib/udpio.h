@@ -23,6 +23,7 @@ struct qget__udpio_stats {
 	uint64_t received;     /* datagrams they returned */
 	uint64_t gro_recvs;    /* buffers of 2+ datagrams (UDP_GRO) */
 	uint64_t gro_received; /* datagrams in them */
+	uint64_t truncated;    /* GRO buffers cut short (MSG_TRUNC) */
 	uint64_t dropped;      /* held datagrams dropped (drop_held) */
 };
 
