@@ -1309,6 +1309,14 @@ qget_conn_get_timeout(qget_conn *c, int64_t *ms)
 
 	if (c == NULL || c->ssl == NULL || ms == NULL)
 		return QGET_E_USAGE;
+	/* Datagrams held in the socket BIO (udpio.h) are there now, where
+	 * the program's poll() on the socket cannot see them; once OpenSSL
+	 * stops reading they wait for nothing. */
+	if (BIO_pending(SSL_get_rbio(c->ssl)) > 0 &&
+	    SSL_net_read_desired(c->ssl)) {
+		*ms = 0;
+		return QGET_OK;
+	}
 	if (!SSL_get_event_timeout(c->ssl, &tv, &infinite) || infinite) {
 		*ms = -1;
 		return QGET_OK;
