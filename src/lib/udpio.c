@@ -629,6 +629,9 @@ udpio_destroy(BIO *b)
 	return 1;
 }
 
+/* QGET_NO_GSO turns GSO and GRO off with any value but "" and "0",
+ * compared as they are: "false", "no", "00" or " 0" turn it off too (the
+ * variable is a switch that is on once set, not a boolean to parse). */
 static int
 no_gso_env(void)
 {

@@ -38,9 +38,10 @@ typedef void (*qget__udpio_log_fn)(void *arg, const char *line);
  * kernel coalesced back into datagrams; every control is the inner BIO's.
  * `off`, when not NULL, says why not to (as "--no-gso"): then every batch
  * is the inner BIO's own.  So does the environment variable QGET_NO_GSO
- * set to anything but "" or "0".  `log` (may be NULL) hears, with "udp: "
- * in front, which path is taken, now and when the kernel refuses GSO.
- * NULL when out of memory.
+ * set to anything but "" or "0" (compared as it is: "false" or "00" turn
+ * it off too).  `log` (may be NULL) hears, with "udp: " in front, which
+ * path is taken, now and when the kernel refuses GSO.  NULL when out of
+ * memory.
  */
 BIO *qget__udpio_new(BIO *inner, const char *off, qget__udpio_log_fn log,
     void *log_arg);

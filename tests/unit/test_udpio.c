@@ -805,6 +805,19 @@ test_log(void)
 	CHECK("log: QGET_NO_GSO=0 leaves it on", strcmp(logged,
 	    "udp: GSO sends and GRO receives on\n") == 0);
 	BIO_free(b);
+	logged[0] = '\0';
+	setenv("QGET_NO_GSO", "", 1);
+	b = new_bio(AF_INET, NULL, &a, &fd);
+	CHECK("log: QGET_NO_GSO= (empty) leaves it on", strcmp(logged,
+	    "udp: GSO sends and GRO receives on\n") == 0);
+	BIO_free(b);
+	/* Any other value turns it off, also one that reads as "no". */
+	logged[0] = '\0';
+	setenv("QGET_NO_GSO", "false", 1);
+	b = new_bio(AF_INET, NULL, &a, &fd);
+	CHECK("log: QGET_NO_GSO=false turns it off too", strcmp(logged,
+	    "udp: plain sendmmsg/recvmmsg (QGET_NO_GSO is set)\n") == 0);
+	BIO_free(b);
 	unsetenv("QGET_NO_GSO");
 	qget__udpio_log_stats(NULL);
 	CHECK("stats of another BIO: none", qget__udpio_get_stats(NULL,
