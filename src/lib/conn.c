@@ -1311,9 +1311,12 @@ qget_conn_get_timeout(qget_conn *c, int64_t *ms)
 		return QGET_E_USAGE;
 	/* Datagrams held in the socket BIO (udpio.h) are there now, where
 	 * the program's poll() on the socket cannot see them; once OpenSSL
-	 * stops reading they wait for nothing. */
-	if (BIO_pending(SSL_get_rbio(c->ssl)) > 0 &&
-	    SSL_net_read_desired(c->ssl)) {
+	 * stops reading they wait for nothing.  Datagrams that OpenSSL took
+	 * after the last look at its state (see qget__wait_fd()) are gone
+	 * from the socket too, and may have made something ready. */
+	if ((BIO_pending(SSL_get_rbio(c->ssl)) > 0 &&
+	    SSL_net_read_desired(c->ssl)) ||
+	    qget__udpio_unseen(SSL_get_rbio(c->ssl))) {
 		*ms = 0;
 		return QGET_OK;
 	}
