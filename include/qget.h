@@ -545,7 +545,11 @@ QGET_API void qget_config_set_gso(qget_config *cfg, int on);
  * none; QGET_E_USAGE for a NULL connection).  When either fires, call
  * qget_conn_poll() with timeout 0: it processes what arrived and reports
  * the events.  Ask for the timeout again after each call: it moves.  Never
- * read from or write to the socket.
+ * read from or write to the socket.  *ms is 0 while datagrams that one
+ * coalesced receive (UDP GRO) brought wait in the library for the next
+ * call, or when OpenSSL took datagrams after the library last looked at
+ * what is ready: the socket does not show them, so call again at once
+ * rather than poll().
  */
 QGET_API int qget_conn_get_fd(const qget_conn *c);
 /* The connection's QUIC connection object, an `SSL *` (NULL for a NULL

@@ -673,8 +673,11 @@ step_attempt(qget_conn *c, struct qget__attempt *a, qget_error *err)
 
 	use_attempt(c, a);
 	/* Taken before OpenSSL would end the attempt on it with a bare
-	 * "network BIO I/O error": nobody listens there. */
-	if (a->refused) {
+	 * "network BIO I/O error": nobody listens there.  SSL_connect()
+	 * would hand it to OpenSSL when a receive that brought datagrams
+	 * first took it off the socket (udpio.h). */
+	if (a->refused || qget__udpio_rx_error(SSL_get_rbio(a->ssl)) ==
+	    ECONNREFUSED) {
 		qget__fail(err, QGET_E_CONNECT, "handshake: connection refused "
 		    "by %s (no QUIC server on that port)", a->peer_addr);
 		return ATTEMPT_FAILED;
@@ -1306,6 +1309,17 @@ qget_conn_get_timeout(qget_conn *c, int64_t *ms)
 
 	if (c == NULL || c->ssl == NULL || ms == NULL)
 		return QGET_E_USAGE;
+	/* Datagrams held in the socket BIO (udpio.h) are there now, where
+	 * the program's poll() on the socket cannot see them; once OpenSSL
+	 * stops reading they wait for nothing.  Datagrams that OpenSSL took
+	 * after the last look at its state (see qget__wait_fd()) are gone
+	 * from the socket too, and may have made something ready. */
+	if ((BIO_pending(SSL_get_rbio(c->ssl)) > 0 &&
+	    SSL_net_read_desired(c->ssl)) ||
+	    qget__udpio_unseen(SSL_get_rbio(c->ssl))) {
+		*ms = 0;
+		return QGET_OK;
+	}
 	if (!SSL_get_event_timeout(c->ssl, &tv, &infinite) || infinite) {
 		*ms = -1;
 		return QGET_OK;

@@ -257,11 +257,18 @@ qget_conn_wait_ex(qget_conn *c, qget_stream *const *streams, size_t n,
 	items[n].desc = SSL_as_poll_descriptor(c->ssl);
 	items[n].events = SSL_POLL_EVENT_EC | conn_events;
 	for (;;) {
-		/* A zero timeout only looks: the waiting is qget__wait's, so
-		 * that time limits and signals work as everywhere else. */
+		/*
+		 * A zero timeout only looks: the waiting is qget__wait's, so
+		 * that time limits and signals work as everywhere else.  One
+		 * turn first, then a look without turns: SSL_poll() would run
+		 * a turn before each item, and the connection's (the last)
+		 * could read a stream's data after that stream was looked at,
+		 * which nothing would show again (the socket drained).
+		 */
 		nres = 0;
-		if (!SSL_poll(items, n + 1, sizeof(*items), &zero, 0, &nres) &&
-		    nres == 0) {
+		qget__handle_events(c->ssl);
+		if (!SSL_poll(items, n + 1, sizeof(*items), &zero,
+		    SSL_POLL_FLAG_NO_HANDLE_EVENTS, &nres) && nres == 0) {
 			rv = qget__ssl_fail(c, c->ssl, "read", err);
 			goto out;
 		}

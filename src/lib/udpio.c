@@ -94,6 +94,9 @@ struct udpio {
 	size_t rx_off;          /* and where in it */
 	int rx_err;             /* an error after datagrams: the next call's */
 	unsigned rx_avg16;      /* datagrams per buffer lately, times 16 */
+	uint64_t delivered;     /* datagrams handed to OpenSSL */
+	uint64_t seen;          /* `delivered` at qget__udpio_unseen() */
+	int trunc_said;         /* the log told of a cut GRO buffer */
 	struct qget__udpio_stats st;
 };
 
@@ -345,8 +348,11 @@ rx_pending(const struct udpio *u)
 
 	for (i = u->rx_cur; i < u->rx_n; i++)
 		n += u->rx[i].len - (i == u->rx_cur ? u->rx_off : 0);
-	/* A datagram of no bytes still waits. */
-	return n == 0 && u->rx_cur < u->rx_n ? 1 : n;
+	/* A datagram of no bytes still waits; so does an error taken off
+	 * the socket after datagrams (an ICMP port unreachable during the
+	 * handshake): poll() no longer shows it, and whoever waits on the
+	 * socket must let the next call have it instead of sleeping. */
+	return n == 0 && (u->rx_cur < u->rx_n || u->rx_err != 0) ? 1 : n;
 }
 
 /* The local address a slot's IP_PKTINFO or IPV6_PKTINFO names (with the
@@ -391,6 +397,21 @@ rx_slots(const struct udpio *u, size_t want)
 	size_t n = (want * 16 + u->rx_avg16 - 1) / u->rx_avg16;
 
 	return n < 1 ? 1 : n > RX_SLOTS ? RX_SLOTS : (int)n;
+}
+
+static void
+truncated(struct udpio *u, size_t len, size_t seg)
+{
+	char line[200];
+
+	u->st.truncated++;
+	if (u->trunc_said)
+		return;
+	u->trunc_said = 1;
+	snprintf(line, sizeof(line), "a coalesced receive (GRO, %zu-byte "
+	    "datagrams) was larger than its %zu-byte buffer: the rest of it "
+	    "was lost (said once; counted)", seg, len);
+	say(u, line);
 }
 
 /* One recvmmsg for up to `want` datagrams; 0, or -errno. */
@@ -442,6 +463,11 @@ rx_fill(struct udpio *u, size_t want, int flags)
 			if (gso > 0 && (size_t)gso < s->len)
 				s->seg = (size_t)gso;
 		}
+		/* A run longer than the buffer (the kernel coalesces at most
+		 * 64 KiB, but one never knows) lost its tail: those datagrams
+		 * are gone, as on a lossy path, and QUIC sends them again. */
+		if (mh[i].msg_hdr.msg_flags & MSG_TRUNC)
+			truncated(u, s->len, s->seg);
 		take_local(u, &mh[i].msg_hdr, s);
 		nd = s->len == 0 ? 1 : (s->len + s->seg - 1) / s->seg;
 		total += nd;
@@ -508,8 +534,11 @@ udpio_recvmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
 	*done = 0;
 	if (num == 0)
 		return 1;
-	if (!u->gro && u->rx_cur >= u->rx_n && u->rx_err == 0)
-		return plain_recv(u, msg, stride, num, flags, done);
+	if (!u->gro && u->rx_cur >= u->rx_n && u->rx_err == 0) {
+		r = plain_recv(u, msg, stride, num, flags, done);
+		u->delivered += *done;
+		return r;
+	}
 	for (i = 0; i < num; i++) {
 		if (MSG_N(msg, stride, i).local == NULL)
 			continue;
@@ -550,6 +579,7 @@ udpio_recvmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
 		break;
 	}
 	*done = i;
+	u->delivered += i;
 	return 1;
 }
 
@@ -599,6 +629,9 @@ udpio_destroy(BIO *b)
 	return 1;
 }
 
+/* QGET_NO_GSO turns GSO and GRO off with any value but "" and "0",
+ * compared as they are: "false", "no", "00" or " 0" turn it off too (the
+ * variable is a switch that is on once set, not a boolean to parse). */
 static int
 no_gso_env(void)
 {
@@ -705,6 +738,46 @@ qget__udpio_get_stats(BIO *b, struct qget__udpio_stats *out)
 	return 1;
 }
 
+int
+qget__udpio_unseen(BIO *b)
+{
+	struct udpio *u = udpio_of(b);
+	int news;
+
+	if (u == NULL)
+		return 0;
+	news = u->delivered != u->seen;
+	u->seen = u->delivered;
+	return news;
+}
+
+size_t
+qget__udpio_drop_held(BIO *b)
+{
+	struct udpio *u = udpio_of(b);
+	size_t n = 0, left;
+	int i;
+
+	if (u == NULL)
+		return 0;
+	for (i = u->rx_cur; i < u->rx_n; i++) {
+		left = u->rx[i].len - (i == u->rx_cur ? u->rx_off : 0);
+		n += left == 0 ? 1 : (left + u->rx[i].seg - 1) / u->rx[i].seg;
+	}
+	u->rx_cur = u->rx_n;
+	u->rx_off = 0;
+	u->st.dropped += n;
+	return n;
+}
+
+int
+qget__udpio_rx_error(BIO *b)
+{
+	struct udpio *u = udpio_of(b);
+
+	return u != NULL ? u->rx_err : 0;
+}
+
 static double
 per(uint64_t a, uint64_t b)
 {
@@ -715,14 +788,15 @@ void
 qget__udpio_log_stats(BIO *b)
 {
 	struct udpio *u = udpio_of(b);
-	char line[320];
+	char line[400];
+	int n;
 
 	if (u == NULL || u->log == NULL)
 		return;
-	snprintf(line, sizeof(line), "udp: %llu sends carried %llu datagrams "
-	    "(%.1f per send; %llu GSO messages of %.1f), %llu receives "
-	    "carried %llu datagrams (%.1f per receive; %llu GRO buffers "
-	    "of %.1f)", (unsigned long long)u->st.sends,
+	n = snprintf(line, sizeof(line), "udp: %llu sends carried %llu "
+	    "datagrams (%.1f per send; %llu GSO messages of %.1f), %llu "
+	    "receives carried %llu datagrams (%.1f per receive; %llu GRO "
+	    "buffers of %.1f)", (unsigned long long)u->st.sends,
 	    (unsigned long long)u->st.sent, per(u->st.sent, u->st.sends),
 	    (unsigned long long)u->st.gso_sends,
 	    per(u->st.gso_sent, u->st.gso_sends),
@@ -731,5 +805,12 @@ qget__udpio_log_stats(BIO *b)
 	    per(u->st.received, u->st.recvs),
 	    (unsigned long long)u->st.gro_recvs,
 	    per(u->st.gro_received, u->st.gro_recvs));
+	/* Only when there were any: the line stays as it was otherwise. */
+	if (n > 0 && (size_t)n < sizeof(line) &&
+	    (u->st.truncated != 0 || u->st.dropped != 0))
+		snprintf(line + n, sizeof(line) - (size_t)n, "; %llu GRO "
+		    "buffers cut short, %llu held datagrams dropped",
+		    (unsigned long long)u->st.truncated,
+		    (unsigned long long)u->st.dropped);
 	u->log(u->log_arg, line);
 }

@@ -23,6 +23,8 @@ struct qget__udpio_stats {
 	uint64_t received;     /* datagrams they returned */
 	uint64_t gro_recvs;    /* buffers of 2+ datagrams (UDP_GRO) */
 	uint64_t gro_received; /* datagrams in them */
+	uint64_t truncated;    /* GRO buffers cut short (MSG_TRUNC) */
+	uint64_t dropped;      /* held datagrams dropped (drop_held) */
 };
 
 /* Where the BIO says which path it takes: one line, no newline. */
@@ -36,9 +38,10 @@ typedef void (*qget__udpio_log_fn)(void *arg, const char *line);
  * kernel coalesced back into datagrams; every control is the inner BIO's.
  * `off`, when not NULL, says why not to (as "--no-gso"): then every batch
  * is the inner BIO's own.  So does the environment variable QGET_NO_GSO
- * set to anything but "" or "0".  `log` (may be NULL) hears, with "udp: "
- * in front, which path is taken, now and when the kernel refuses GSO.
- * NULL when out of memory.
+ * set to anything but "" or "0" (compared as it is: "false" or "00" turn
+ * it off too).  `log` (may be NULL) hears, with "udp: " in front, which
+ * path is taken, now and when the kernel refuses GSO.  NULL when out of
+ * memory.
  */
 BIO *qget__udpio_new(BIO *inner, const char *off, qget__udpio_log_fn log,
     void *log_arg);
@@ -54,7 +57,36 @@ void qget__udpio_log_stats(BIO *b);
  * A coalesced receive may bring more datagrams than OpenSSL had room for;
  * the rest wait in the BIO for its next BIO_recvmmsg, where poll() on the
  * socket cannot see them: BIO_pending(b) is non-zero then, and whoever
- * waits on the socket must let OpenSSL handle events first.
+ * waits on the socket must let OpenSSL handle events first (as long as
+ * OpenSSL still reads: SSL_net_read_desired()).  So it is while an error
+ * that a receive met after its datagrams waits for the next call (see
+ * qget__udpio_rx_error()).
  */
+
+/*
+ * Whether b handed OpenSSL datagrams since the last call (for another
+ * BIO: 0); the call forgets them.  OpenSSL reads the network inside many
+ * calls (SSL_poll, SSL_read_ex, SSL_write_ex, SSL_shutdown_ex...), not only
+ * in SSL_handle_events: a waiter that ran its turn and then read OpenSSL's
+ * state calls this after the turn, and again before it sleeps on the
+ * socket; a 1 then means another call took input after the turn, which
+ * may have made something ready that the state it read does not show
+ * (and poll() will not either: the socket is drained).
+ */
+int qget__udpio_unseen(BIO *b);
+
+/*
+ * Drops the datagrams b holds back, counted in the stats as dropped;
+ * returns how many.  For when an OpenSSL turn took none of them: it has
+ * stopped reading (a fatal error), and held datagrams would keep
+ * BIO_pending() non-zero, and waiters from sleeping, for ever.
+ */
+size_t qget__udpio_drop_held(BIO *b);
+
+/* The error a receive met after its datagrams, which the next
+ * BIO_recvmmsg returns (0: none, or not such a BIO).  ECONNREFUSED here
+ * is an ICMP port unreachable (IP_RECVERR) that the receive took off the
+ * socket: neither poll() nor SO_ERROR shows it any more. */
+int qget__udpio_rx_error(BIO *b);
 
 #endif

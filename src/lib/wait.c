@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "udpio.h"
 
 #define CANCEL_POLL_MS 200
 
@@ -38,13 +39,29 @@ qget__deadline_us(uint64_t now_us, uint64_t ms)
 	return us > UINT64_MAX - now_us ? UINT64_MAX : now_us + us;
 }
 
+static int
+is_max_time(const qget_conn *c, uint64_t deadline_us)
+{
+	return c->deadline_us != 0 && deadline_us == c->deadline_us;
+}
+
+/*
+ * A time limit ended a wait.  The maximum time is said in the log too,
+ * since the caller may recover (a response that was complete by then is
+ * still a success): a transfer that reaches its limit with nothing left
+ * to wait for shows that a wait slept through an event it should have
+ * seen (tests/prog/stall.c looks for this line).
+ */
 static qget_status
 deadline_passed(qget_conn *c, uint64_t deadline_us, qget_error *err)
 {
-	if (c->deadline_us != 0 && deadline_us == c->deadline_us)
+	if (is_max_time(c, deadline_us)) {
+		qget__log(&c->cfg, "wait: maximum time of %.3f s reached",
+		    (double)c->cfg.max_time_ms / 1000.0);
 		return qget__fail(err, QGET_E_TIMEOUT,
 		    "maximum time of %.3f s reached",
 		    (double)c->cfg.max_time_ms / 1000.0);
+	}
 	return qget__fail(err, QGET_E_TIMEOUT,
 	    "connect timeout of %.3f s reached",
 	    (double)c->cfg.connect_timeout_ms / 1000.0);
@@ -91,43 +108,65 @@ until_timeout(uint64_t until_us, int *timeout_ms)
 }
 
 /* The kernel turned an ICMP port unreachable into a pending ECONNREFUSED
- * (only during the handshake: see icmp_errors() in conn.c). */
+ * (only during the handshake: see icmp_errors() in conn.c): on the
+ * socket, or taken off it by a receive that brought datagrams first and
+ * kept by the socket BIO for the next (udpio.h). */
 static int
-port_unreachable(int fd, short revents)
+port_unreachable(SSL *ssl, int fd, short revents)
 {
 	int soerr = 0;
 	socklen_t len = sizeof(soerr);
 
+	if (qget__udpio_rx_error(SSL_get_rbio(ssl)) == ECONNREFUSED)
+		return 1;
 	return (revents & POLLERR) && getsockopt(fd, SOL_SOCKET, SO_ERROR,
 	    &soerr, &len) == 0 && soerr == ECONNREFUSED;
 }
 
-/* Datagrams the socket BIO holds from a coalesced receive (GRO, see
- * udpio.h): poll() on the socket does not see them. */
+/* Datagrams (or an error) the socket BIO holds from a coalesced receive
+ * (GRO, see udpio.h): poll() on the socket does not see them.  Once
+ * OpenSSL stops reading (a fatal error, a connection that ended) they
+ * wait for nothing, and must not keep the wait from sleeping. */
 static int
 held_back(SSL *ssl)
 {
 	BIO *rbio = SSL_get_rbio(ssl);
 
-	return rbio != NULL && BIO_pending(rbio) > 0;
+	return rbio != NULL && BIO_pending(rbio) > 0 &&
+	    SSL_net_read_desired(ssl);
 }
 
 void
 qget__handle_events(SSL *ssl)
 {
 	BIO *rbio;
-	int i, before;
+	int i, before, took;
 
 	SSL_handle_events(ssl);
-	/* OpenSSL takes 32 datagrams a turn; a coalesced receive may have
-	 * brought more.  Turns go on while they take some. */
 	if ((rbio = SSL_get_rbio(ssl)) == NULL)
 		return;
-	for (i = 0; i < 64 && (before = BIO_pending(rbio)) > 0; i++) {
+	/*
+	 * OpenSSL takes 32 datagrams a turn; a coalesced receive may have
+	 * brought more.  Turns go on while they take some.  A turn that
+	 * takes none of those held means OpenSSL stopped reading: they are
+	 * dropped, or BIO_pending() would keep every wait awake for ever.
+	 * An error held for the next receive is not for these turns: during
+	 * the handshake the wait reports it (port_unreachable()), after it
+	 * the next turn takes it.
+	 */
+	for (i = 0; i < 64 && (before = BIO_pending(rbio)) > 0 &&
+	    qget__udpio_rx_error(rbio) == 0; i++) {
+		(void)qget__udpio_unseen(rbio);
 		SSL_handle_events(ssl);
-		if (BIO_pending(rbio) >= before)
+		took = qget__udpio_unseen(rbio) || BIO_pending(rbio) < before;
+		if (!took) {
+			qget__udpio_drop_held(rbio);
 			break;
+		}
 	}
+	/* What these turns took, the caller reads OpenSSL's state after:
+	 * not news for the next wait (see qget__wait_fd()). */
+	(void)qget__udpio_unseen(rbio);
 }
 
 static short
@@ -184,7 +223,7 @@ qget__wait_attempts(qget_conn *c, struct qget__attempt *a, size_t n,
 	for (i = 0; i < n; i++) {
 		if (a[i].ssl == NULL)
 			continue;
-		if (port_unreachable(a[i].fd, pfd[i].revents))
+		if (port_unreachable(a[i].ssl, a[i].fd, pfd[i].revents))
 			a[i].refused = 1;
 		else
 			qget__handle_events(a[i].ssl);
@@ -224,7 +263,20 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 	ssl_timeout(c->ssl, &timeout_ms);
 	if (until_timeout(deadline_us, &timeout_ms))
 		return deadline_passed(c, deadline_us, err);
-	if (held_back(c->ssl))
+	/*
+	 * No sleep either when OpenSSL took datagrams since our last turn.
+	 * Many of its calls read the network themselves: SSL_poll() runs a
+	 * turn for each item it looks at, SSL_read_ex(), SSL_write_ex() and
+	 * SSL_shutdown_ex() run one too.  Such a turn may bring what the
+	 * caller waits for after the caller looked (SSL_poll() over a stream
+	 * and then its connection: the connection's turn reads the stream's
+	 * data and FIN after the stream was found not readable), and then
+	 * the socket is drained, so poll() sees nothing, and OpenSSL, every
+	 * packet acknowledged, has no timer before the idle timeout: the
+	 * wait slept until the time limit with the whole response in hand.
+	 * One turn, and the caller looks again.
+	 */
+	if (held_back(c->ssl) || qget__udpio_unseen(SSL_get_rbio(c->ssl)))
 		timeout_ms = 0;
 
 	/* ...and one that lands between that check and poll() is seen
@@ -252,6 +304,10 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 			    "interrupted by a signal");
 		return QGET_OK;
 	}
+	/* Slept until the maximum time: it is over, whatever came in. */
+	if (n == 0 && is_max_time(c, deadline_us) &&
+	    qget__now_us() >= deadline_us)
+		return deadline_passed(c, deadline_us, err);
 
 	if (fd >= 0 && fd_ready != NULL && pfd[1].revents != 0)
 		*fd_ready = 1;
@@ -259,7 +315,8 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 	 * kernel turns an ICMP port unreachable into a pending ECONNREFUSED.
 	 * OpenSSL would end the attempt on it with a bare "network BIO I/O
 	 * error"; taking it first lets us say that nobody listens there. */
-	if (c->in_handshake && port_unreachable(c->fd, pfd[0].revents))
+	if (c->in_handshake && port_unreachable(c->ssl, c->fd,
+	    pfd[0].revents))
 		return qget__fail(err, QGET_E_CONNECT,
 		    "handshake: connection refused by %s (no QUIC "
 		    "server on that port)", c->peer_addr);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -639,6 +640,142 @@ out:
 	BIO_free(b);
 }
 
+/* Reads one datagram through b (waiting up to a second for it); 1 when
+ * one came. */
+static int
+recv_one(BIO *b, int fd, size_t *done)
+{
+	unsigned char buf[1500];
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	BIO_MSG m;
+
+	*done = 0;
+	memset(&m, 0, sizeof(m));
+	m.data = buf;
+	m.data_len = sizeof(buf);
+	if (BIO_pending(b) == 0 && poll(&pfd, 1, 1000) <= 0)
+		return 0;
+	return BIO_recvmmsg(b, &m, sizeof(m), 1, 0, done) && *done == 1;
+}
+
+/*
+ * What a waiter needs besides BIO_pending(): whether OpenSSL took
+ * datagrams since it last looked (qget__udpio_unseen), and a way to drop
+ * those held back when OpenSSL stopped reading (qget__udpio_drop_held).
+ * A GSO sender's 3 datagrams arrive as one GRO buffer; one is read, two
+ * stay held.
+ */
+static void
+test_unseen_drop(void)
+{
+	struct sockaddr_storage a, s;
+	struct qget__udpio_stats st;
+	size_t sizes[3] = { 1200, 1200, 1200 }, done;
+	BIO_ADDR *to, *pp[3];
+	int fd, sfd;
+	BIO *b = new_bio(AF_INET, NULL, &a, &fd), *sb;
+
+	sb = new_bio(AF_INET, NULL, &s, &sfd);
+	to = bio_addr(&a);
+	pp[0] = pp[1] = pp[2] = to;
+	CHECK("unseen: nothing taken yet", b != NULL &&
+	    qget__udpio_unseen(b) == 0);
+	CHECK("unseen: the GSO sender sends 3", sb != NULL &&
+	    send_all(sb, sizes, pp, 3));
+	CHECK("unseen: one datagram read", recv_one(b, fd, &done));
+	CHECK("unseen: said once after a read, then not again",
+	    qget__udpio_unseen(b) == 1 && qget__udpio_unseen(b) == 0);
+	qget__udpio_get_stats(b, &st);
+	/* As test_recv() with a GSO sender: on loopback they coalesce. */
+	CHECK("drop: the 3 arrived as one GRO buffer", st.gro_recvs == 1);
+	if (st.gro_recvs == 0)
+		goto out;
+	CHECK("drop: two datagrams held back", BIO_pending(b) == 2400);
+	CHECK("drop: both dropped and counted", qget__udpio_drop_held(b) ==
+	    2 && BIO_pending(b) == 0 && qget__udpio_get_stats(b, &st) &&
+	    st.dropped == 2);
+	CHECK("drop: a drop is no input", qget__udpio_unseen(b) == 0);
+	CHECK("drop: nothing left to drop", qget__udpio_drop_held(b) == 0);
+	CHECK("unseen, drop, rx_error: nothing for another BIO",
+	    qget__udpio_unseen(NULL) == 0 &&
+	    qget__udpio_drop_held(NULL) == 0 &&
+	    qget__udpio_rx_error(NULL) == 0);
+out:
+	BIO_ADDR_free(to);
+	BIO_free(sb);
+	BIO_free(b);
+}
+
+/*
+ * An ICMP port unreachable (IP_RECVERR, as during a handshake) that
+ * arrives while the BIO holds datagrams: the receive that hands those out
+ * takes the error off the socket (SO_ERROR then says 0).  It must still
+ * show: BIO_pending() stays non-zero (a waiter does not sleep on it),
+ * qget__udpio_rx_error() names it, and the next receive returns it.
+ */
+static void
+test_rx_error(void)
+{
+	struct sockaddr_storage a, s, closed;
+	struct pollfd pfd;
+	unsigned char bufs[4][1500];
+	size_t sizes[3] = { 1200, 1200, 1200 }, done, i;
+	BIO_ADDR *to, *pp[3];
+	BIO_MSG m[4];
+	socklen_t len = sizeof(int);
+	int fd, sfd, cfd, one = 1, soerr = -1, ok;
+	unsigned long e;
+	BIO *b = new_bio(AF_INET, NULL, &a, &fd), *sb;
+	struct qget__udpio_stats st;
+
+	sb = new_bio(AF_INET, NULL, &s, &sfd);
+	to = bio_addr(&a);
+	pp[0] = pp[1] = pp[2] = to;
+	/* A port nobody listens on: bound, then closed. */
+	cfd = udp_socket(AF_INET, &closed);
+	close(cfd);
+	CHECK("rx error: IP_RECVERR on", b != NULL && setsockopt(fd,
+	    IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) == 0);
+	CHECK("rx error: the GSO sender sends 3", sb != NULL &&
+	    send_all(sb, sizes, pp, 3));
+	CHECK("rx error: one datagram read", recv_one(b, fd, &done));
+	qget__udpio_get_stats(b, &st);
+	CHECK("rx error: the 3 arrived as one GRO buffer", st.gro_recvs == 1);
+	if (st.gro_recvs == 0)
+		goto out;
+	/* Our datagram to the closed port comes back as ECONNREFUSED. */
+	sendto(fd, "x", 1, 0, (struct sockaddr *)&closed,
+	    sizeof(struct sockaddr_in));
+	pfd.fd = fd;
+	pfd.events = 0;
+	CHECK("rx error: the port unreachable arrived",
+	    poll(&pfd, 1, 1000) == 1 && (pfd.revents & POLLERR));
+	for (i = 0; i < 4; i++) {
+		memset(&m[i], 0, sizeof(m[i]));
+		m[i].data = bufs[i];
+		m[i].data_len = sizeof(bufs[i]);
+	}
+	ok = BIO_recvmmsg(b, m, sizeof(m[0]), 4, 0, &done);
+	CHECK("rx error: the two held datagrams first", ok && done == 2);
+	(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+	CHECK("rx error: taken off the socket (SO_ERROR 0)", soerr == 0);
+	CHECK("rx error: still pending, and named",
+	    BIO_pending(b) > 0 && qget__udpio_rx_error(b) == ECONNREFUSED);
+	ERR_clear_error();
+	ok = BIO_recvmmsg(b, m, sizeof(m[0]), 4, 0, &done);
+	e = ERR_peek_last_error();
+	CHECK("rx error: the next receive returns ECONNREFUSED", !ok &&
+	    done == 0 && ERR_SYSTEM_ERROR(e) &&
+	    ERR_GET_REASON(e) == ECONNREFUSED);
+	ERR_clear_error();
+	CHECK("rx error: then nothing pending", BIO_pending(b) == 0 &&
+	    qget__udpio_rx_error(b) == 0);
+out:
+	BIO_ADDR_free(to);
+	BIO_free(sb);
+	BIO_free(b);
+}
+
 static void
 test_log(void)
 {
@@ -667,6 +804,19 @@ test_log(void)
 	b = new_bio(AF_INET, NULL, &a, &fd);
 	CHECK("log: QGET_NO_GSO=0 leaves it on", strcmp(logged,
 	    "udp: GSO sends and GRO receives on\n") == 0);
+	BIO_free(b);
+	logged[0] = '\0';
+	setenv("QGET_NO_GSO", "", 1);
+	b = new_bio(AF_INET, NULL, &a, &fd);
+	CHECK("log: QGET_NO_GSO= (empty) leaves it on", strcmp(logged,
+	    "udp: GSO sends and GRO receives on\n") == 0);
+	BIO_free(b);
+	/* Any other value turns it off, also one that reads as "no". */
+	logged[0] = '\0';
+	setenv("QGET_NO_GSO", "false", 1);
+	b = new_bio(AF_INET, NULL, &a, &fd);
+	CHECK("log: QGET_NO_GSO=false turns it off too", strcmp(logged,
+	    "udp: plain sendmmsg/recvmmsg (QGET_NO_GSO is set)\n") == 0);
 	BIO_free(b);
 	unsetenv("QGET_NO_GSO");
 	qget__udpio_log_stats(NULL);
@@ -697,5 +847,7 @@ main(void)
 	test_local();
 	test_ctrls();
 	test_refused();
+	test_unseen_drop();
+	test_rx_error();
 	return CHECK_DONE();
 }
