@@ -529,8 +529,9 @@ QGET_API void qget_config_set_ssl_ctx_cb(qget_config *cfg,
  * otherwise make the kernel handle each one.  A kernel that refuses
  * either gets the plain path (sendmmsg, recvmmsg), as does every
  * connection with `on` 0, and every connection while the environment
- * variable QGET_NO_GSO is set to anything but "" or "0".  What goes on
- * the wire is the same datagrams either way.  The log callback says which
+ * variable QGET_NO_GSO is set to anything but "" or "0" (compared as
+ * text: "false" turns it off too).  What goes on the wire is the same
+ * datagrams either way.  The log callback says which
  * path a connection takes ("udp: GSO sends and GRO receives on", "udp:
  * plain sendmmsg/recvmmsg (--no-gso)", "udp: GSO off: the kernel refused
  * UDP_SEGMENT (reason)") and, when the connection is freed, how many

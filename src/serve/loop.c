@@ -1243,7 +1243,12 @@ static void wait_for_network(struct server *sv)
     ERR_clear_error();
     /* Datagrams a coalesced receive brought beyond what OpenSSL took
      * wait in the BIO, where poll() cannot see them. */
-    if (ms <= 0 || BIO_pending(sv->net) > 0)
+    /* ...and datagrams OpenSSL took since the last turn (in dispatch()'s
+     * SSL_read_ex/SSL_write_ex) may have brought what poll() cannot see
+     * any more: one more turn first. */
+    if (ms <= 0
+        || (BIO_pending(sv->net) > 0 && SSL_net_read_desired(sv->listener))
+        || qget__udpio_unseen(sv->net))
         return;
     pfd.fd = sv->fd;
     pfd.events = POLLIN;
@@ -1330,6 +1335,7 @@ int serve_run(SSL_CTX *ctx, int fd, const char *root_real)
 
     while (!g_stop) {
         size_t n, nres = 0;
+        int held;
 
         if (g_frozen) {
             /* Only a signal ends this: no packet goes in or out. */
@@ -1339,8 +1345,16 @@ int serve_run(SSL_CTX *ctx, int fd, const char *root_real)
             continue;
         }
         sv.progress = 0;
+        /* Datagrams a GRO receive brought beyond what OpenSSL took wait
+         * in the BIO; if a turn takes none of them (the port has
+         * stopped reading), they are dropped, or the wait below would
+         * never sleep again. */
+        held = BIO_pending(sv.net) > 0 && qget__udpio_rx_error(sv.net) == 0;
+        (void)qget__udpio_unseen(sv.net);
         if (!SSL_handle_events(sv.listener))
             ERR_clear_error();
+        if (held && !qget__udpio_unseen(sv.net))
+            (void)qget__udpio_drop_held(sv.net);
         n = build_items(&sv);
         if (n == 0) {
             serve_log("out of memory");
