@@ -33,7 +33,9 @@ if ! command -v abidiff >/dev/null || ! command -v abidw >/dev/null; then
 fi
 # Without DWARF abidiff would compare symbol names only and miss every
 # change of a type or a signature.
-if ! readelf -S "$lib" | grep -q '\.debug_info'; then
+# grep without -q reads to the end: an early exit would SIGPIPE readelf,
+# and pipefail would call the library stripped.
+if ! readelf -S "$lib" | grep '\.debug_info' >/dev/null; then
 	say "$lib has no debug information: build it with -g (the default CFLAGS)"
 	exit 2
 fi
