@@ -441,7 +441,7 @@ xfer_finish(struct run *r, struct xfer *x, qget_status st)
 	x->st.num_retries = (int)x->retries;
 	if (st == QGET_OK) {
 		x->st.exitcode = 0;
-		x->st.errormsg[0] = '\0';
+		tool_stats_set(&x->st.errormsg, NULL, 0);
 	}
 	if (tool_exit_code(st) > tool_exit_code(r->worst))
 		r->worst = st;
@@ -683,8 +683,8 @@ xfer_open_out(struct run *r, struct xfer *x, char *msg, size_t msglen)
 	}
 	x->out_open = 1;
 	x->out_mode = out_write_mode(x->out.fd);
-	set_str(x->st.filename_effective, sizeof(x->st.filename_effective),
-	    x->dest);
+	tool_stats_set(&x->st.filename_effective, x->dest,
+	    x->dest != NULL ? strlen(x->dest) : 0);
 	return QGET_OK;
 }
 
@@ -805,7 +805,7 @@ xfer_start(struct run *r, struct xfer *x)
 		x->st.time_namelookup = x->st.time_connect =
 		    x->st.time_appconnect = x->t_attempt - x->t_start;
 	}
-	set_str(x->st.url_effective, sizeof(x->st.url_effective), x->url);
+	tool_stats_set(&x->st.url_effective, x->url, strlen(x->url));
 	set_str(x->st.method, sizeof(x->st.method), x->method);
 	/* -C: the file is opened first, its size is where the Range
 	 * starts. */
@@ -1017,9 +1017,12 @@ xfer_head(struct run *r, struct xfer *x)
 	if (status == 0) /* no head: hq-interop, HTTP/0.9 */
 		return;
 	x->st.http_code = status;
-	if ((v = qget_response_header(x->req, "content-type", &vlen)) != NULL)
-		tool_escape(x->st.content_type, sizeof(x->st.content_type), v,
-		    vlen);
+	if ((v = qget_response_header(x->req, "content-type", &vlen)) != NULL) {
+		char ct[256];
+
+		tool_escape(ct, sizeof(ct), v, vlen);
+		tool_stats_set(&x->st.content_type, ct, strlen(ct));
+	}
 	if (strncmp(text, "HTTP/1.", 7) == 0 && len > 13) {
 		reason = text + 13;
 		rlen = strcspn(reason, "\r\n");
@@ -1935,7 +1938,7 @@ xfer_init(struct run *r, struct xfer *x, int idx, char *msg, size_t msglen)
 	x->st.url = u->arg;
 	x->st.urlnum = idx;
 	set_str(x->st.scheme, sizeof(x->st.scheme), "https");
-	set_str(x->st.url_effective, sizeof(x->st.url_effective), x->url);
+	tool_stats_set(&x->st.url_effective, x->url, strlen(x->url));
 	set_str(x->st.method, sizeof(x->st.method), x->method);
 	x->st.time_namelookup = x->st.time_connect = x->st.time_appconnect =
 	    x->st.time_pretransfer = x->st.time_starttransfer =
@@ -1957,7 +1960,7 @@ write_stats_file(struct run *r, qget_status rv)
 		return;
 	for (int i = 0; i < r->n; i++) {
 		all[i] = r->xs[i].st;
-		if (all[i].errormsg[0] != '\0')
+		if (all[i].errormsg != NULL)
 			error = r->xs[i].st.errormsg;
 	}
 	if ((f = fopen(o->stats_file, "w")) == NULL) {
@@ -2170,6 +2173,7 @@ out:
 		free(r.xs[i].path);
 		free(r.xs[i].url);
 		free(r.xs[i].dest);
+		tool_stats_free(&r.xs[i].st);
 	}
 	qget_config_del(r.cfg);
 	free(r.session);

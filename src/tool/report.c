@@ -92,7 +92,7 @@ qget_status
 tool_report(struct tool_xfer_stats *xs, struct progress *meter,
     qget_status st, const char *detail)
 {
-	char text[sizeof(xs->errormsg)];
+	char text[512];
 
 	if (meter != NULL)
 		progress_end(meter);
@@ -106,7 +106,7 @@ tool_report(struct tool_xfer_stats *xs, struct progress *meter,
 	else
 		snprintf(text, sizeof(text), "%s", qget_status_str(st));
 	if (xs != NULL) {
-		memcpy(xs->errormsg, text, sizeof(text));
+		tool_stats_set(&xs->errormsg, text, strlen(text));
 		xs->exitcode = tool_exit_code(st);
 	}
 	if (!tool_quiet_errors) {

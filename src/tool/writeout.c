@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -151,6 +152,26 @@ wo_find(const char *name, size_t len)
 		    memcmp(wo_vars[i].name, name, len) == 0)
 			return &wo_vars[i];
 	return NULL;
+}
+
+void
+tool_stats_set(char **field, const char *s, size_t len)
+{
+	free(*field);
+	*field = NULL;
+	if (s != NULL && len > 0)
+		*field = strndup(s, len);
+}
+
+void
+tool_stats_free(struct tool_xfer_stats *s)
+{
+	free(s->url_effective);
+	free(s->content_type);
+	free(s->filename_effective);
+	free(s->errormsg);
+	s->url_effective = s->content_type = NULL;
+	s->filename_effective = s->errormsg = NULL;
 }
 
 static void

@@ -79,7 +79,7 @@ full_stats(struct tool_xfer_stats *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->url = "https://localhost:4433/a";
-	strcpy(s->url_effective, "https://localhost:4433/b");
+	s->url_effective = "https://localhost:4433/b";
 	strcpy(s->method, "GET");
 	s->http_code = 200;
 	strcpy(s->http_version, "3");
@@ -92,8 +92,8 @@ full_stats(struct tool_xfer_stats *s)
 	s->remote_port = 4433;
 	strcpy(s->local_ip, "::1");
 	s->local_port = 50000;
-	strcpy(s->content_type, "text/plain");
-	strcpy(s->filename_effective, "out.bin");
+	s->content_type = "text/plain";
+	s->filename_effective = "out.bin";
 	s->size_download = 1000000;
 	s->size_header = 40;
 	s->size_upload = 3000;
@@ -183,7 +183,7 @@ main(void)
 	CHECK("qget's own", strcmp(wo("%{alpn} %{quic_version} %{cipher} "
 	    "%{resumed}", &s), "h3 QUICv1 TLS_AES_128_GCM_SHA256 1") == 0);
 	e.exitcode = 7;
-	strcpy(e.errormsg, "handshake: connection refused");
+	e.errormsg = "handshake: connection refused";
 	CHECK("exitcode, errormsg", strcmp(wo("%{exitcode}: %{errormsg}",
 	    &e), "7: handshake: connection refused") == 0);
 	CHECK("success: errormsg empty", strcmp(wo("%{exitcode}[%{errormsg}]",
@@ -260,18 +260,18 @@ main(void)
 	CHECK("json: a handshake without resumption: false",
 	    has(json(&e), "\"resumed\":false,"));
 
-	strcpy(e.errormsg, "say \"hi\" \\ now\n\x1b[2J\x7f");
+	e.errormsg = "say \"hi\" \\ now\n\x1b[2J\x7f";
 	CHECK("json: quotes, backslash and controls escaped",
 	    has(json(&e), "\"errormsg\":\"say \\\"hi\\\" \\\\ now\\n"
 	    "\\u001b[2J\\u007f\""));
-	strcpy(e.filename_effective, "caf\xc3\xa9-\xe2\x82\xac.txt");
+	e.filename_effective = "caf\xc3\xa9-\xe2\x82\xac.txt";
 	CHECK("json: UTF-8 passes", has(json(&e),
 	    "\"filename_effective\":\"caf\xc3\xa9-\xe2\x82\xac.txt\""));
-	strcpy(e.filename_effective, "a\xff" "b\xc3" "c\xed\xa0\x80" "d");
+	e.filename_effective = "a\xff" "b\xc3" "c\xed\xa0\x80" "d";
 	CHECK("json: invalid UTF-8 (a lone byte, a cut sequence, a "
 	    "surrogate) as U+FFFD", has(json(&e), "\"filename_effective\":"
 	    "\"a\\ufffdb\\ufffdc\\ufffd\\ufffd\\ufffdd\""));
-	strcpy(e.filename_effective, "\xc0\xaf");
+	e.filename_effective = "\xc0\xaf";
 	CHECK("json: an overlong form is not UTF-8",
 	    has(json(&e), "\"filename_effective\":\"\\ufffd\\ufffd\""));
 
