@@ -31,8 +31,12 @@
  * Options: --alpn LIST, --cafile FILE, --parallel N, --timeout MS (each
  * poll; default 30000), --max-time MS (the connection; default 60000),
  * --out DIR (bodies as DIR/0, DIR/1, ...; default: discarded), -H
- * "Name: value" (every request), --chunk N (bytes per read), -v (the
- * library's log on stderr).
+ * "Name: value" (every request), --chunk N (bytes per read), --read-delay
+ * US (a slow reader: busy US microseconds after each read; with
+ * --service it services the connection meanwhile, qget_conn_poll() with
+ * timeout 0 every millisecond, as the header advises for a program that
+ * cannot take data; without, it sleeps), -v (the library's log on
+ * stderr).
  *
  * Per request one line on stdout:
  *   req N METHOD PATH status=S version=V body=B info_body=B cl=L
@@ -58,6 +62,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "qget.h"
@@ -96,6 +101,8 @@ struct opts {
 	int timeout;
 	uint64_t max_time;
 	size_t chunk;
+	unsigned long read_delay_us;
+	int service;
 	int verbose, use_cb, cb_length;
 	uint64_t cb_fail_after;
 };
@@ -105,6 +112,7 @@ static struct opts o = {
 	.cb_fail_after = UINT64_MAX
 };
 static unsigned char *rbuf;
+static qget_conn *conn;     /* for --service */
 
 /* Prints bytes with control bytes and bytes >= 0x7f as \xNN. */
 static void
@@ -207,6 +215,35 @@ out_write(struct item *it, const unsigned char *p, size_t n)
 	return 0;
 }
 
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* --read-delay: the program is busy elsewhere for a while. */
+static void
+slow_down(void)
+{
+	uint64_t end = now_us() + o.read_delay_us, t;
+	qget_event ev[8];
+	size_t n;
+
+	if (!o.service) {
+		usleep((useconds_t)o.read_delay_us);
+		return;
+	}
+	/* Events found here are the requests' too; blocking reads collect
+	 * what they say, so dropping them loses nothing. */
+	while ((t = now_us()) < end) {
+		(void)qget_conn_poll(conn, ev, 8, &n, 0, NULL);
+		usleep((useconds_t)(end - t < 1000 ? end - t : 1000));
+	}
+}
+
 /* One read (all = 0) or reads to the end (all = 1).  The request's own
  * failure ends the item with it. */
 static void
@@ -237,6 +274,8 @@ item_read(struct item *it, int all)
 		}
 		if (out_write(it, rbuf, n) != 0)
 			return;
+		if (o.read_delay_us > 0)
+			slow_down();
 	} while (all);
 }
 
@@ -783,6 +822,8 @@ main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "header", required_argument, NULL, 'H' },
 		{ "chunk", required_argument, NULL, 'k' },
+		{ "read-delay", required_argument, NULL, 'd' },
+		{ "service", no_argument, NULL, 's' },
 		{ "cb", no_argument, NULL, 'b' },
 		{ "cb-length", no_argument, NULL, 'l' },
 		{ "cb-fail-after", required_argument, NULL, 'f' },
@@ -801,7 +842,7 @@ main(int argc, char **argv)
 	size_t n = 0, i;
 	int ch, goaway = 0, rc = 0, worst = 0, ec;
 
-	while ((ch = getopt_long(argc, argv, "+a:c:p:t:m:o:H:k:blf:v",
+	while ((ch = getopt_long(argc, argv, "+a:c:p:t:m:o:H:k:d:sblf:v",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': o.alpn = optarg; break;
@@ -816,6 +857,8 @@ main(int argc, char **argv)
 			o.hdr[o.nhdr++] = optarg;
 			break;
 		case 'k': o.chunk = number(optarg, 128 * 1024); break;
+		case 'd': o.read_delay_us = number(optarg, 10000000); break;
+		case 's': o.service = 1; break;
 		case 'b': o.use_cb = 1; break;
 		case 'l': o.cb_length = 1; break;
 		case 'f': o.cb_fail_after = number(optarg, ULONG_MAX); break;
@@ -853,6 +896,7 @@ main(int argc, char **argv)
 		rc = qget_status_exit_code(cerr.status);
 		goto out;
 	}
+	conn = c;
 	argc -= 3;
 	argv += 3;
 
