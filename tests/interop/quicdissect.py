@@ -207,6 +207,44 @@ class Keys:
         return self.aead.decrypt(nonce, payload, aad)
 
 
+class KeyUpdates:
+    """The 1-RTT keys of one direction across key updates (RFC 9001 6):
+    generation n+1's secret is HKDF-Expand-Label(n's, "quic ku"); the key
+    phase bit is n's low bit; the header protection key stays generation
+    0's (keys[0].mask)."""
+
+    def __init__(self, suite, secret, version=VERSION_1):
+        self.suite, self.version = suite, version
+        self.secrets, self.keys = [secret], [Keys(suite, secret, version)]
+        self.current = 0
+
+    def generation(self, n):
+        hashfn = SUITES[self.suite][0]
+        label = "quicv2 ku" if self.version == VERSION_2 else "quic ku"
+        while len(self.keys) <= n:
+            s = hkdf_expand_label(hashfn, self.secrets[-1], label,
+                                  hashfn().digest_size)
+            self.secrets.append(s)
+            self.keys.append(Keys(self.suite, s, self.version))
+        return self.keys[n]
+
+    def decrypt(self, phase, pn, payload, aad):
+        """The plaintext, or None; moves to the next generation when a
+        packet of the other phase decrypts with it."""
+        g = self.current
+        tries = [g, g - 2] if g % 2 == phase else [g + 1, g - 1]
+        for n in tries:
+            if n < 0:
+                continue
+            try:
+                out = self.generation(n).decrypt(pn, payload, aad)
+            except InvalidTag:
+                continue
+            self.current = max(self.current, n)
+            return out
+        return None
+
+
 def remove_header_protection(keys, data, start, pn_offset, end):
     """Unprotect the header of the packet data[start:end] whose packet number
     begins at pn_offset.  Returns (first byte, pn length, truncated pn,
@@ -549,7 +587,7 @@ def parse_frames(payload):
                     r.varint()
                     r.varint()
                 ecn = [r.varint(), r.varint(), r.varint()] if ftype == 3 else None
-                frames.append(("ack", largest, ecn))
+                frames.append(("ack_ecn" if ecn else "ack", largest, ecn))
             elif ftype == 0x06:
                 offset = r.varint()
                 frames.append(("crypto", offset, r.bytes(r.varint())))
@@ -749,7 +787,7 @@ class Conn:
 
     def __init__(self, odcid, version, client_addr, index):
         self.odcid = odcid
-        self.version = version
+        self.version = version  # the latest version the server used
         self.key_cids = [odcid]  # DCIDs Initial keys derive from: + Retry SCIDs
         self.client_cids = []  # the SCIDs each side put in its long headers
         self.server_cids = []
@@ -767,6 +805,9 @@ class Conn:
         self.reserved_bits_set = 0
         self.unknown_cid = 0
         self.closes = []
+        self.frames = {"client": {}, "server": {}}
+        self.paths = {"client": [], "server": []}
+        self.issued_cids = {"client": [], "server": []}  # NEW_CONNECTION_ID
         self.decrypt_errors = 0
         self.no_keys = 0
         self.client_hello = self.server_hello = None
@@ -777,15 +818,16 @@ class Conn:
     def stream(self, side, space):
         return self.streams.setdefault((side, space), Stream())
 
-    def initial_keys(self, side):
+    def initial_keys(self, side, version):
         """Candidate Initial keys of one side, the newest CID's first."""
         out = []
         for cid in reversed(self.key_cids):
-            if cid not in self._initial_keys:
-                c, s = initial_secrets(cid, self.version)
-                self._initial_keys[cid] = (Keys(AES_128_GCM_SHA256, c, self.version),
-                                           Keys(AES_128_GCM_SHA256, s, self.version))
-            out.append(self._initial_keys[cid][side == "server"])
+            k = (cid, version)
+            if k not in self._initial_keys:
+                c, s = initial_secrets(cid, version)
+                self._initial_keys[k] = (Keys(AES_128_GCM_SHA256, c, version),
+                                         Keys(AES_128_GCM_SHA256, s, version))
+            out.append(self._initial_keys[k][side == "server"])
         return out
 
     # TLS as far as the CRYPTO streams go
@@ -814,17 +856,29 @@ class Conn:
         self.client_hello, self.server_hello = ch, sh
         return ch, sh
 
-    def keys(self, side, label, secrets):
+    def secret(self, side, label, secrets):
+        ch, sh = self.client_hello, self.server_hello
+        if not (ch and sh and sh["cipher"] in SUITES):
+            return None
+        return secrets.get(ch["random"], {}).get(
+            ("CLIENT_" if side == "client" else "SERVER_") + label)
+
+    def keys(self, side, label, secrets, version=None):
         """Keys from the key log for one side and level, or None."""
-        k = (side, label)
+        version = version or self.version
+        k = (side, label, version)
         if k not in self._keys:
-            self._keys[k] = None
-            ch, sh = self.client_hello, self.server_hello
-            if ch and sh and sh["cipher"] in SUITES:
-                secret = secrets.get(ch["random"], {}).get(
-                    ("CLIENT_" if side == "client" else "SERVER_") + label)
-                if secret:
-                    self._keys[k] = Keys(sh["cipher"], secret, self.version)
+            secret = self.secret(side, label, secrets)
+            self._keys[k] = secret and Keys(self.server_hello["cipher"], secret, version)
+        return self._keys[k]
+
+    def app_keys(self, side, secrets):
+        """The KeyUpdates of one side's 1-RTT packets, or None."""
+        k = (side, "app", self.version)
+        if k not in self._keys:
+            secret = self.secret(side, "TRAFFIC_SECRET_0", secrets)
+            self._keys[k] = secret and KeyUpdates(self.server_hello["cipher"],
+                                                  secret, self.version)
         return self._keys[k]
 
     def server_handshake(self):
@@ -847,8 +901,10 @@ class Conn:
 class Analysis:
     """The dissection of one capture file."""
 
-    def __init__(self, datagrams, info, secrets=None, server=None, name=None):
+    def __init__(self, datagrams, info, secrets=None, server=None, name=None,
+                 decrypt_1rtt=False):
         self.name = name
+        self.decrypt_1rtt = decrypt_1rtt
         self.info = info
         self.datagrams = datagrams
         self.secrets = secrets or {}
@@ -935,18 +991,32 @@ class Analysis:
             return False
         p.pn, p.decrypted = pn, True
         c.largest[(p.dir, space)] = max(largest, pn)
+        self._frames(c, p, space, payload)
+        return True
+
+    def _frames(self, c, p, space, payload):
         p.frames = parse_frames(payload)
+        count = c.frames[p.dir]
         for f in p.frames:
+            count[f[0]] = count.get(f[0], 0) + 1
             if f[0] == "crypto":
                 c.stream(p.dir, space).add(f[1], f[2])
             elif f[0] == "connection_close":
                 c.closes.append({"from": p.dir, "level": space, "error": f[1],
                                  "frame_type": f[2], "reason": f[3],
                                  "application": f[4]})
-        return True
+            elif f[0] in ("path_challenge", "path_response"):
+                c.paths[p.dir].append((f[0], f[1].hex(), _addr(p.dg.src),
+                                       _addr(p.dg.dst)))
+            elif f[0] == "new_connection_id" and f[2]:
+                # the CIDs the peer of the issuer will put in its DCIDs
+                table = self.by_client_cid if p.dir == "client" else self.by_server_cid
+                table[f[2]] = c
+                c.issued_cids[p.dir].append(f[2])
 
     def _open_initial(self, c, p):
-        return any(self._open(c, p, k, "initial") for k in c.initial_keys(p.dir))
+        return any(self._open(c, p, k, "initial")
+                   for k in c.initial_keys(p.dir, p.version))
 
     def _fail(self, c, p, why):
         p.error = why
@@ -983,6 +1053,7 @@ class Analysis:
             return self._fail(c, p, "decryption failed" if c else "no connection")
         self._learn(c, p)
         c.versions.add(p.version)
+        c.version = p.version
         self.server_initial_scids.append(p.scid)
 
     def _retry(self, p):
@@ -1036,33 +1107,41 @@ class Analysis:
         if p.kind == "0rtt":
             return  # early data keys are not used
         if p.kind == "handshake":
-            k = c.keys(p.dir, "HANDSHAKE_TRAFFIC_SECRET", self.secrets)
+            k = c.keys(p.dir, "HANDSHAKE_TRAFFIC_SECRET", self.secrets, p.version)
             if k is None:
                 c.no_keys += 1
                 p.error = "no keys"
             elif not self._open(c, p, k, "handshake"):
                 self._fail(c, p, "decryption failed")
             return
-        k = c.keys(p.dir, "TRAFFIC_SECRET_0", self.secrets)
-        if k is None:
+        ku = c.app_keys(p.dir, self.secrets)
+        if ku is None:
             c.no_keys += 1
             p.error = "no keys"
             return
         # the header protection key stays the same across key updates
-        hp = remove_header_protection(k, p.dg.payload, p.start, p.pn_offset, p.end)
+        data = p.dg.payload
+        hp = remove_header_protection(ku.keys[0], data, p.start, p.pn_offset, p.end)
         if hp is None:
             p.error = "too short"
             return
-        first, pnlen, tpn, _ = hp
+        first, pnlen, tpn, header = hp
         p.key_phase = (first >> 2) & 1
         p.reserved_bits = first & 0x18
         c.key_phases[p.dir][p.key_phase] += 1
+        largest = c.largest.get((p.dir, "app"), -1)
+        pn = decode_packet_number(tpn, pnlen, largest)
+        if self.decrypt_1rtt:
+            payload = ku.decrypt(p.key_phase, pn, data[p.pn_offset + pnlen:p.end], header)
+            if payload is None:
+                return self._fail(c, p, "decryption failed")
+            p.decrypted = True
+            self._frames(c, p, "app", payload)
         if p.reserved_bits:
             c.reserved_bits_set += 1  # corrupted, or a wrong DCID length
         else:
-            largest = c.largest.get((p.dir, "app"), -1)
-            p.pn = decode_packet_number(tpn, pnlen, largest)
-            c.largest[(p.dir, "app")] = max(largest, p.pn)
+            p.pn = pn
+            c.largest[(p.dir, "app")] = max(largest, pn)
 
     # ---- results
     def amplification(self):
@@ -1125,8 +1204,8 @@ class Analysis:
                     pn_greater = True
                     break
         hs_keys = c.keys("server", "HANDSHAKE_TRAFFIC_SECRET", self.secrets)
-        app_keys = (c.keys("client", "TRAFFIC_SECRET_0", self.secrets) or
-                    c.keys("server", "TRAFFIC_SECRET_0", self.secrets))
+        app_keys = (c.app_keys("client", self.secrets) or
+                    c.app_keys("server", self.secrets))
         ee, cert = c.server_handshake() if hs_keys else (None, None)
         hs = c.streams.get(("server", "handshake"))
         return {
@@ -1135,6 +1214,7 @@ class Analysis:
             "client_random": ch["random"].hex() if ch else None,
             "client_scids": [x.hex() for x in c.client_cids],
             "server_scids": [x.hex() for x in c.server_cids],
+            "issued_cids": {k: [x.hex() for x in v] for k, v in c.issued_cids.items()},
             "versions": sorted("0x%08x" % v for v in c.versions),
             "retry": bool(c.retries),
             "retries": len(c.retries),
@@ -1169,6 +1249,9 @@ class Analysis:
             "reserved_bits_set": c.reserved_bits_set,
             "unknown_cid": c.unknown_cid,
             "closes": c.closes,
+            "frames": c.frames,  # per sender: counts by frame name
+            "path_frames": c.paths,  # per sender: (frame, data, src, dst)
+            "decrypted_1rtt": self.decrypt_1rtt and app_keys is not None,
             "decrypt_errors": c.decrypt_errors,
             "no_keys": c.no_keys,
         }
@@ -1214,13 +1297,17 @@ class Analysis:
         }
 
 
-def analyze(pcap, keylogs=(), server=None):
-    """Dissect one capture: an Analysis (its .summary() is the JSON)."""
+def analyze(pcap, keylogs=(), server=None, decrypt_1rtt=False):
+    """Dissect one capture: an Analysis (its .summary() is the JSON).
+    decrypt_1rtt: decrypt 1-RTT payloads too (following key updates), for
+    their frames (PATH_CHALLENGE, ACK with ECN counts, CONNECTION_CLOSE,
+    NEW_CONNECTION_ID...); else only their header protection is removed."""
     datagrams, info = read_pcap(pcap)
     secrets = read_keylogs(keylogs) if keylogs else None
     if isinstance(server, str):
         server = parse_addr(server)
-    return Analysis(datagrams, info, secrets, server, name=pcap)
+    return Analysis(datagrams, info, secrets, server, name=pcap,
+                    decrypt_1rtt=decrypt_1rtt)
 
 
 def main(argv=None):
@@ -1231,13 +1318,16 @@ def main(argv=None):
                     help="NSS key log file (repeatable)")
     ap.add_argument("--server", help="the server's ADDR:PORT "
                     "(default: where the first datagram goes)")
+    ap.add_argument("--decrypt-1rtt", action="store_true",
+                    help="decrypt 1-RTT payloads too (with key logs): frames, "
+                    "closes, path challenges")
     args = ap.parse_args(argv)
     if AESGCM is None:
         print("quicdissect: python3-cryptography is required "
               "(apt-get install python3-cryptography)", file=sys.stderr)
         return 2
     try:
-        a = analyze(args.pcap, args.keylog, args.server)
+        a = analyze(args.pcap, args.keylog, args.server, args.decrypt_1rtt)
     except (OSError, PcapError, ValueError) as e:
         print("quicdissect: %s" % e, file=sys.stderr)
         return 2
