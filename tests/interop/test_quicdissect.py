@@ -130,13 +130,13 @@ def rfc_a1_initial_keys():
         "c206b8d9b9f0f37644430b490eeaa314"), "server key/iv/hp")
 
 
-def seal(keys, header, pnlen, pn, payload):
+def seal(keys, header, pnlen, pn, payload, hp_keys=None):
     """Protect a packet: header ends with the pnlen-byte packet number."""
     ct = keys.aead.encrypt((int.from_bytes(keys.iv, "big") ^ pn).to_bytes(12, "big"),
                            payload, header)
     pkt = bytearray(header + ct)
     off = len(header) - pnlen
-    mask = keys.mask(bytes(pkt[off + 4:off + 20]))
+    mask = (hp_keys or keys).mask(bytes(pkt[off + 4:off + 20]))
     pkt[0] ^= mask[0] & (0x0F if pkt[0] & 0x80 else 0x1F)
     for i in range(pnlen):
         pkt[off + i] ^= mask[1 + i]
@@ -298,9 +298,10 @@ def long_packet(keys, kind, dcid, scid, pn, payload, token=b"", pnlen=2, pad_to=
     return seal(keys, hdr, pnlen, pn, payload)
 
 
-def short_packet(keys, dcid, pn, key_phase, payload=b"\x01" + bytes(20)):
-    hdr = bytes([0x40 | key_phase << 2 | 1]) + dcid + pn.to_bytes(2, "big")
-    return seal(keys, hdr, 2, pn, payload)
+def short_packet(ku, dcid, pn, gen, payload=b"\x01" + bytes(20)):
+    """A 1-RTT packet sealed with generation gen of KeyUpdates ku."""
+    hdr = bytes([0x40 | (gen & 1) << 2 | 1]) + dcid + pn.to_bytes(2, "big")
+    return seal(ku.generation(gen), hdr, 2, pn, payload, hp_keys=ku.keys[0])
 
 
 def retry_packet(dcid, scid, token, odcid):
@@ -326,6 +327,9 @@ class Conversation:
         self.keylog = "".join("%s %s %s\n" % (lab, self.client_random.hex(), s.hex())
                               for lab, s in secrets.items())
         K = {lab: qd.Keys(suite, s) for lab, s in secrets.items()}
+        cak = qd.KeyUpdates(suite, secrets["CLIENT_TRAFFIC_SECRET_0"])
+        sak = qd.KeyUpdates(suite, secrets["SERVER_TRAFFIC_SECRET_0"])
+        new_scid = rb(8)
         ch = client_hello(self.client_random, [0x1301, 0x1302, 0x1303], ["hq-interop", "h3"], cscid)
         d = self.datagrams = []
         key_cid = self.odcid
@@ -352,18 +356,21 @@ class Conversation:
         self.corrupt = bytearray(s_init + s_hs)
         self.corrupt[60] ^= 0x40  # inside the Initial's ciphertext
         # client: Initial (ACK) + Handshake (Finished) + 1-RTT, coalesced
-        cak, sak = K["CLIENT_TRAFFIC_SECRET_0"], K["SERVER_TRAFFIC_SECRET_0"]
         d.append((True, long_packet(ic, "initial", sscid, cscid, cpn, ack(0))
                   + long_packet(K["CLIENT_HANDSHAKE_TRAFFIC_SECRET"], "handshake", sscid,
                                 cscid, 0, ack(0) + crypto(0, msg(20, b"f" * 32)))
                   + short_packet(cak, sscid, 0, 0)))
-        d.append((False, short_packet(sak, cscid, 0, 0)))
-        d.append((False, short_packet(sak, cscid, 1, 0)))
-        d.append((True, short_packet(cak, sscid, 1, 0)))
+        # the server's HANDSHAKE_DONE and a new CID that the client takes
+        # up with its key update; a path challenge; the client's close
+        d.append((False, short_packet(sak, cscid, 0, 0, b"\x1e\x18\x01\x00\x08" + new_scid
+                                      + bytes(16))))
+        d.append((False, short_packet(sak, cscid, 1, 0, b"\x1a" + b"chalenge")))
+        d.append((True, short_packet(cak, sscid, 1, 0, b"\x1b" + b"chalenge" + b"\x03\x01\x00\x00\x00\x05\x00\x00")))
         d.append((True, short_packet(cak, sscid, 2, 0)))
-        d.append((True, short_packet(cak, sscid, 3, 1)))
+        d.append((True, short_packet(cak, new_scid, 3, 1)))
         d.append((False, short_packet(sak, cscid, 2, 1)))
-        d.append((True, short_packet(cak, sscid, 4, 1)))
+        d.append((True, short_packet(cak, new_scid, 4, 1, b"\x1d\x00\x03bye")))
+        self.new_scid = new_scid
         self.suite, self.retry, self.cert = suite, retry, cert
         self.cscid, self.sscid, self.rscid = cscid, sscid, rscid
 
@@ -377,7 +384,7 @@ class Conversation:
         w.close()
 
 
-def check_conversation(conv, c, keys=True, corrupt=True):
+def check_conversation(conv, c, keys=True, corrupt=True, decrypted=False):
     eq(c["odcid"], conv.odcid.hex(), "odcid")
     eq(c["client_random"], conv.client_random.hex(), "client random")
     eq(c["server_scids"], [conv.sscid.hex()], "server scids")
@@ -400,6 +407,17 @@ def check_conversation(conv, c, keys=True, corrupt=True):
         eq(c["key_phases"], {"client": {"0": 3, "1": 2}, "server": {"0": 2, "1": 1}},
            "key phases")
         eq(c["reserved_bits_set"], 0, "reserved bits")
+        eq(c["unknown_cid"], 0 if decrypted else 2, "unknown DCIDs")
+        eq(c["decrypted_1rtt"], decrypted, "decrypted 1-RTT")
+        if decrypted:
+            eq(c["issued_cids"], {"client": [], "server": [conv.new_scid.hex()]}, "issued CIDs")
+            eq((c["frames"]["server"].get("handshake_done"), c["frames"]["client"].get("ack_ecn")),
+               (1, 1), "frames")
+            eq([f[:2] for f in c["path_frames"]["server"] + c["path_frames"]["client"]],
+               [("path_challenge", b"chalenge".hex()), ("path_response", b"chalenge".hex())],
+               "path frames")
+            eq(c["closes"], [{"from": "client", "level": "app", "error": 0, "frame_type": None,
+                              "reason": "bye", "application": True}], "closes")
         eq(c["packets"]["client"]["handshake"], 1, "client handshake packets")
     else:
         eq((c["alpn"], c["certificate_sent"], c["server_tp"], c["key_phases"]),
@@ -433,6 +451,23 @@ def synthetic_ipv4_retry_coalesced_corrupt():
     eq(s["amplification"]["result"], "ok", "amplification")
     eq(s["pcap"]["truncated"], False, "truncated")
     check_conversation(conv, s["connections"][0])
+
+
+@test
+def synthetic_decrypt_1rtt_key_update():
+    for suite in (qd.AES_128_GCM_SHA256, qd.CHACHA20_POLY1305_SHA256, qd.AES_256_GCM_SHA384):
+        conv = Conversation(9, suite=suite)
+        conv.write(tmp("1rtt.pcap"), C4, S4)
+        s = qd.analyze(tmp("1rtt.pcap"), [write_keylog(conv)], decrypt_1rtt=True).summary()
+        check_conversation(conv, s["connections"][0], decrypted=True)
+    # a corrupted copy of the client's last packet (its tag): counted
+    last = bytearray(conv.datagrams[-1][1])
+    last[-1] ^= 1
+    conv.datagrams.append((True, bytes(last)))
+    conv.write(tmp("1rtt.pcap"), C4, S4)
+    c = qd.analyze(tmp("1rtt.pcap"), [write_keylog(conv)], decrypt_1rtt=True).summary()["connections"][0]
+    eq((c["decrypt_errors"], c["key_phases"]["client"], len(c["closes"])),
+       (2, {"0": 3, "1": 3}, 1), "corrupted 1-RTT packet")
 
 
 @test
@@ -609,13 +644,196 @@ def cli_summary_and_server_option():
     eq(r.returncode, 2, "missing file exit status")
 
 
+# ------------------------------------------------------------ end to end
+
+class Skip(Exception):
+    pass
+
+
+class Relay:
+    """A UDP relay between a client and a server on loopback that writes
+    both captures as qget-netsim does (PCAP-SPEC.md): client side and
+    server side, one record per datagram."""
+
+    def __init__(self, host, server, pcap_client, pcap_server):
+        import socket
+        import threading
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket, self.fam = socket, fam
+        self.lsock = socket.socket(fam, socket.SOCK_DGRAM)
+        self.lsock.bind((host, 0))
+        self.laddr = self.lsock.getsockname()[:2]
+        self.server = server
+        self.wc, self.ws = qd.PcapWriter(pcap_client), qd.PcapWriter(pcap_server)
+        self.per_client = {}
+        self.stop = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        import selectors
+        import time
+        sel = selectors.DefaultSelector()
+        sel.register(self.lsock, selectors.EVENT_READ, None)
+        while not self.stop:
+            for key, _ in sel.select(0.05):
+                s = key.fileobj
+                try:
+                    if key.data is None:
+                        data, caddr = s.recvfrom(65535)
+                        caddr = caddr[:2]
+                        self.wc.write(time.time(), caddr, self.laddr, data)
+                        ps = self.per_client.get(caddr)
+                        if ps is None:
+                            ps = self.socket.socket(self.fam, self.socket.SOCK_DGRAM)
+                            ps.connect(self.server)
+                            self.per_client[caddr] = ps
+                            sel.register(ps, selectors.EVENT_READ, caddr)
+                        ps.send(data)
+                        self.ws.write(time.time(), ps.getsockname()[:2], self.server, data)
+                    else:
+                        data = s.recv(65535)
+                        self.ws.write(time.time(), self.server, s.getsockname()[:2], data)
+                        self.lsock.sendto(data, key.data)
+                        self.wc.write(time.time(), self.laddr, key.data, data)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        for s in [self.lsock] + list(self.per_client.values()):
+            s.close()
+        self.wc.close()
+        self.ws.close()
+
+
+def build_dir():
+    b = os.environ.get("QGET_BUILD") or os.path.join(HERE, "..", "..", "build")
+    if not all(os.access(os.path.join(b, x), os.X_OK) for x in ("qget", "qget-serve")):
+        raise Skip("no qget and qget-serve in %s (set QGET_BUILD)" % b)
+    return b
+
+
+def e2e(name, serve_args=(), qget_args=(), host="127.0.0.1", size=300000):
+    """qget fetches a file from qget-serve through the relay; returns the
+    summaries of the client side and the server side captures."""
+    import time
+    b = build_dir()
+    certs = os.path.join(b, "certs")
+    d = tmp(name)
+    os.makedirs(os.path.join(d, "www"))
+    body = random.Random(name).randbytes(size)
+    with open(os.path.join(d, "www", "file"), "wb") as f:
+        f.write(body)
+    procs, relay = [], None
+    try:
+        serve = subprocess.Popen(
+            [os.path.join(b, "qget-serve"), "-c", os.path.join(certs, "server.pem"),
+             "-k", os.path.join(certs, "server.key"), "-r", os.path.join(d, "www"),
+             "-a", host, "-p", "0", "--port-file", os.path.join(d, "port")] + list(serve_args),
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(d, "serve.log"), "w"))
+        procs.append(serve)
+        for _ in range(100):
+            if os.path.exists(os.path.join(d, "port")) and open(os.path.join(d, "port")).read().strip():
+                break
+            if serve.poll() is not None:
+                raise AssertionError("qget-serve exited %d" % serve.returncode)
+            time.sleep(0.05)
+        port = int(open(os.path.join(d, "port")).read())
+        relay = Relay(host, (host, port), os.path.join(d, "client.pcap"),
+                      os.path.join(d, "server.pcap"))
+        keylog = os.path.join(d, "keys.log")
+        q = subprocess.Popen(
+            [os.path.join(b, "qget"), "-s", "-S", "-m", "30", "--keylog", keylog,
+             "--alpn", "hq-interop", "--cacert", os.path.join(certs, "ca.pem"),
+             "-o", os.path.join(d, "out")] + list(qget_args) + [host, str(relay.laddr[1]), "/file"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        procs.append(q)
+        _, err = q.communicate(timeout=60)
+        if q.returncode != 0:
+            raise AssertionError("qget exited %d: %s" % (q.returncode, err.strip()[-300:]))
+        time.sleep(0.2)  # the last datagrams (CONNECTION_CLOSE) through the relay
+    finally:
+        if relay:
+            relay.close()
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+    eq(open(os.path.join(d, "out"), "rb").read() == body, True, "downloaded file")
+    return [qd.analyze(os.path.join(d, f), [keylog], decrypt_1rtt=dec).summary()
+            for f in ("client.pcap", "server.pcap") for dec in (False, True)]
+
+
+def check_e2e(s, retry, ciphers=None, family=4):
+    eq(s["handshakes"], 1, "handshakes")
+    eq(s["versions"], ["0x00000001"], "versions")
+    eq(len(s["connections"]), 1, "connections")
+    c = s["connections"][0]
+    eq(c["retry"], retry, "retry")
+    if retry:
+        eq((c["retry_token_reused"], c["pn_after_retry_greater"], c["retry_integrity_ok"]),
+           (True, True, True), "retry token, pn, tag")
+    eq(c["alpn"], "hq-interop", "alpn")
+    eq("hq-interop" in c["alpn_offered"], True, "alpn offered")
+    if ciphers:
+        eq(c["offered_ciphers"], ciphers, "offered ciphers")
+        eq(c["chosen_cipher"], ciphers[0], "chosen cipher")
+    else:
+        eq(c["chosen_cipher"] in qd.SUITES, True, "chosen cipher %r" % c["chosen_cipher"])
+    eq(c["certificate_sent"], True, "certificate sent")
+    eq(isinstance(c["server_tp"].get("initial_max_streams_bidi"), int), True, "server tp")
+    eq(c["key_phases"]["client"]["0"] > 0 and c["key_phases"]["server"]["0"] > 0, True,
+       "key phase 0 packets: %r" % c["key_phases"])
+    eq((c["reserved_bits_set"], c["decrypt_errors"], c["no_keys"], c["unknown_cid"]),
+       (0, 0, 0, 0), "reserved bits, decrypt errors, missing keys, unknown CIDs")
+    eq(s["ipv%d_from_server" % family] > 0 and s["ipv%d_from_server" % (10 - family)] == 0,
+       True, "address family")
+    eq(s["amplification"]["result"], "ok", "amplification")
+    if c["decrypted_1rtt"]:
+        eq(c["frames"]["server"].get("handshake_done"), 1, "HANDSHAKE_DONE")
+        eq(c["frames"]["client"].get("stream", 0) > 0, True, "client STREAM frames")
+        eq(c["frames"]["server"].get("stream", 0) > 0, True, "server STREAM frames")
+        eq(c["frames"]["client"].get("unknown"), None, "unknown frames")
+    return c
+
+
+@test
+def e2e_retry():
+    for s in e2e("retry"):
+        check_e2e(s, retry=True)
+
+
+@test
+def e2e_no_retry():
+    for s in e2e("noretry", serve_args=["--no-retry"]):
+        check_e2e(s, retry=False)
+
+
+@test
+def e2e_chacha20():
+    for s in e2e("chacha", qget_args=["--ciphers", "TLS_CHACHA20_POLY1305_SHA256"]):
+        check_e2e(s, retry=True, ciphers=[0x1303])
+
+
+@test
+def e2e_ipv6():
+    for s in e2e("ipv6", host="::1"):
+        check_e2e(s, retry=True, family=6)
+
+
 # ------------------------------------------------------------ main
 
 def main():
     global TMP
     verbose = "-v" in sys.argv
     names = [a for a in sys.argv[1:] if not a.startswith("-")]
-    passed = failed = 0
+    passed = failed = skipped = 0
     with tempfile.TemporaryDirectory(prefix="quicdissect.") as TMP:
         for fn in TESTS:
             if names and not any(n in fn.__name__ for n in names):
@@ -624,12 +842,15 @@ def main():
                 fn()
                 print("PASS %s" % fn.__name__)
                 passed += 1
+            except Skip as e:
+                print("SKIP %s: %s" % (fn.__name__, e))
+                skipped += 1
             except Exception as e:  # noqa: BLE001
                 print("FAIL %s: %s" % (fn.__name__, e))
                 if verbose:
                     traceback.print_exc()
                 failed += 1
-    print("%d passed, %d failed" % (passed, failed))
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 
 
