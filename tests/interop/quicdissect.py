@@ -946,11 +946,8 @@ class Analysis:
 
     # ---- finding a packet's connection
     def _by_addr(self, addr, index):
-        best = None
-        for c in self.by_addr.get(addr, ()):
-            if c.first <= index:
-                best = c
-        return best
+        cands = self._by_addr_all(addr, index)
+        return cands[0] if cands else None
 
     def _register(self, c):
         self.conns.append(c)
@@ -972,9 +969,19 @@ class Analysis:
                 c.server_cids.append(p.scid)
                 self.by_server_cid[p.scid] = c
 
-    def _server_sent_conn(self, p, dcid):
-        c = self.by_client_cid.get(dcid) if dcid else None
-        return c or self._by_addr(p.dg.dst, p.dg.index)
+    def _by_addr_all(self, addr, index):
+        """The connections of a client address begun by datagram index,
+        newest first."""
+        return [c for c in reversed(self.by_addr.get(addr, ())) if c.first <= index]
+
+    def _candidates(self, p):
+        """Connections a long header packet may belong to, likeliest first:
+        the one its DCID names, else those of the client's address."""
+        if p.dir == "client":
+            c, addr = self.by_server_cid.get(p.dcid), p.dg.src
+        else:
+            c, addr = self.by_client_cid.get(p.dcid) if p.dcid else None, p.dg.dst
+        return [c] if c else self._by_addr_all(addr, p.dg.index)
 
     # ---- decryption
     def _open(self, c, p, keys, space):
@@ -1048,100 +1055,135 @@ class Analysis:
     def _server_initial(self, p):
         self.server_initial_scids_raw.append(p.scid)
         self.versions_raw.append(p.version)
-        c = p.conn = self._server_sent_conn(p, p.dcid)
-        if c is None or not self._open_initial(c, p):
-            return self._fail(c, p, "decryption failed" if c else "no connection")
+        cands = self._candidates(p)
+        c = p.conn = next((c for c in cands if self._open_initial(c, p)), None)
+        if c is None:
+            p.conn = cands[0] if cands else None
+            return self._fail(p.conn, p, "decryption failed" if cands else "no connection")
         self._learn(c, p)
         c.versions.add(p.version)
         c.version = p.version
         self.server_initial_scids.append(p.scid)
 
     def _retry(self, p):
-        c = p.conn = self._server_sent_conn(p, p.dcid)
-        if c is None:
+        cands = self._candidates(p)
+        if not cands:
             self.unattributed += 1
             p.error = "no connection"
             return
         pkt = p.dg.payload[p.start:p.end]
-        ok = any(retry_integrity_ok(pkt, cid, p.version)
-                 for cid in reversed(c.key_cids))
+        c = next((c for c in cands if any(retry_integrity_ok(pkt, cid, p.version)
+                                          for cid in reversed(c.key_cids))), None)
+        ok = c is not None
+        c = p.conn = c or cands[0]
         p.decrypted = ok
         c.retries.append({"token": p.token, "scid": p.scid, "integrity_ok": ok})
         if ok and p.scid not in c.key_cids:
             c.key_cids.append(p.scid)
             self.by_server_cid[p.scid] = c
 
-    def _short_dcid(self, p):
-        """(Conn, DCID) of a short header packet: the longest known CID the
-        bytes after the first one start with, else the connection of the
-        client's address and the length of the CID last seen."""
+    def _short_candidates(self, p):
+        """[(Conn, DCID, guessed)] for a short header packet: the longest
+        known CID its bytes after the first one start with; else the
+        connections of the client's address, newest first, each with the
+        length of the CID it last used (guessed: true)."""
         table = self.by_server_cid if p.dir == "client" else self.by_client_cid
         data = p.dg.payload
         for n in sorted({len(k) for k in table}, reverse=True):
             c = table.get(data[p.start + 1:p.start + 1 + n])
             if c is not None:
-                return c, data[p.start + 1:p.start + 1 + n]
-        addr = p.dg.src if p.dir == "client" else p.dg.dst
-        c = self._by_addr(addr, p.dg.index)
-        if c is None:
-            return None, None
-        cids = c.server_cids if p.dir == "client" else c.client_cids
-        n = len(cids[-1]) if cids else 0
-        if n:
-            c.unknown_cid += 1
-        return c, data[p.start + 1:p.start + 1 + n]
+                return [(c, data[p.start + 1:p.start + 1 + n], False)]
+        out = []
+        for c in self._by_addr_all(p.dg.src if p.dir == "client" else p.dg.dst,
+                                   p.dg.index):
+            cids = c.server_cids if p.dir == "client" else c.client_cids
+            n = len(cids[-1]) if cids else 0
+            out.append((c, data[p.start + 1:p.start + 1 + n], n > 0))
+        return out
 
-    def _other(self, p):
-        if p.kind == "1rtt":
-            c, p.dcid = self._short_dcid(p)
-            p.pn_offset = p.start + 1 + len(p.dcid or b"")
-        elif p.dir == "client":
-            c = self.by_server_cid.get(p.dcid) or self._by_addr(p.dg.src, p.dg.index)
-        else:
-            c = self._server_sent_conn(p, p.dcid)
-        p.conn = c
-        if c is None:
+    def _try_1rtt(self, c, p, dcid, decrypt):
+        """Header protection off (and the payload decrypted, if asked) with
+        c's keys: None without keys, {} when too short, else a dict."""
+        ku = c.app_keys(p.dir, self.secrets)
+        if ku is None:
+            return None
+        data, pn_offset = p.dg.payload, p.start + 1 + len(dcid)
+        # the header protection key stays the same across key updates
+        hp = remove_header_protection(ku.keys[0], data, p.start, pn_offset, p.end)
+        if hp is None:
+            return {}
+        first, pnlen, tpn, header = hp
+        pn = decode_packet_number(tpn, pnlen, c.largest.get((p.dir, "app"), -1))
+        payload = None
+        if decrypt:
+            payload = ku.decrypt((first >> 2) & 1, pn, data[pn_offset + pnlen:p.end],
+                                 header)
+        return {"first": first, "pn": pn, "payload": payload}
+
+    def _one_rtt(self, p):
+        cands = self._short_candidates(p)
+        if not cands:
             self.unattributed += 1
             p.error = "no connection"
             return
-        if p.kind == "0rtt":
-            return  # early data keys are not used
-        if p.kind == "handshake":
-            k = c.keys(p.dir, "HANDSHAKE_TRAFFIC_SECRET", self.secrets, p.version)
-            if k is None:
-                c.no_keys += 1
-                p.error = "no keys"
-            elif not self._open(c, p, k, "handshake"):
-                self._fail(c, p, "decryption failed")
-            return
-        ku = c.app_keys(p.dir, self.secrets)
-        if ku is None:
+        # several connections share the client's address and no CID tells
+        # them apart: the one whose keys open the packet
+        decrypt = self.decrypt_1rtt or len(cands) > 1
+        tried = []
+        for c, dcid, guessed in cands:
+            tried.append((c, dcid, guessed, self._try_1rtt(c, p, dcid, decrypt)))
+            if tried[-1][3] and tried[-1][3]["payload"] is not None:
+                break
+        c, dcid, guessed, r = (
+            next((t for t in tried if t[3] and t[3]["payload"] is not None), None)
+            or next((t for t in tried if t[3] is not None), tried[0]))
+        p.conn, p.dcid, p.pn_offset = c, dcid, p.start + 1 + len(dcid)
+        c.unknown_cid += guessed
+        if r is None:
             c.no_keys += 1
             p.error = "no keys"
             return
-        # the header protection key stays the same across key updates
-        data = p.dg.payload
-        hp = remove_header_protection(ku.keys[0], data, p.start, p.pn_offset, p.end)
-        if hp is None:
+        if not r:
             p.error = "too short"
             return
-        first, pnlen, tpn, header = hp
-        p.key_phase = (first >> 2) & 1
-        p.reserved_bits = first & 0x18
+        p.key_phase = (r["first"] >> 2) & 1
+        p.reserved_bits = r["first"] & 0x18
         c.key_phases[p.dir][p.key_phase] += 1
-        largest = c.largest.get((p.dir, "app"), -1)
-        pn = decode_packet_number(tpn, pnlen, largest)
-        if self.decrypt_1rtt:
-            payload = ku.decrypt(p.key_phase, pn, data[p.pn_offset + pnlen:p.end], header)
-            if payload is None:
-                return self._fail(c, p, "decryption failed")
+        if decrypt and r["payload"] is None:
+            return self._fail(c, p, "decryption failed")
+        if r["payload"] is not None:
             p.decrypted = True
-            self._frames(c, p, "app", payload)
+            if self.decrypt_1rtt:
+                self._frames(c, p, "app", r["payload"])
         if p.reserved_bits:
             c.reserved_bits_set += 1  # corrupted, or a wrong DCID length
         else:
-            p.pn = pn
-            c.largest[(p.dir, "app")] = max(largest, pn)
+            p.pn = r["pn"]
+            c.largest[(p.dir, "app")] = max(c.largest.get((p.dir, "app"), -1), p.pn)
+
+    def _other(self, p):
+        if p.kind == "1rtt":
+            return self._one_rtt(p)
+        cands = self._candidates(p)
+        if not cands:
+            self.unattributed += 1
+            p.error = "no connection"
+            return
+        p.conn = cands[0]
+        if p.kind == "0rtt":
+            return  # early data keys are not used
+        have_keys = False
+        for c in cands:
+            k = c.keys(p.dir, "HANDSHAKE_TRAFFIC_SECRET", self.secrets, p.version)
+            have_keys = have_keys or k is not None
+            if k is not None and self._open(c, p, k, "handshake"):
+                p.conn = c
+                return
+        if have_keys:
+            self._fail(cands[0], p, "decryption failed")
+        else:
+            cands[0].no_keys += 1
+            p.error = "no keys"
 
     # ---- results
     def amplification(self):

@@ -315,10 +315,10 @@ class Conversation:
     """A made-up connection: datagrams [(from_client, payload)], a key log,
     and what the dissector should find."""
 
-    def __init__(self, seed, suite=qd.AES_128_GCM_SHA256, retry=True, cert=True):
+    def __init__(self, seed, suite=qd.AES_128_GCM_SHA256, retry=True, cert=True, cscid_len=5):
         rnd = random.Random(seed)
         rb = lambda n: bytes(rnd.randrange(256) for _ in range(n))  # noqa: E731
-        self.odcid, cscid, sscid, rscid = rb(8), rb(5), rb(8), rb(12)
+        self.odcid, cscid, sscid, rscid = rb(8), rb(cscid_len), rb(8), rb(12)
         self.client_random = rb(32)
         hashlen = 48 if suite == qd.AES_256_GCM_SHA384 else 32
         secrets = {lab: rb(hashlen) for lab in (
@@ -527,6 +527,27 @@ def synthetic_two_connections_two_keylogs():
     eq([c["odcid"] for c in s["connections"]], [a.odcid.hex(), b.odcid.hex()], "odcids")
     check_conversation(a, s["connections"][0], corrupt=False)
     check_conversation(b, s["connections"][1], corrupt=False)
+
+
+@test
+def interleaved_connections_one_address_no_client_cid():
+    # qget's SCID is empty: the server's packets carry no DCID, and two
+    # connections from one address are told apart by the keys that work
+    a, b = Conversation(10, cscid_len=0), Conversation(11, cscid_len=0, retry=False)
+    order = [(a, a.datagrams[0])]
+    for i in range(1, max(len(a.datagrams), len(b.datagrams) + 1)):
+        order += [(a, a.datagrams[i])] if i < len(a.datagrams) else []
+        order += [(b, b.datagrams[i - 1])] if i - 1 < len(b.datagrams) else []
+    w = qd.PcapWriter(tmp("mixed.pcap"))
+    for i, (conv, (fc, payload)) in enumerate(order):
+        w.write(1000 + i / 1000, C4 if fc else S4, S4 if fc else C4, payload)
+    w.close()
+    keylogs = [write_keylog(a, "a.log"), write_keylog(b, "b.log")]
+    for dec in (False, True):
+        s = qd.analyze(tmp("mixed.pcap"), keylogs, decrypt_1rtt=dec).summary()
+        eq((s["handshakes"], s["unattributed"]), (2, 0), "handshakes, unattributed")
+        check_conversation(a, s["connections"][0], corrupt=False, decrypted=dec)
+        check_conversation(b, s["connections"][1], corrupt=False, decrypted=dec)
 
 
 @test
