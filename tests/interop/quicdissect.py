@@ -528,7 +528,8 @@ def _parse_long(dg, data, start):
     if version not in LONG_TYPES or len(dcid) > 20 or len(scid) > 20:
         p = Packet(dg, start, len(data), "invalid")
         p.version, p.dcid, p.scid = version, dcid, scid
-        p.error = "unknown version 0x%08x" % version
+        p.error = ("unknown version 0x%08x" % version if version not in LONG_TYPES
+                   else "connection ID longer than 20 bytes")
         return p, len(data)
     if kind == "retry":
         if r.left() < 16:
@@ -1299,6 +1300,20 @@ class Analysis:
         }
 
     def summary(self):
+        """The JSON of the CLI's summary.  Per file: datagrams and packets by
+        sender ("client" sent it, "server" sent it), ipv4_/ipv6_from_server,
+        ecn marks, handshakes (distinct SCIDs of the server's Initials that
+        decrypted; handshakes_raw counts all, as the runner's
+        _count_handshakes), versions (of the server's Initials), the
+        amplification check, decrypt_errors (all connections and packets of
+        none).  Per connection (keyed by the client's original DCID): CIDs,
+        Retry (tokens, integrity, token reused, the runner's packet number
+        check), the ClientHello (ciphers, ALPN, groups, transport
+        parameters) and ServerHello (cipher), client_hellos (client Initials
+        with CRYPTO at offset 0); with key logs the server's ALPN and
+        transport parameters, certificate_sent (null without keys),
+        key_phases by sender (null without 1-RTT keys); with decrypt_1rtt
+        also frames by sender, path frames, closes and issued CIDs."""
         dgs = {"client": 0, "server": 0, "other": 0, "client_bytes": 0,
                "server_bytes": 0, "snapped": 0}
         ecn = {"client": [0, 0, 0, 0], "server": [0, 0, 0, 0]}
