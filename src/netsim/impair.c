@@ -93,6 +93,32 @@ in_blackhole(const struct ns_impair *cfg, double elapsed)
 }
 
 /*
+ * Which byte of the datagram ncopies of f is to be corrupted, and how.
+ * Anywhere, one bit flipped; with --corrupt-head N, one of the first N
+ * bytes, overwritten by another value: as the QUIC interop runner's
+ * corruption, whose hits land in the QUIC header as often as not.  The
+ * default draws what it always drew, so that old seeds replay.
+ */
+static void
+pick_corruption(struct ns_link *l, size_t len, struct ns_fate *f)
+{
+	size_t head = l->cfg->corrupt_head;
+	int k = f->ncopies;
+
+	if (head == 0) {
+		f->flip_byte[k] = (long)(ns_rng_next(&l->rng) % len);
+		f->flip_mask[k] = (unsigned char)(1u <<
+		    (ns_rng_next(&l->rng) % 8));
+		return;
+	}
+	if (head > len)
+		head = len;
+	f->flip_byte[k] = (long)(ns_rng_next(&l->rng) % head);
+	/* XOR with 1..255: each of the 255 other values alike. */
+	f->flip_mask[k] = (unsigned char)(1 + ns_rng_next(&l->rng) % 255);
+}
+
+/*
  * Decides what becomes of a datagram of len bytes arriving at now
  * (monotonic ns, elapsed seconds after start).  The caller applies the
  * decision and counts reordering and corruption as it carries them out.
@@ -154,14 +180,10 @@ ns_link_admit(struct ns_link *l, uint64_t now, double elapsed, int random_on,
 			due = l->busy_until;
 		}
 		f->flip_byte[f->ncopies] = -1;
-		f->flip_bit[f->ncopies] = 0;
+		f->flip_mask[f->ncopies] = 0;
 		if (random_on) {
-			if (len > 0 && chance(&l->rng, cfg->corrupt)) {
-				f->flip_byte[f->ncopies] =
-				    (long)(ns_rng_next(&l->rng) % len);
-				f->flip_bit[f->ncopies] =
-				    (unsigned)(ns_rng_next(&l->rng) % 8);
-			}
+			if (len > 0 && chance(&l->rng, cfg->corrupt))
+				pick_corruption(l, len, f);
 			ms = cfg->delay_ms;
 			if (cfg->jitter_ms > 0.0)
 				ms += (unit(&l->rng) * 2.0 - 1.0) *

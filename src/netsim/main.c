@@ -42,6 +42,7 @@ enum field {
 	F_REORDER,
 	F_DUP,
 	F_CORRUPT,
+	F_CORRUPT_HEAD,
 	F_RATE,
 	F_QUEUE,
 	F_BLACKHOLE,
@@ -61,6 +62,8 @@ enum {
 	OPT_TO,
 	OPT_PORT_FILE,
 	OPT_STATS,
+	OPT_PCAP_CLIENT,
+	OPT_PCAP_SERVER,
 	OPT_SEED,
 	OPT_DURATION,
 	OPT_IDLE,
@@ -79,6 +82,8 @@ static const struct option long_opts[] = {
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "port-file", required_argument, NULL, OPT_PORT_FILE },
 	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "pcap-client", required_argument, NULL, OPT_PCAP_CLIENT },
+	{ "pcap-server", required_argument, NULL, OPT_PCAP_SERVER },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
@@ -90,6 +95,7 @@ static const struct option long_opts[] = {
 	FIELD_OPT("reorder", F_REORDER),
 	FIELD_OPT("dup", F_DUP),
 	FIELD_OPT("corrupt", F_CORRUPT),
+	FIELD_OPT("corrupt-head", F_CORRUPT_HEAD),
 	FIELD_OPT("rate", F_RATE),
 	FIELD_OPT("queue", F_QUEUE),
 	FIELD_OPT("blackhole", F_BLACKHOLE),
@@ -120,6 +126,11 @@ usage(FILE *f)
 	    "      --to ADDR:PORT       the server\n"
 	    "      --port-file FILE     write the listening port to FILE once ready\n"
 	    "      --stats FILE         write the counters as JSON at exit\n"
+	    "      --pcap-client FILE   capture what the clients send and get\n"
+	    "                           (pcap, raw IP: each datagram in a made-up\n"
+	    "                           IPv4/IPv6 and UDP header; received ones\n"
+	    "                           before, sent ones after the impairments)\n"
+	    "      --pcap-server FILE   capture what the server gets and sends\n"
 	    "      --seed N             seed of the random impairments (default:\n"
 	    "                           from time and pid; always printed)\n"
 	    "      --duration S         exit after S seconds (default 300)\n"
@@ -142,6 +153,8 @@ usage(FILE *f)
 	    "      --reorder PCT        hold back datagrams until the next one passed\n"
 	    "      --dup PCT            send datagrams twice\n"
 	    "      --corrupt PCT        flip one random bit\n"
+	    "      --corrupt-head N     --corrupt overwrites one of the first N\n"
+	    "                           bytes with another value instead\n"
 	    "      --rate BYTES/S       limit the rate (0: unlimited, the default)\n"
 	    "      --queue BYTES        queue before the rate limit (default 65536);\n"
 	    "                           datagrams that do not fit are dropped\n"
@@ -237,6 +250,7 @@ parse_field(enum field f, const char *s, struct ns_impair *im)
 {
 	double a, b;
 	const char *p;
+	uint64_t u;
 
 	switch (f) {
 	case F_LOSS:
@@ -253,6 +267,9 @@ parse_field(enum field f, const char *s, struct ns_impair *im)
 		return parse_num(s, 0.0, 100.0, &im->dup, NULL);
 	case F_CORRUPT:
 		return parse_num(s, 0.0, 100.0, &im->corrupt, NULL);
+	case F_CORRUPT_HEAD:
+		return parse_u64(s, NS_MAX_DATAGRAM, &u) && u > 0 &&
+		    (im->corrupt_head = (size_t)u) > 0;
 	case F_RATE:
 		return parse_u64(s, UINT64_C(1000000000000), &im->rate);
 	case F_QUEUE:
@@ -288,6 +305,7 @@ copy_field(struct ns_impair *dst, const struct ns_impair *src, enum field f)
 	case F_REORDER: dst->reorder = src->reorder; break;
 	case F_DUP: dst->dup = src->dup; break;
 	case F_CORRUPT: dst->corrupt = src->corrupt; break;
+	case F_CORRUPT_HEAD: dst->corrupt_head = src->corrupt_head; break;
 	case F_RATE: dst->rate = src->rate; break;
 	case F_QUEUE: dst->queue = src->queue; break;
 	case F_BLACKHOLE:
@@ -393,6 +411,17 @@ parse_args(int argc, char **argv, struct ns_opts *o)
 		case OPT_STATS:
 			o->stats_file = optarg;
 			break;
+		case OPT_PCAP_CLIENT:
+		case OPT_PCAP_SERVER:
+			if (*optarg == '\0') {
+				bad_value(name, optarg);
+				goto out;
+			}
+			if (c == OPT_PCAP_CLIENT)
+				o->pcap_client = optarg;
+			else
+				o->pcap_server = optarg;
+			break;
 		case OPT_SEED:
 			if (!parse_u64(optarg, UINT64_MAX, &o->seed)) {
 				bad_value(name, optarg);
@@ -447,6 +476,12 @@ parse_args(int argc, char **argv, struct ns_opts *o)
 	if (o->listen == NULL || o->to == NULL) {
 		fprintf(stderr, NS_NAME ": --listen and --to are required "
 		    "(try --help)\n");
+		goto out;
+	}
+	if (o->pcap_client != NULL && o->pcap_server != NULL &&
+	    strcmp(o->pcap_client, o->pcap_server) == 0) {
+		fprintf(stderr, NS_NAME ": --pcap-client and --pcap-server "
+		    "name the same file\n");
 		goto out;
 	}
 	if (!merge(o, &cl)) {
@@ -595,8 +630,11 @@ main(int argc, char **argv)
 		ns_link_init(&link[d], &o.dir[d], o.seed, (enum ns_dir)d);
 	ns_log("seed %" PRIu64, o.seed);
 	rc = ns_run(&o, link);
-	if (rc != 0)
+	if (rc == 1)
 		goto out;
+	/* A capture that could not be written in full fails the run, but
+	 * the counters are still worth having. */
+	rc = rc == 0 ? 0 : 1;
 	print_counters("up", &link[NS_UP].c);
 	print_counters("down", &link[NS_DOWN].c);
 	if (o.stats_file != NULL && !write_stats(o.stats_file, o.seed, link))

@@ -1,8 +1,9 @@
 /*
- * qget-netsim: a UDP impairment relay.  Shared types of its three parts:
+ * qget-netsim: a UDP impairment relay.  Shared types of its four parts:
  * main.c (options, start-up, report), impair.c (what happens to one
- * datagram: random numbers, loss, delay, rate) and relay.c (sockets, client
- * mappings, the schedule of pending deliveries, the event loop).
+ * datagram: random numbers, loss, delay, rate), relay.c (sockets, client
+ * mappings, the schedule of pending deliveries, the event loop) and pcap.c
+ * (the captures).
  */
 #ifndef QGET_NETSIM_H
 #define QGET_NETSIM_H
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define NS_NAME "qget-netsim"
 
@@ -45,6 +47,7 @@ struct ns_impair {
 	double ge_p_gb, ge_p_bg, ge_loss_bad, ge_loss_good;
 	double delay_ms, jitter_ms;
 	double reorder, dup, corrupt;
+	size_t corrupt_head;	/* 0: any byte; else one of the first N */
 	uint64_t rate;		/* bytes per second, 0 = unlimited */
 	uint64_t queue;		/* bytes that may wait for the rate limiter */
 	struct ns_window bh[NS_MAX_WINDOWS];
@@ -56,6 +59,8 @@ struct ns_opts {
 	const char *to;
 	const char *port_file;
 	const char *stats_file;
+	const char *pcap_client;	/* PCAP-SPEC.md; NULL: none */
+	const char *pcap_server;
 	struct ns_impair dir[NS_NDIRS];
 	double impair_until;	/* seconds; INFINITY = never */
 	double duration;	/* seconds */
@@ -90,8 +95,16 @@ struct ns_fate {
 	int ncopies;			/* 0 (dropped), 1, or 2 (duplicated) */
 	uint64_t due[2];		/* monotonic ns */
 	long flip_byte[2];		/* byte to corrupt, or -1 */
-	unsigned flip_bit[2];
+	unsigned char flip_mask[2];	/* XORed into it: never 0 */
 	int hold;			/* copy 0 is held back (reorder) */
+};
+
+/* A capture file being written (pcap.c). */
+struct ns_pcap {
+	FILE *f;
+	const char *path;	/* NULL: no capture */
+	int failed;		/* a write failed: said once, no more records */
+	uint64_t records;
 };
 
 extern volatile sig_atomic_t ns_stop;
@@ -110,7 +123,18 @@ int ns_parse_addr(const char *s, int port_zero_ok,
     struct sockaddr_storage *ss, socklen_t *len);
 void ns_format_addr(const struct sockaddr *sa, char *buf, size_t len);
 void ns_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* 0 after --duration or a signal, 1 when the relay could not start, 2
+ * when it ran but a capture could not be written in full. */
 int ns_run(const struct ns_opts *o, struct ns_link link[NS_NDIRS]);
+
+/* pcap.c: open writes the file's header (0 and logged on failure); write
+ * adds one datagram from src to dst; close returns 0 when any write of
+ * the file failed. */
+int ns_pcap_open(struct ns_pcap *p, const char *path);
+void ns_pcap_write(struct ns_pcap *p, const struct timespec *ts,
+    const struct sockaddr *src, const struct sockaddr *dst,
+    const unsigned char *data, size_t len);
+int ns_pcap_close(struct ns_pcap *p);
 
 /* main.c */
 uint64_t ns_dropped(const struct ns_counters *c);

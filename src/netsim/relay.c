@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -37,6 +38,7 @@ struct map {
 	struct sockaddr_storage addr;	/* the client */
 	socklen_t addrlen;
 	int fd;				/* connected to the server */
+	struct sockaddr_storage local;	/* fd's address (--pcap-server) */
 	unsigned id;
 	uint64_t last_active;
 	size_t queued;			/* our datagrams in the heap */
@@ -58,8 +60,11 @@ struct relay {
 	const struct ns_opts *o;
 	struct ns_link *link;
 	int lfd;
+	struct sockaddr_storage laddr;	/* lfd's address */
 	struct sockaddr_storage to;
 	socklen_t tolen;
+	/* What crosses the client-facing and the server-facing side. */
+	struct ns_pcap cap_client, cap_server;
 	struct map *buckets[NBUCKETS];
 	struct map **maps;
 	size_t nmaps;
@@ -78,6 +83,7 @@ struct relay {
 	 * direction. */
 	struct mmsghdr smsg[BATCH];
 	struct iovec siov[BATCH];
+	struct map *smap[BATCH];
 	size_t nsend;
 	int send_fd;
 	enum ns_dir send_dir;
@@ -206,6 +212,33 @@ grow_buffers(int fd)
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
+/* One datagram into a capture, stamped now. */
+static void
+capture(struct ns_pcap *p, const struct sockaddr_storage *src,
+    const struct sockaddr_storage *dst, const unsigned char *data,
+    size_t len)
+{
+	struct timespec ts;
+
+	if (p->f == NULL)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ns_pcap_write(p, &ts, (const struct sockaddr *)src,
+	    (const struct sockaddr *)dst, data, len);
+}
+
+/* A datagram that left, as impaired: towards the server from the map's
+ * own socket, towards the client from the listening one. */
+static void
+capture_sent(struct relay *r, const struct map *m, enum ns_dir dir,
+    const unsigned char *data, size_t len)
+{
+	if (dir == NS_UP)
+		capture(&r->cap_server, &m->local, &r->to, data, len);
+	else
+		capture(&r->cap_client, &r->laddr, &m->addr, data, len);
+}
+
 /* The heap orders by due time, then by arrival, so that datagrams due at
  * the same time leave in the order they came. */
 static int
@@ -267,7 +300,7 @@ heap_pop(struct relay *r)
 static struct pkt *
 schedule(struct relay *r, struct map *m, enum ns_dir dir,
     const unsigned char *data, size_t len, uint64_t due, long flip_byte,
-    unsigned flip_bit)
+    unsigned char flip_mask)
 {
 	struct ns_counters *c = &r->link[dir].c;
 	struct pkt *p = NULL, **grown;
@@ -295,7 +328,7 @@ schedule(struct relay *r, struct map *m, enum ns_dir dir,
 	p->held = 0;
 	memcpy(p->data, data, len);
 	if (flip_byte >= 0) {
-		p->data[flip_byte] ^= (unsigned char)(1u << flip_bit);
+		p->data[flip_byte] ^= flip_mask;
 		c->corrupted++;
 	}
 	r->heap_bytes += len;
@@ -330,6 +363,8 @@ send_now(struct relay *r, struct pkt *p)
 		n = sendto(r->lfd, p->data, p->len, 0,
 		    (struct sockaddr *)&p->map->addr, p->map->addrlen);
 	count_sent(&r->link[p->dir].c, n, p->len);
+	if (n >= 0)
+		capture_sent(r, p->map, (enum ns_dir)p->dir, p->data, p->len);
 }
 
 static void
@@ -349,8 +384,11 @@ flush_batch(struct relay *r)
 			i++;
 			continue;
 		}
-		for (j = i; j < i + (size_t)n; j++)
+		for (j = i; j < i + (size_t)n; j++) {
 			count_sent(c, 1, r->siov[j].iov_len);
+			capture_sent(r, r->smap[j], r->send_dir,
+			    r->siov[j].iov_base, r->siov[j].iov_len);
+		}
 		i += (size_t)n;
 	}
 	r->nsend = 0;
@@ -369,6 +407,7 @@ batch_add(struct relay *r, struct map *m, enum ns_dir dir,
 	r->send_dir = dir;
 	r->siov[r->nsend].iov_base = data;
 	r->siov[r->nsend].iov_len = len;
+	r->smap[r->nsend] = m;
 	h = &r->smsg[r->nsend].msg_hdr;
 	memset(h, 0, sizeof(*h));
 	h->msg_iov = &r->siov[r->nsend];
@@ -412,11 +451,11 @@ deliver(struct relay *r, struct map *m, enum ns_dir dir, unsigned char *data,
 	/* The copy first, while data is still pristine. */
 	if (f.ncopies == 2)
 		(void)schedule(r, m, dir, data, len, f.due[1], f.flip_byte[1],
-		    f.flip_bit[1]);
+		    f.flip_mask[1]);
 	if (f.hold && m->held[dir] == NULL) {
 		p = schedule(r, m, dir, data, len, f.due[0] +
 		    (uint64_t)(NS_REORDER_HOLD_MS * 1e6), f.flip_byte[0],
-		    f.flip_bit[0]);
+		    f.flip_mask[0]);
 		if (p != NULL) {
 			p->held = 1;
 			m->held[dir] = p;
@@ -426,15 +465,14 @@ deliver(struct relay *r, struct map *m, enum ns_dir dir, unsigned char *data,
 	}
 	if (f.due[0] <= now) {
 		if (f.flip_byte[0] >= 0) {
-			data[f.flip_byte[0]] ^= (unsigned char)(1u <<
-			    f.flip_bit[0]);
+			data[f.flip_byte[0]] ^= f.flip_mask[0];
 			l->c.corrupted++;
 		}
 		batch_add(r, m, dir, data, len);
 		f.due[0] = now;
 	} else {
 		(void)schedule(r, m, dir, data, len, f.due[0], f.flip_byte[0],
-		    f.flip_bit[0]);
+		    f.flip_mask[0]);
 	}
 	release_held(r, m, dir, f.due[0]);
 }
@@ -492,6 +530,7 @@ map_new(struct relay *r, const struct sockaddr_storage *addr,
 {
 	struct map *m = NULL;
 	char shown[INET6_ADDRSTRLEN + 16];
+	socklen_t sl;
 	int fd = -1;
 
 	ns_format_addr((const struct sockaddr *)addr, shown, sizeof(shown));
@@ -510,6 +549,15 @@ map_new(struct relay *r, const struct sockaddr_storage *addr,
 	grow_buffers(fd);
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		goto out;
+	/* The port the kernel gave the socket is what the server sees. */
+	sl = sizeof(m->local);
+	if (r->cap_server.f != NULL && getsockname(fd,
+	    (struct sockaddr *)&m->local, &sl) != 0) {
+		ns_log("client %s: getsockname: %s", shown, strerror(errno));
+		free(m);
+		m = NULL;
+		goto out;
+	}
 	memcpy(&m->addr, addr, addrlen);
 	m->addrlen = addrlen;
 	m->fd = fd;
@@ -633,6 +681,10 @@ read_clients(struct relay *r)
 			break;
 		now = ns_now();
 		for (i = 0; i < n; i++) {
+			/* Before any impairment, and whether or not the
+			 * client gets a mapping. */
+			capture(&r->cap_client, &r->raddr[i], &r->laddr,
+			    r->riov[i].iov_base, r->rmsg[i].msg_len);
 			m = map_find(r, &r->raddr[i],
 			    r->rmsg[i].msg_hdr.msg_namelen);
 			if (m == NULL) {
@@ -661,9 +713,12 @@ read_server(struct relay *r, struct map *m)
 		if ((n = read_batch(r, m->fd, 0)) == 0)
 			break;
 		now = ns_now();
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			capture(&r->cap_server, &r->to, &m->local,
+			    r->riov[i].iov_base, r->rmsg[i].msg_len);
 			deliver(r, m, NS_DOWN, r->riov[i].iov_base,
 			    r->rmsg[i].msg_len, now);
+		}
 		flush_batch(r);
 		send_due(r, now);
 		if (n < BATCH)
@@ -692,6 +747,7 @@ open_listener(struct relay *r, unsigned *port, char *shown, size_t len)
 		goto out;
 	}
 	grow_buffers(fd);
+	memcpy(&r->laddr, &ss, sizeof(ss));
 	ns_format_addr((struct sockaddr *)&ss, shown, len);
 	*port = ntohs(ss.ss_family == AF_INET6 ?
 	    ((struct sockaddr_in6 *)&ss)->sin6_port :
@@ -827,6 +883,11 @@ ns_run(const struct ns_opts *o, struct ns_link link[NS_NDIRS])
 	}
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGINT);
+	if ((o->pcap_client != NULL &&
+	    !ns_pcap_open(&r->cap_client, o->pcap_client)) ||
+	    (o->pcap_server != NULL &&
+	    !ns_pcap_open(&r->cap_server, o->pcap_server)))
+		goto out;
 	if (!open_listener(r, &port, shown, sizeof(shown)))
 		goto out;
 	ns_format_addr((struct sockaddr *)&r->to, target, sizeof(target));
@@ -843,7 +904,22 @@ ns_run(const struct ns_opts *o, struct ns_link link[NS_NDIRS])
 	if (o->verbose)
 		ns_log("stopping: %s", ns_stop ? "signal" : "duration over");
 	rc = 0;
+	if (o->verbose && r->cap_client.f != NULL)
+		ns_log("capture %s: %" PRIu64 " datagrams", o->pcap_client,
+		    r->cap_client.records);
+	if (o->verbose && r->cap_server.f != NULL)
+		ns_log("capture %s: %" PRIu64 " datagrams", o->pcap_server,
+		    r->cap_server.records);
 out:
+	if (r != NULL) {
+		/* Both closed, whichever failed. */
+		int ok = ns_pcap_close(&r->cap_client);
+
+		if (!ns_pcap_close(&r->cap_server))
+			ok = 0;
+		if (!ok && rc == 0)
+			rc = 2;
+	}
 	teardown(r);
 	return rc;
 }

@@ -141,6 +141,30 @@ def ping(host, port, count, out):
         json.dump({"replies": len(rtts),
                    "min_rtt_ms": min(rtts) * 1000 if rtts else -1}, f)
 
+def head(host, port, count, size, out):
+    """Each datagram once through an up-corrupting relay and back: how
+    many bytes differ in each echo, and where."""
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    s.connect((host, port))
+    s.settimeout(2.0)
+    diffs, where, lost = [], set(), 0
+    for i in range(count):
+        sent = payload("head", i, size)
+        s.send(sent)
+        try:
+            got = s.recv(65535)
+        except socket.timeout:
+            lost += 1
+            continue
+        d = [k for k in range(len(sent)) if k >= len(got) or got[k] != sent[k]]
+        diffs.append(len(d) + abs(len(got) - len(sent)))
+        where.update(d)
+    with open(out, "w") as f:
+        json.dump({"echoes": len(diffs), "lost": lost,
+                   "one_byte_each": all(x == 1 for x in diffs),
+                   "max_at": max(where) if where else -1,
+                   "places": len(where)}, f)
+
 def check(expr, files):
     env = {}
     for name, path in files:
@@ -161,6 +185,8 @@ elif cmd == "send":
          float(a[6]), float(a[7]), float(a[8]), a[9])
 elif cmd == "ping":
     ping(a[0], int(a[1]), int(a[2]), a[3])
+elif cmd == "head":
+    head(a[0], int(a[1]), int(a[2]), int(a[3]), a[4])
 elif cmd == "check":
     check(a[0], [x.split("=", 1) for x in a[1:]])
 EOF
@@ -280,6 +306,22 @@ check dup "cl['dups'] == up['duplicated'] > 0.05 * $N and
 run corrupt $N 10000 200 0.2 0 1e9 -- --seed 6 --up-corrupt 10 &&
 check corrupt "cl['bad'] == up['corrupted'] > 0.05 * $N and
 	cl['unique'] + cl['bad'] == $N and down['corrupted'] == 0"
+
+# --corrupt-head 8: the one byte overwritten (with another value, so every
+# corrupted datagram differs) is among the first 8, as the QUIC interop
+# runner's corruption hits the QUIC header.
+if relay corrupt-head --seed 17 --up-corrupt 100 --corrupt-head 8; then
+	"$PY" "$T/udp.py" head 127.0.0.1 "$RPORT" 300 200 "$T/corrupt-head.client"
+	relay_stop corrupt-head &&
+	if "$PY" "$T/udp.py" check "h['echoes'] == 300 and h['one_byte_each'] and
+		h['max_at'] == 7 and h['places'] == 8 and up['corrupted'] == 300 and
+		down['corrupted'] == 0" h="$T/corrupt-head.client" s="$T/corrupt-head.json" \
+		>"$T/why" 2>&1; then
+		pass corrupt-head
+	else
+		fail corrupt-head "$(cat "$T/why")" "$T/corrupt-head.err"
+	fi
+fi
 
 run reorder $N 10000 200 0.2 0 1e9 -- --seed 7 --up-reorder 10 &&
 check reorder "up['reordered'] > 0.05 * $N and cl['inversions'] > 0 and
@@ -448,6 +490,10 @@ done <<'EOF'
 --listen 127.0.0.1:0 --to 127.0.0.1:1 --blackhole 2
 --listen 127.0.0.1:0 --to 127.0.0.1:1 --rate 1.5
 --listen 127.0.0.1:0 --to 127.0.0.1:1 --queue 0
+--listen 127.0.0.1:0 --to 127.0.0.1:1 --corrupt-head 0
+--listen 127.0.0.1:0 --to 127.0.0.1:1 --corrupt-head 65536
+--listen 127.0.0.1:0 --to 127.0.0.1:1 --up-corrupt-head 8x
+--listen 127.0.0.1:0 --to 127.0.0.1:1 --pcap-client a --pcap-server a
 --listen 127.0.0.1:0 --to 127.0.0.1:1 --seed -1
 --listen 127.0.0.1:0 --to 127.0.0.1:1 --duration 0
 --listen 127.0.0.1:0 --to 127.0.0.1:1 --duration inf
