@@ -218,6 +218,17 @@ bench: all $(BUILD)/certs/.done
 	    NGHTTP3_CFLAGS="$(NGHTTP3_CFLAGS)" NGHTTP3_LIBS="$(NGHTTP3_LIBS)" \
 	    bench/run $(BENCH_ARGS)
 
+# The QUIC interop runner's test cases, every client x server pair we can
+# build here (tests/interop/run; root: it runs in a network namespace of
+# its own).  Writes interop/results/{results.txt,results.json,index.html};
+# INTEROP_ARGS: see tests/interop/run --help.
+.PHONY: interop
+interop: all $(NGINX_PATH)
+	BUILD=$(BUILD) OPENSSL_SRC=$(OPENSSL_SRC) \
+	    OPENSSL_CFLAGS="$(OPENSSL_CFLAGS)" OPENSSL_LIBS="$(OPENSSL_LIBS)" \
+	    NGHTTP3_CFLAGS="$(NGHTTP3_CFLAGS)" NGHTTP3_LIBS="$(NGHTTP3_LIBS)" \
+	    QGET_NGINX="$$(cat $(NGINX_PATH))" tests/interop/run $(INTEROP_ARGS)
+
 # The ABI of libqget.so against the baseline kept in abi/: adding a
 # function passes, removing or changing anything public fails, and
 # abidiff's report says what.  abi-baseline writes a new baseline, on

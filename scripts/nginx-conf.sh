@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints an nginx configuration for qget's tests and benchmark on stdout:
 #
-#   scripts/nginx-conf.sh [--no-ipv6] [--gso] ROOT PORT CERT KEY HQPORT
+#   scripts/nginx-conf.sh [--no-ipv6] [--gso] [--retry] [--ciphers LIST]
+#                         [--max-requests N] ROOT PORT CERT KEY HQPORT
 #
 # Run it as   nginx -p PREFIX -c CONF -e stderr
 # with PREFIX a writable folder of the caller's: the pid file, access.log
@@ -23,20 +24,41 @@
 # TLS session tickets are on (resumption).  --no-ipv6: 127.0.0.1 only
 # (a machine without ::1 on lo).  --gso: nginx sends with UDP GSO
 # (quic_gso on; its default is off, one datagram per sendmsg), so that a
-# receiver's GRO gets coalesced datagrams on loopback.
+# receiver's GRO gets coalesced datagrams on loopback.  --retry: every new
+# connection gets a Retry first (quic_retry on).  --ciphers: the TLS 1.3
+# cipher suites nginx accepts (OpenSSL's list syntax), as the interop
+# runner's chacha20 test asks of a server.  --max-requests N: requests per
+# connection before nginx closes it (keepalive_requests, 1000 by default;
+# the runner's multiplexing test sends 1999 on one connection).
 set -euo pipefail
 
-ipv6=1 gso=off
+ipv6=1 gso=off retry=off ciphers= maxreq=1000
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-ipv6) ipv6= ;;
 	--gso) gso=on ;;
+	--retry) retry=on ;;
+	--ciphers)
+		[ $# -ge 2 ] || { echo "$0: --ciphers needs a list" >&2; exit 2; }
+		case $2 in
+		'' | *[!A-Za-z0-9_:-]*) echo "$0: not a cipher suite list: '$2'" >&2; exit 2 ;;
+		esac
+		ciphers=$2
+		shift
+		;;
+	--max-requests)
+		case ${2:-} in
+		'' | *[!0-9]*) echo "$0: --max-requests needs a number" >&2; exit 2 ;;
+		esac
+		maxreq=$2
+		shift
+		;;
 	*) break ;;
 	esac
 	shift
 done
 if [ $# -ne 5 ]; then
-	echo "usage: $0 [--no-ipv6] [--gso] ROOT PORT CERT KEY HQPORT" >&2
+	echo "usage: $0 [--no-ipv6] [--gso] [--retry] [--ciphers LIST] [--max-requests N] ROOT PORT CERT KEY HQPORT" >&2
 	exit 2
 fi
 root=$1 port=$2 cert=$3 key=$4 hqport=$5
@@ -83,6 +105,9 @@ http {
 	ssl_protocols TLSv1.3;
 	ssl_session_tickets on;
 	quic_gso $gso;
+	quic_retry $retry;
+	keepalive_requests $maxreq;
+$([ -z "$ciphers" ] || printf '\tssl_conf_command Ciphersuites %s;\n' "$ciphers")
 	ssl_session_timeout 1h;
 
 	# Uploads: spooled into the prefix's folder first, then renamed (or,
