@@ -31,9 +31,9 @@
 extern "C" {
 #endif
 
-#define QGET_VERSION "1.3.0"
+#define QGET_VERSION "1.4.0"
 /* The same as one number, 0xMMmmpp (major, minor, patch), for #if. */
-#define QGET_VERSION_NUM 0x010300
+#define QGET_VERSION_NUM 0x010400
 
 /* What the shared library exports: everything declared here, nothing
  * else (it is built with hidden visibility and a version script). */
@@ -560,6 +560,24 @@ QGET_API int qget_conn_get_fd(const qget_conn *c);
  * it down. */
 QGET_API void *qget_conn_get_ssl(const qget_conn *c);
 QGET_API qget_status qget_conn_get_timeout(qget_conn *c, int64_t *ms);
+
+/*
+ * (1.4) Asks for one QUIC key update (RFC 9001 section 6): from then on
+ * the connection sends with the next generation of 1-RTT keys, flips the
+ * key phase bit, and the peer answers in kind.  Interop tests ask for it;
+ * a transfer never needs it (OpenSSL updates by itself long before a key
+ * wears out).  RFC 9001 allows it only once the handshake is confirmed
+ * (the client has the server's HANDSHAKE_DONE), which is often a moment
+ * after qget_conn_open() returns, and only one at a time: until then the
+ * update waits, and the library performs it in the first of its calls on
+ * the connection that processes events (qget_conn_poll() and the other
+ * calls of requests, a stream's read, write or pump, qget_conn_wait())
+ * once OpenSSL allows it.  The log callback then says "key update initiated".  Asking again
+ * while one waits adds nothing.  Returns QGET_OK (done or waiting),
+ * QGET_E_USAGE for a NULL connection, QGET_E_CONN_CLOSED for one that is
+ * closing or closed.
+ */
+QGET_API qget_status qget_conn_key_update(qget_conn *c);
 
 /* ---- HTTP: requests and responses -------------------------------------- */
 

@@ -68,9 +68,11 @@ result() { # PASS|FAIL name [why]
 	fi
 }
 
-# What the dynamic symbol table exports: qget_* and the version node.
+# What the dynamic symbol table exports: qget_* and the version nodes,
+# LIBQGET_1 and one LIBQGET_1.N per minor version N that added functions
+# since 1.4 (src/lib/libqget.map).
 others=$(nm -D --defined-only "$lib" | awk '{ print $NF }' |
-	grep -Ev '^(qget_[a-z0-9_]+@@LIBQGET_1|LIBQGET_1)$' || true)
+	grep -Ev '^(qget_[a-z0-9_]+@@LIBQGET_1(\.[0-9]+)?|LIBQGET_1(\.[0-9]+)?)$' || true)
 n=$(nm -D --defined-only "$lib" | grep -c ' qget_' || true)
 if [ -z "$others" ]; then
 	result PASS "abi: $(basename "$lib") exports $n qget_* symbols and nothing else"

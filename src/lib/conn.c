@@ -1251,6 +1251,62 @@ qget_conn_del(qget_conn *c)
 	free(c);
 }
 
+/* Is the connection closing or closed?  (SSL_get_conn_close_info()
+ * writes its answer: it needs a real buffer even for a yes or no.) */
+static int
+closing(qget_conn *c)
+{
+	SSL_CONN_CLOSE_INFO ci;
+
+	return SSL_get_conn_close_info(c->ssl, &ci, sizeof(ci));
+}
+
+/*
+ * OpenSSL refuses a key update (SSL_R_TOO_MANY_KEY_UPDATES) until the
+ * handshake is confirmed and while the last one is not yet confirmed;
+ * its refusal, left on the error queue, would be taken for the cause of
+ * a later failure, so it goes.
+ */
+static void
+try_key_update(qget_conn *c)
+{
+	ERR_set_mark();
+	if (closing(c)) {
+		c->key_update = 0;
+	} else if (SSL_key_update(c->ssl, SSL_KEY_UPDATE_REQUESTED) == 1) {
+		c->key_update = 0;
+		qget__log(&c->cfg, "key update initiated");
+	}
+	ERR_pop_to_mark();
+}
+
+void
+qget__conn_after_events(qget_conn *c)
+{
+	if (c != NULL && c->key_update)
+		try_key_update(c);
+}
+
+qget_status
+qget_conn_key_update(qget_conn *c)
+{
+	qget_status rv;
+
+	if (c == NULL || c->ssl == NULL) {
+		rv = QGET_E_USAGE;
+		goto out;
+	}
+	if (closing(c)) {
+		rv = QGET_E_CONN_CLOSED;
+		goto out;
+	}
+	c->key_update = 1;
+	try_key_update(c);
+	rv = QGET_OK;
+out:
+	return rv;
+}
+
 qget_status
 qget_conn_get_info(qget_conn *c, qget_conn_info *out)
 {

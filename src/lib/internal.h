@@ -82,6 +82,7 @@ struct qget_conn {
 	 * (a ticket may arrive while another attempt is c->ssl). */
 	struct qget__attempt *attempts;
 	size_t nattempts;
+	int key_update;      /* qget_conn_key_update() waits for OpenSSL */
 };
 
 /* One handshake to one of the host's addresses (conn.c races them); the
@@ -147,6 +148,11 @@ qget_status qget__wait(qget_conn *c, uint64_t deadline_us, qget_error *err);
  * then *fd_ready is 1. */
 qget_status qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd,
     int *fd_ready, qget_error *err);
+
+/* The work a connection has after OpenSSL processed its events: a key
+ * update qget_conn_key_update() asked for, once OpenSSL allows it.
+ * Cheap when there is none: call it after every turn. */
+void qget__conn_after_events(qget_conn *c);
 
 /* SSL_handle_events(), and more turns while the socket BIO still holds
  * datagrams of a coalesced receive that poll() cannot see (udpio.h). */

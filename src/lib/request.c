@@ -1068,6 +1068,7 @@ drive(qget_conn *c, uint64_t deadline_us, int nowait, int *timed_out,
 		 * that time limits and signals work as everywhere else. */
 		nres = 0;
 		pull(c, nowait);
+		qget__conn_after_events(c);
 		if (!SSL_poll(items, n + 1, sizeof(*items), &zero,
 		    SSL_POLL_FLAG_NO_HANDLE_EVENTS, &nres) &&
 		    nres == 0) {

@@ -54,9 +54,11 @@ qget_stream_open_ex(qget_stream **out, qget_conn *c, unsigned flags,
 		return qget__fail(err, QGET_E_USAGE, "stream: no connection");
 	/* Without the peer's credit, wait for MAX_STREAMS. */
 	while ((rv = qget__stream_try_open(c, flags, out, err)) == QGET_OK &&
-	    *out == NULL)
+	    *out == NULL) {
 		if ((rv = qget__wait(c, c->deadline_us, err)) != QGET_OK)
 			return rv;
+		qget__conn_after_events(c);
+	}
 	return rv;
 }
 
@@ -86,6 +88,7 @@ qget_stream_write(qget_stream *s, const void *buf, size_t len,
 			if ((rv = qget__wait(s->conn, s->conn->deadline_us,
 			    err)) != QGET_OK)
 				goto out;
+			qget__conn_after_events(s->conn);
 			break;
 		default:
 			rv = qget__ssl_fail(s->conn, s->ssl, "write", err);
@@ -131,6 +134,7 @@ qget_stream_read(qget_stream *s, void *buf, size_t cap, size_t *nread,
 			if ((rv = qget__wait(s->conn, s->conn->deadline_us,
 			    err)) != QGET_OK)
 				goto out;
+			qget__conn_after_events(s->conn);
 			break;
 		default:
 			rv = qget__ssl_fail(s->conn, s->ssl, "read", err);
@@ -267,6 +271,7 @@ qget_conn_wait_ex(qget_conn *c, qget_stream *const *streams, size_t n,
 		 */
 		nres = 0;
 		qget__handle_events(c->ssl);
+		qget__conn_after_events(c);
 		if (!SSL_poll(items, n + 1, sizeof(*items), &zero,
 		    SSL_POLL_FLAG_NO_HANDLE_EVENTS, &nres) && nres == 0) {
 			rv = qget__ssl_fail(c, c->ssl, "read", err);
@@ -396,6 +401,7 @@ qget_stream_pump(qget_stream *s, int in_fd, int out_fd, qget_error *err)
 		    !in_eof && inoff == inlen ? in_fd : -1, &fd_ready, err);
 		if (rv != QGET_OK)
 			goto out;
+		qget__conn_after_events(s->conn);
 		if (fd_ready) {
 			do
 				r = read(in_fd, in, PUMP_BUF);

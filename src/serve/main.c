@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/quic.h>
 
 struct serve_opts g_opts;
 volatile sig_atomic_t g_stop;
@@ -51,6 +53,8 @@ enum {
     OPT_REDIRECT,
     OPT_STATUS_FIRST,
     OPT_NO_ALT_SVC,
+    OPT_KEYLOG,
+    OPT_CIPHERS,
     OPT_VERSION
 };
 
@@ -85,6 +89,8 @@ static const struct option long_opts[] = {
     { "redirect", required_argument, NULL, OPT_REDIRECT },
     { "status-first", required_argument, NULL, OPT_STATUS_FIRST },
     { "no-alt-svc", no_argument, NULL, OPT_NO_ALT_SVC },
+    { "keylog", required_argument, NULL, OPT_KEYLOG },
+    { "ciphers", required_argument, NULL, OPT_CIPHERS },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -112,6 +118,13 @@ static void usage(FILE *f)
         "                           sends or GRO receives (the environment\n"
         "                           variable QGET_NO_GSO=1 does the same)\n"
         "      --idle-timeout MS    drop connections idle for MS milliseconds\n"
+        "      --keylog FILE        append every connection's TLS secrets to\n"
+        "                           FILE (NSS key log format, mode 0600; the\n"
+        "                           environment variable SSLKEYLOGFILE does\n"
+        "                           the same)\n"
+        "      --ciphers LIST       TLS 1.3 cipher suites to accept,\n"
+        "                           colon-separated (e.g.\n"
+        "                           TLS_CHACHA20_POLY1305_SHA256)\n"
         "      --max-upload BYTES   largest POST/PUT body to /echo,\n"
         "                           /echo-sha256 and --upload-dir (default\n"
         "                           67108864 = 64 MiB);\n"
@@ -330,6 +343,17 @@ bad:
     return 0;
 }
 
+/* Would OpenSSL take this TLS 1.3 suite list (a throwaway context)? */
+static int ciphers_known(const char *list)
+{
+    SSL_CTX *ctx = SSL_CTX_new(OSSL_QUIC_server_method());
+    int ok = ctx != NULL && SSL_CTX_set_ciphersuites(ctx, list);
+
+    SSL_CTX_free(ctx);
+    ERR_clear_error();
+    return ok;
+}
+
 static void bad_value(const char *opt, const char *val)
 {
     fprintf(stderr, SERVE_NAME ": invalid value for --%s: '%s'\n", opt, val);
@@ -424,6 +448,22 @@ static int parse_args(int argc, char **argv)
         case OPT_UPLOAD_DIR: g_opts.upload_dir = optarg; break;
         case OPT_NO_RANGE: g_opts.no_range = 1; break;
         case OPT_NO_ALT_SVC: g_opts.no_alt_svc = 1; break;
+        case OPT_KEYLOG:
+            if (*optarg == '\0') {
+                bad_value(name, optarg);
+                return 2;
+            }
+            g_opts.keylog = optarg;
+            break;
+        case OPT_CIPHERS:
+            /* "" is a list OpenSSL takes: no suite, no handshake. */
+            if (*optarg == '\0' || !ciphers_known(optarg)) {
+                fprintf(stderr, SERVE_NAME ": --ciphers: OpenSSL knows no "
+                        "TLS 1.3 cipher suite in '%s'\n", optarg);
+                return 2;
+            }
+            g_opts.ciphers = optarg;
+            break;
         case OPT_REDIRECT:
             if (!add_redirect(optarg))
                 return 2;
@@ -496,6 +536,13 @@ static int parse_args(int argc, char **argv)
         }
         if (!alpn_given)
             (void)set_alpn_list("http/1.0,hq-interop");
+    }
+    /* As qget: the variable when the option is not given. */
+    if (g_opts.keylog == NULL) {
+        const char *env = getenv("SSLKEYLOGFILE");
+
+        if (env != NULL && *env != '\0')
+            g_opts.keylog = env;
     }
     if (g_opts.cert == NULL || g_opts.key == NULL) {
         fprintf(stderr, SERVE_NAME ": --cert and --key are required "
@@ -587,6 +634,7 @@ int main(int argc, char **argv)
 
 out:
     SSL_CTX_free(ctx);
+    serve_keylog_close();
     if (fd >= 0)
         close(fd);
     free(root_real);

@@ -51,6 +51,8 @@ struct serve_opts {
     const char *addr;
     const char *port_file;
     const char *close_reason;
+    const char *keylog;  /* --keylog, else SSLKEYLOGFILE, or NULL */
+    const char *ciphers; /* --ciphers: TLS 1.3 suites, or NULL */
     unsigned port;
 
     /* Allowed ALPNs in wire format (length-prefixed), in our order. */
@@ -125,6 +127,9 @@ uint64_t serve_log_stream_failure(SSL *ssl, unsigned long conn_id,
 
 /* setup.c */
 SSL_CTX *serve_make_ctx(void);                  /* NULL: error logged */
+/* Closes the key log serve_make_ctx() opened (after the SSL_CTX is
+ * freed: it writes there until then). */
+void serve_keylog_close(void);
 int serve_bind(const char *addr, unsigned port, unsigned *bound_port,
                char *shown, size_t shown_sz);   /* fd, or -1: logged */
 int serve_write_port_file(const char *path, unsigned port);

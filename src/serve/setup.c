@@ -18,6 +18,45 @@
 
 #include <openssl/err.h>
 
+/* The key log every connection appends to (--keylog, SSLKEYLOGFILE). */
+static FILE *keylog_file;
+
+static void keylog_line(const SSL *ssl, const char *line)
+{
+    (void)ssl;
+    /* One line per call and flushed: with O_APPEND each line is one
+     * write, whole, even while another program appends to the file. */
+    if (keylog_file != NULL) {
+        fputs(line, keylog_file);
+        fputc('\n', keylog_file);
+        fflush(keylog_file);
+    }
+}
+
+/* The same rules as libqget's key log: secrets readable by the owner
+ * only, appended to, never through a symlink that someone else planted. */
+static int keylog_open(const char *path)
+{
+    int fd;
+
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+              0600);
+    if (fd < 0 || (keylog_file = fdopen(fd, "a")) == NULL) {
+        serve_log("cannot open key log file %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    return 1;
+}
+
+void serve_keylog_close(void)
+{
+    if (keylog_file != NULL)
+        fclose(keylog_file);
+    keylog_file = NULL;
+}
+
 /* Is the protocol p (length n) in the wire-format list? */
 static int alpn_allowed(const unsigned char *list, size_t list_len,
                         const unsigned char *p, size_t n)
@@ -90,6 +129,21 @@ SSL_CTX *serve_make_ctx(void)
     /* We never ask for client certificates. */
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
+    /* Checked by main.c already; only memory can fail here. */
+    if (g_opts.ciphers != NULL
+        && !SSL_CTX_set_ciphersuites(ctx, g_opts.ciphers)) {
+        serve_log("cannot set cipher suites %s: %s", g_opts.ciphers,
+                  serve_ssl_reason());
+        goto out;
+    }
+    /* Connections are made from the listener's context, and so are
+     * their TLS objects: they all log through this callback. */
+    if (g_opts.keylog != NULL) {
+        if (!keylog_open(g_opts.keylog))
+            goto out;
+        SSL_CTX_set_keylog_callback(ctx, keylog_line);
+        serve_log("appending TLS secrets to %s", g_opts.keylog);
+    }
     ret = ctx;
     ctx = NULL;
 

@@ -1831,6 +1831,11 @@ open_group(struct run *r, struct xfer *x)
 	r->conn_by = x->idx;
 	r->conn_spent = 0;
 	describe_conn(o, r->conn);
+	/* Only asked for here: the library performs it once the handshake
+	 * is confirmed, while the transfer runs, and -v says when. */
+	if (o->key_update && (rv = qget_conn_key_update(r->conn)) != QGET_OK)
+		tool_verbose(o, "key update not possible: %s",
+		    qget_status_str(rv));
 	return QGET_OK;
 }
 

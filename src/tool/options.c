@@ -933,6 +933,9 @@ take_option(struct tool_opts *o, struct parse_state *st, enum opt_id id,
 	case OPT_NO_GSO:
 		o->no_gso = 1;
 		return QGET_OK;
+	case OPT_KEY_UPDATE:
+		o->key_update = 1;
+		return QGET_OK;
 	case OPT_SESSION_FILE:
 		return nonempty("--session-file", "file name", arg,
 		    &o->session_file, msg, msglen);

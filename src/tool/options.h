@@ -58,6 +58,7 @@ struct tool_opts {
 	uint64_t max_time_ms;        /* 0: none */
 	uint64_t idle_timeout_ms;    /* 0: OpenSSL's default */
 	int no_gso;                  /* --no-gso: no UDP GSO/GRO */
+	int key_update;              /* --key-update: one per connection */
 	const char *keylog;
 	const char *ciphers;
 	const char *pinned_pubkey;
