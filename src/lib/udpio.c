@@ -12,8 +12,9 @@
  * OpenSSL's callers read with BIO_err_is_non_fatal() (EAGAIN: try later).
  * Neither sets the BIO's retry flags, so neither do we.
  *
- * Read pacing (qget__udpio_set_rx_pace(), for qget's connections): while
- * datagrams come in slowly, OpenSSL gets at most two per BIO_recvmmsg.
+ * Read pacing (qget__udpio_set_rx_pace(), for qget's connections and
+ * qget-serve's socket): while datagrams come in slowly, OpenSSL gets at
+ * most two per BIO_recvmmsg.
  * Why: OpenSSL's QUIC reads up to 32 datagrams per SSL_handle_events()
  * (DEMUX_MAX_MSGS_PER_CALL, ssl/quic/quic_demux.c) and sends one ACK for
  * all of them at the end of that tick.  A sender that uses OpenSSL's
@@ -29,6 +30,10 @@
  * 50 ms RTT and 1% loss, 5.1-5.9 packets per ACK where OpenSSL's
  * busy-polling client did 3.2-4.8, and 1-11% more time: docs/loss.md).
  * Two per read gives one ACK per two packets, RFC 9000 13.2.2's default.
+ * On a sender's socket (qget-serve's) the same cap has OpenSSL take in
+ * ACKs two at a time and send between them, so that more acknowledged
+ * packets find it congestion limited (read in one tick, all but the
+ * first ACKs find it with room: docs/loss.md).
  * Every read then costs a tick and an ACK, which at hundreds of MB/s
  * would double qget's CPU: so the cap holds only while fewer than
  * PACE_SLOW_MAX datagrams per PACE_WINDOW_US were handed out (judged

@@ -48,16 +48,18 @@ BIO *qget__udpio_new(BIO *inner, const char *off, qget__udpio_log_fn log,
     void *log_arg);
 
 /*
- * Read pacing, for a client's connection: while datagrams come in slowly
- * (fewer than 64 handed to OpenSSL per 10 ms, about 7 MB/s), each
- * BIO_recvmmsg hands OpenSSL at most two, so that it acknowledges every
- * second packet instead of a whole burst at once (why: udpio.c).  What a
- * read leaves stays in the socket, or held in the BIO after a coalesced
- * receive (BIO_pending, as above), for the next read.  `now_us` (NULL:
- * CLOCK_MONOTONIC) is the clock in microseconds, for tests.  The
- * environment variable QGET_NO_RXPACE set to anything but "" or "0"
- * (compared as QGET_NO_GSO is) keeps it off, for measurements; the log
- * says which.  1 when pacing is on, 0 when not (or b is not such a BIO).
+ * Read pacing (qget's connections, qget-serve's socket): while datagrams
+ * come in slowly (fewer than 64 handed to OpenSSL per 10 ms, about
+ * 7 MB/s), each BIO_recvmmsg hands OpenSSL at most two, so that as a
+ * receiver it acknowledges every second packet instead of a whole burst
+ * at once, and as a sender it takes in ACKs a few at a time (why:
+ * udpio.c).  What a read leaves stays in the socket, or held in the BIO
+ * after a coalesced receive (BIO_pending, as above), for the next read.
+ * `now_us` (NULL: CLOCK_MONOTONIC) is the clock in microseconds, for
+ * tests.  The environment variable QGET_NO_RXPACE set to anything but ""
+ * or "0" (compared as QGET_NO_GSO is) keeps it off, for measurements; the
+ * log says which.  1 when pacing is on, 0 when not (or b is not such a
+ * BIO).
  */
 int qget__udpio_set_rx_pace(BIO *b, uint64_t (*now_us)(void));
 
