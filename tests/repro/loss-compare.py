@@ -20,9 +20,19 @@ hears the close waits out its 30 s idle timeout before the next
 contender's connection is served.  Each run's line gives the datagrams
 the relay carried down and up, whose ratio is the packets per ACK.
 
+--env NAME=VAR=VALUE sets VAR for client or server NAME, which may name
+the same binary as another (--client NAME=PATH): qget's read pacing
+(src/lib/udpio.c) is measured against qget without it so.  --upload
+turns a run around: the qget clients PUT the file over h3 to a qget-serve
+(/echo-sha256), timed to the client's exit, checked by the digest the
+server answers.
+
 Usage (after make and make test, for the certificates):
   tests/repro/loss-compare.py --mib 5 --delay 25 --loss 1 \\
       --seeds 1000-1005 qget:hq hq:hq
+  tests/repro/loss-compare.py --mib 5 --delay 25 --loss 1 \\
+      --client qnp=build/qget --env qnp=QGET_NO_RXPACE=1 \\
+      --seeds 1000-1004 qget:hq qnp:hq hq:hq
   tests/repro/loss-compare.py --mib 10 --delay 0 --loss 10 \\
       --seeds 1000-1015 qget:hq qget:qs
 Options --qlog DIR and --strace DIR keep the clients' OpenSSL qlog and
@@ -143,11 +153,18 @@ class Runner:
         self.serves = {"qs": os.path.join(BUILD, "qget-serve")}
         self.serves.update(dict(x.split("=", 1) for x in a.server))
         self.servers = {}
+        self.env = {}
+        for x in a.env:
+            name, var, val = (x.split("=", 2) + ["", ""])[:3]
+            if not name or not var:
+                die("--env %r: want NAME=VAR=VALUE" % x)
+            self.env.setdefault(name, {})[var] = val
 
     def start_server(self, kind, qdir):
         if kind in self.servers:
             return self.servers[kind][1]
         env = dict(os.environ)
+        env.update(self.env.get(kind, {}))
         if qdir:
             env["QLOGDIR"] = qdir
         log = open(os.path.join(self.work, "server-%s.log" % kind), "a")
@@ -203,10 +220,19 @@ class Runner:
         os.makedirs(self.dl)
         out = os.path.join(self.dl, self.name)
         env = dict(os.environ)
+        env.update(self.env.get(client, {}))
         if a.qlog:
             env["QLOGDIR"] = os.path.join(a.qlog, tag)
             os.makedirs(env["QLOGDIR"], exist_ok=True)
-        if client == "hq":
+        if a.upload:
+            if client not in self.clients or server not in self.serves:
+                die("--upload: qget clients and qget-serve servers only")
+            cmd = [self.clients[client], "--cacert",
+                   os.path.join(CERTS, "ca.pem"), "--http3", "-m",
+                   str(a.maxtime), "-o", out, "-T",
+                   os.path.join(self.root, self.name),
+                   "https://127.0.0.1:%d/echo-sha256" % port]
+        elif client == "hq":
             req = os.path.join(self.work, "req")
             with open(req, "w") as f:
                 f.write(self.name)
@@ -234,13 +260,14 @@ class Runner:
             now = time.monotonic()
             if pid != 0:
                 break
-            if t_full is None:
+            if t_full is None and not a.upload:
                 try:
                     if os.path.getsize(out) >= self.want:
                         t_full = now - t0
                 except OSError:
                     pass
-            elif not killed and now - t0 > t_full + 2:
+            elif t_full is not None and not killed and \
+                    now - t0 > t_full + 2:
                 p.kill()
                 killed = True
             elif now - t0 > a.maxtime + 10:
@@ -251,8 +278,15 @@ class Runner:
         time.sleep(0.3)
         relay.terminate()
         relay.wait()
-        ok = (rc == 0 or killed) and os.path.exists(out) and \
-            sha(out) == self.sum
+        if a.upload:
+            try:
+                with open(out) as f:
+                    ok = rc == 0 and f.read().strip() == self.sum
+            except OSError:
+                ok = False
+        else:
+            ok = (rc == 0 or killed) and os.path.exists(out) and \
+                sha(out) == self.sum
         try:
             with open(stats) as f:
                 st = json.load(f)
@@ -262,10 +296,12 @@ class Runner:
         with open(os.path.join(self.work, "client.err")) as f:
             why = f.read().strip().splitlines()[-1:] if not ok else []
         t = t_full if t_full is not None else wall
+        # Data over ACKs: an upload's data goes up.
+        data, acks = (up, down) if a.upload else (down, up)
         print("%-20s seed %d  %7.2f s  %s  down %d up %d (%.1f per ACK)  "
               "cpu %.2f s %s" % (client + ":" + server, seed, t,
                                  "ok" if ok else "FAILED (exit %d)" % rc,
-                                 down, up, down / max(up, 1),
+                                 down, up, data / max(acks, 1),
                                  ru.ru_utime + ru.ru_stime,
                                  " ".join(why)[:100]), flush=True)
         return t if ok else None
@@ -285,6 +321,9 @@ def main():
                     metavar="NAME=PATH")
     ap.add_argument("--server", action="append", default=[],
                     metavar="NAME=PATH")
+    ap.add_argument("--env", action="append", default=[],
+                    metavar="NAME=VAR=VALUE")
+    ap.add_argument("--upload", action="store_true")
     ap.add_argument("--qlog")
     ap.add_argument("--sqlog")
     ap.add_argument("--strace")
