@@ -1331,7 +1331,7 @@ int serve_run(SSL_CTX *ctx, int fd, const char *root_real)
     }
     /* An ACK per two packets while they come slowly, as in qget
      * (udpio.c): at 50 ms RTT and 1% loss, uploads from qget took a
-     * quarter less time, downloads 3-13% less (the ACKs read two at a
+     * quarter less time, downloads 4-13% less (the ACKs read two at a
      * time), docs/loss.md. */
     (void)qget__udpio_set_rx_pace(sv.net, NULL);
     /* The listener takes its reference; ours lasts for the counters. */
