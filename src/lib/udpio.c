@@ -11,6 +11,36 @@
  * nothing done and the errno on the error queue as ERR_LIB_SYS, which
  * OpenSSL's callers read with BIO_err_is_non_fatal() (EAGAIN: try later).
  * Neither sets the BIO's retry flags, so neither do we.
+ *
+ * Read pacing (qget__udpio_set_rx_pace(), for qget's connections and
+ * qget-serve's socket): while datagrams come in slowly, OpenSSL gets at
+ * most two per BIO_recvmmsg.
+ * Why: OpenSSL's QUIC reads up to 32 datagrams per SSL_handle_events()
+ * (DEMUX_MAX_MSGS_PER_CALL, ssl/quic/quic_demux.c) and sends one ACK for
+ * all of them at the end of that tick.  A sender that uses OpenSSL's
+ * NewReno (OpenSSL's own servers, qget-serve) grows its window in
+ * congestion avoidance only from packets acknowledged while it is
+ * "congestion limited": newreno_on_data_acked() subtracts each packet from
+ * bytes in flight first and then asks newreno_is_cong_limited(), which
+ * says no once more than three datagrams of window are free
+ * (ssl/quic/cc_newreno.c).  An ACK for k packets therefore grows the
+ * window by at most three of them.  Without pacing of its own, such a
+ * sender answers each ACK with one burst; a client that sleeps in poll()
+ * wakes to find the whole burst queued and acknowledges it at once (at
+ * 50 ms RTT and 1% loss, 5.1-5.9 packets per ACK where OpenSSL's
+ * busy-polling client did 3.2-4.8, and 1-11% more time: docs/loss.md).
+ * Two per read gives one ACK per two packets, RFC 9000 13.2.2's default.
+ * On a sender's socket (qget-serve's) the same cap has OpenSSL take in
+ * ACKs two at a time and send between them, so that more acknowledged
+ * packets find it congestion limited (read in one tick, all but the
+ * first ACKs find it with room: docs/loss.md).
+ * Every read then costs a tick and an ACK, which at hundreds of MB/s
+ * would double qget's CPU: so the cap holds only while fewer than
+ * PACE_SLOW_MAX datagrams per PACE_WINDOW_US were handed out (judged
+ * once a window has passed, over however long it lasted), i.e. below
+ * about 7 MB/s, where a loss-limited transfer lives and the cost is small.
+ * What the cap leaves waits where GRO's extra datagrams wait (held, seen
+ * by BIO_pending) or in the socket: the next turn takes it at once.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -20,6 +50,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include <openssl/err.h>
 
@@ -55,6 +86,11 @@
 #define RX_SLOTS 16
 #define RX_SLOT_BYTES 65536
 #define CTRL_BYTES 128
+/* Read pacing: OpenSSL acknowledges every second ack-eliciting packet
+ * (PKTS_BEFORE_ACK in ssl/quic/quic_ackm.c). */
+#define PACE_CAP 2
+#define PACE_WINDOW_US 10000u
+#define PACE_SLOW_MAX 64u
 
 #define MSG_N(msg, stride, i) \
 	(*(BIO_MSG *)(void *)((char *)(msg) + (i) * (stride)))
@@ -97,6 +133,11 @@ struct udpio {
 	uint64_t delivered;     /* datagrams handed to OpenSSL */
 	uint64_t seen;          /* `delivered` at qget__udpio_unseen() */
 	int trunc_said;         /* the log told of a cut GRO buffer */
+	int pace;               /* read pacing on (qget__udpio_set_rx_pace) */
+	int pace_slow;          /* the last window was slow: reads capped */
+	uint64_t (*now_us)(void);
+	uint64_t win_start;     /* when the current window began */
+	uint64_t win_mark;      /* `delivered` then */
 	struct qget__udpio_stats st;
 };
 
@@ -523,20 +564,45 @@ hand_out(struct udpio *u, BIO_MSG *m)
 	}
 }
 
+/*
+ * How many of `num` this read may hand out.  A window ends at the first
+ * read PACE_WINDOW_US or more after it began; it was slow if fewer than
+ * PACE_SLOW_MAX per PACE_WINDOW_US went out over its whole length (a
+ * window that spans a pause is judged by its rate, not by its count).
+ */
+static size_t
+pace_cap(struct udpio *u, size_t num)
+{
+	uint64_t now = u->now_us(), span = now - u->win_start;
+
+	if (span >= PACE_WINDOW_US) {
+		u->pace_slow = (u->delivered - u->win_mark) * PACE_WINDOW_US <
+		    (uint64_t)PACE_SLOW_MAX * span;
+		u->win_start = now;
+		u->win_mark = u->delivered;
+	}
+	return u->pace_slow && num > PACE_CAP ? PACE_CAP : num;
+}
+
 static int
 udpio_recvmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
     uint64_t flags, size_t *done)
 {
 	struct udpio *u = BIO_get_data(b);
-	size_t i;
+	size_t i, asked = num;
 	int r, on = 0;
 
 	*done = 0;
 	if (num == 0)
 		return 1;
+	if (u->pace)
+		num = pace_cap(u, num);
 	if (!u->gro && u->rx_cur >= u->rx_n && u->rx_err == 0) {
 		r = plain_recv(u, msg, stride, num, flags, done);
 		u->delivered += *done;
+		/* Counted when the cap may have left some: it was reached. */
+		if (num < asked && *done == num)
+			u->st.paced++;
 		return r;
 	}
 	for (i = 0; i < num; i++) {
@@ -580,6 +646,8 @@ udpio_recvmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
 	}
 	*done = i;
 	u->delivered += i;
+	if (num < asked && i == num)
+		u->st.paced++;
 	return 1;
 }
 
@@ -631,11 +699,12 @@ udpio_destroy(BIO *b)
 
 /* QGET_NO_GSO turns GSO and GRO off with any value but "" and "0",
  * compared as they are: "false", "no", "00" or " 0" turn it off too (the
- * variable is a switch that is on once set, not a boolean to parse). */
+ * variable is a switch that is on once set, not a boolean to parse).  So
+ * does QGET_NO_RXPACE read pacing. */
 static int
-no_gso_env(void)
+env_set(const char *name)
 {
-	const char *v = getenv("QGET_NO_GSO");
+	const char *v = getenv(name);
 
 	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
 }
@@ -647,7 +716,7 @@ start(struct udpio *u, const char *off)
 	int one = 1, size = 0;
 	socklen_t len = sizeof(size);
 
-	if (off == NULL && no_gso_env())
+	if (off == NULL && env_set("QGET_NO_GSO"))
 		off = "QGET_NO_GSO is set";
 	if (off != NULL) {
 		snprintf(u->path, sizeof(u->path),
@@ -724,6 +793,39 @@ udpio_of(BIO *b)
 	return b != NULL && BIO_method_type(b) == UDPIO_TYPE &&
 	    strcmp(BIO_method_name(b), UDPIO_NAME) == 0 ? BIO_get_data(b) :
 	    NULL;
+}
+
+/* qget__now_us() is libqget's; qget-serve links this file alone. */
+static uint64_t
+monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int
+qget__udpio_set_rx_pace(BIO *b, uint64_t (*now_us)(void))
+{
+	struct udpio *u = udpio_of(b);
+
+	if (u == NULL)
+		return 0;
+	if (env_set("QGET_NO_RXPACE")) {
+		u->pace = 0;
+		say(u, "read pacing off (QGET_NO_RXPACE is set)");
+		return 0;
+	}
+	u->now_us = now_us != NULL ? now_us : monotonic_us;
+	/* A connection starts slow: the handshake is a handful of
+	 * datagrams. */
+	u->pace = 1;
+	u->pace_slow = 1;
+	u->win_start = u->now_us();
+	u->win_mark = u->delivered;
+	say(u, "read pacing on (2 datagrams per read below 64 per 10 ms)");
+	return 1;
 }
 
 int
@@ -812,5 +914,11 @@ qget__udpio_log_stats(BIO *b)
 		    "buffers cut short, %llu held datagrams dropped",
 		    (unsigned long long)u->st.truncated,
 		    (unsigned long long)u->st.dropped);
+	u->log(u->log_arg, line);
+	/* A line of its own: scripts parse the one above to its end. */
+	if (!u->pace)
+		return;
+	snprintf(line, sizeof(line), "udp: read pacing cut %llu reads to %d "
+	    "datagrams", (unsigned long long)u->st.paced, PACE_CAP);
 	u->log(u->log_arg, line);
 }

@@ -25,6 +25,7 @@ struct qget__udpio_stats {
 	uint64_t gro_received; /* datagrams in them */
 	uint64_t truncated;    /* GRO buffers cut short (MSG_TRUNC) */
 	uint64_t dropped;      /* held datagrams dropped (drop_held) */
+	uint64_t paced;        /* OpenSSL's reads that the pacing cap cut */
 };
 
 /* Where the BIO says which path it takes: one line, no newline. */
@@ -46,11 +47,28 @@ typedef void (*qget__udpio_log_fn)(void *arg, const char *line);
 BIO *qget__udpio_new(BIO *inner, const char *off, qget__udpio_log_fn log,
     void *log_arg);
 
+/*
+ * Read pacing (qget's connections, qget-serve's socket): while datagrams
+ * come in slowly (fewer than 64 handed to OpenSSL per 10 ms, about
+ * 7 MB/s), each BIO_recvmmsg hands OpenSSL at most two, so that as a
+ * receiver it acknowledges every second packet instead of a whole burst
+ * at once, and as a sender it takes in ACKs a few at a time (why:
+ * udpio.c).  What a read leaves stays in the socket, or held in the BIO
+ * after a coalesced receive (BIO_pending, as above), for the next read.
+ * `now_us` (NULL: CLOCK_MONOTONIC) is the clock in microseconds, for
+ * tests.  The environment variable QGET_NO_RXPACE set to anything but ""
+ * or "0" (compared as QGET_NO_GSO is) keeps it off, for measurements; the
+ * log says which.  1 when pacing is on, 0 when not (or b is not such a
+ * BIO).
+ */
+int qget__udpio_set_rx_pace(BIO *b, uint64_t (*now_us)(void));
+
 /* b's counters; 0 when b is not such a BIO (then *out is zeroed). */
 int qget__udpio_get_stats(BIO *b, struct qget__udpio_stats *out);
 
 /* The counters as one line to b's log: calls, datagrams per call, and
- * how many were GSO messages and GRO buffers.  Nothing for another BIO. */
+ * how many were GSO messages and GRO buffers; with pacing on, a second
+ * line says how many reads it cut.  Nothing for another BIO. */
 void qget__udpio_log_stats(BIO *b);
 
 /*

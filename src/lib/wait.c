@@ -4,7 +4,6 @@
  * limits, signals and ICMP errors that OpenSSL's own blocking mode cannot.
  */
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,7 @@
 #include "internal.h"
 #include "udpio.h"
 
-#define CANCEL_POLL_MS 200
+#define CANCEL_POLL_US 200000
 
 uint64_t
 qget__now_us(void)
@@ -67,9 +66,18 @@ deadline_passed(qget_conn *c, uint64_t deadline_us, qget_error *err)
 	    (double)c->cfg.connect_timeout_ms / 1000.0);
 }
 
-/* Shortens *timeout_ms (-1: none) to the SSL object's next timer. */
+/*
+ * Timeouts are kept in microseconds, and the wait is ppoll()'s: poll()'s
+ * milliseconds, rounded up, woke us up to a millisecond after OpenSSL's
+ * timers (its ACK delay, loss detection and probe timeouts) were due,
+ * which is a tenth of a 10 ms round trip.  OpenSSL's own blocking waits
+ * round down and then spin (poll_two_descriptors() in
+ * ssl/quic/quic_reactor.c).
+ */
+
+/* Shortens *timeout_us (-1: none) to the SSL object's next timer. */
 static void
-ssl_timeout(SSL *ssl, int *timeout_ms)
+ssl_timeout(SSL *ssl, int64_t *timeout_us)
 {
 	struct timeval tv;
 	int infinite = 1;
@@ -77,19 +85,19 @@ ssl_timeout(SSL *ssl, int *timeout_ms)
 	if (!SSL_get_event_timeout(ssl, &tv, &infinite))
 		infinite = 1;
 	if (!infinite) {
-		int64_t ms = (int64_t)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+		int64_t us = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 
-		if (ms > 60000)
-			ms = 60000;
-		if (*timeout_ms < 0 || ms < *timeout_ms)
-			*timeout_ms = (int)ms;
+		if (us > 60000000)
+			us = 60000000;
+		if (*timeout_us < 0 || us < *timeout_us)
+			*timeout_us = us;
 	}
 }
 
-/* Shortens *timeout_ms (-1: none) to reach `until_us` (0: never); 1 when
+/* Shortens *timeout_us (-1: none) to reach `until_us` (0: never); 1 when
  * that moment has come already. */
 static int
-until_timeout(uint64_t until_us, int *timeout_ms)
+until_timeout(uint64_t until_us, int64_t *timeout_us)
 {
 	uint64_t now, left;
 
@@ -97,14 +105,27 @@ until_timeout(uint64_t until_us, int *timeout_ms)
 		return 0;
 	if ((now = qget__now_us()) >= until_us)
 		return 1;
-	/* Deadlines may lie years ahead (UINT64_MAX saturated): poll() takes
-	 * an int. */
-	left = (until_us - now + 999) / 1000;
-	if (left > INT_MAX)
-		left = INT_MAX;
-	if (*timeout_ms < 0 || left < (uint64_t)*timeout_ms)
-		*timeout_ms = (int)left;
+	/* Deadlines may lie years ahead (UINT64_MAX saturated): a day at a
+	 * time, since the caller comes back. */
+	left = until_us - now;
+	if (left > UINT64_C(86400000000))
+		left = UINT64_C(86400000000);
+	if (*timeout_us < 0 || left < (uint64_t)*timeout_us)
+		*timeout_us = (int64_t)left;
 	return 0;
+}
+
+/* poll() with a timeout in microseconds (-1: none). */
+static int
+poll_us(struct pollfd *pfd, nfds_t n, int64_t timeout_us)
+{
+	struct timespec ts;
+
+	if (timeout_us < 0)
+		return ppoll(pfd, n, NULL, NULL);
+	ts.tv_sec = (time_t)(timeout_us / 1000000);
+	ts.tv_nsec = (long)(timeout_us % 1000000) * 1000;
+	return ppoll(pfd, n, &ts, NULL);
 }
 
 /* The kernel turned an ICMP port unreachable into a pending ECONNREFUSED
@@ -183,14 +204,15 @@ qget__wait_attempts(qget_conn *c, struct qget__attempt *a, size_t n,
 	struct pollfd *pfd = NULL;
 	qget_status rv;
 	size_t i;
-	int timeout_ms = -1, r;
+	int64_t timeout_us = -1;
+	int r;
 
 	if (c->cfg.cancel != NULL && *c->cfg.cancel)
 		return qget__fail(err, QGET_E_INTERRUPTED,
 		    "interrupted by a signal");
-	if (until_timeout(deadline_us, &timeout_ms))
+	if (until_timeout(deadline_us, &timeout_us))
 		return deadline_passed(c, deadline_us, err);
-	if (until_timeout(wake_us, &timeout_ms))
+	if (until_timeout(wake_us, &timeout_us))
 		return QGET_OK;
 	if ((pfd = calloc(n ? n : 1, sizeof(*pfd))) == NULL)
 		return qget__fail(err, QGET_E_NOMEM, "out of memory");
@@ -200,14 +222,14 @@ qget__wait_attempts(qget_conn *c, struct qget__attempt *a, size_t n,
 			continue;
 		pfd[i].fd = a[i].fd;
 		pfd[i].events = ssl_events(a[i].ssl);
-		ssl_timeout(a[i].ssl, &timeout_ms);
+		ssl_timeout(a[i].ssl, &timeout_us);
 		if (held_back(a[i].ssl))
-			timeout_ms = 0;
+			timeout_us = 0;
 	}
-	if (c->cfg.cancel != NULL && (timeout_ms < 0 ||
-	    timeout_ms > CANCEL_POLL_MS))
-		timeout_ms = CANCEL_POLL_MS;
-	if ((r = poll(pfd, n, timeout_ms)) < 0) {
+	if (c->cfg.cancel != NULL && (timeout_us < 0 ||
+	    timeout_us > CANCEL_POLL_US))
+		timeout_us = CANCEL_POLL_US;
+	if ((r = poll_us(pfd, n, timeout_us)) < 0) {
 		if (errno != EINTR) {
 			rv = qget__fail(err, QGET_E_FAILURE, "poll: %s",
 			    strerror(errno));
@@ -245,7 +267,8 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
     qget_error *err)
 {
 	struct pollfd pfd[2];
-	int timeout_ms = -1, n;
+	int64_t timeout_us = -1;
+	int n;
 
 	/* A signal that landed outside poll() left no EINTR to see. */
 	if (c->cfg.cancel != NULL && *c->cfg.cancel)
@@ -260,8 +283,8 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 		SSL_handle_events(c->ssl);
 		return QGET_OK;
 	}
-	ssl_timeout(c->ssl, &timeout_ms);
-	if (until_timeout(deadline_us, &timeout_ms))
+	ssl_timeout(c->ssl, &timeout_us);
+	if (until_timeout(deadline_us, &timeout_us))
 		return deadline_passed(c, deadline_us, err);
 	/*
 	 * No sleep either when OpenSSL took datagrams since our last turn.
@@ -277,13 +300,13 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 	 * One turn, and the caller looks again.
 	 */
 	if (held_back(c->ssl) || qget__udpio_unseen(SSL_get_rbio(c->ssl)))
-		timeout_ms = 0;
+		timeout_us = 0;
 
 	/* ...and one that lands between that check and poll() is seen
-	 * within CANCEL_POLL_MS. */
-	if (c->cfg.cancel != NULL && (timeout_ms < 0 ||
-	    timeout_ms > CANCEL_POLL_MS))
-		timeout_ms = CANCEL_POLL_MS;
+	 * within CANCEL_POLL_US. */
+	if (c->cfg.cancel != NULL && (timeout_us < 0 ||
+	    timeout_us > CANCEL_POLL_US))
+		timeout_us = CANCEL_POLL_US;
 
 	if (fd_ready != NULL)
 		*fd_ready = 0;
@@ -294,7 +317,7 @@ qget__wait_fd(qget_conn *c, uint64_t deadline_us, int fd, int *fd_ready,
 	pfd[1].events = POLLIN;
 	pfd[1].revents = 0;
 
-	n = poll(pfd, fd >= 0 ? 2 : 1, timeout_ms);
+	n = poll_us(pfd, fd >= 0 ? 2 : 1, timeout_us);
 	if (n < 0) {
 		if (errno != EINTR)
 			return qget__fail(err, QGET_E_FAILURE, "poll: %s",

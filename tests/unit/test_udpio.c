@@ -776,6 +776,250 @@ out:
 	BIO_free(b);
 }
 
+/* ---- read pacing ------------------------------------------------------ */
+
+static uint64_t fake_us;
+
+static uint64_t
+fake_now(void)
+{
+	return fake_us;
+}
+
+/* Sends n datagrams of 1200 bytes from a plain socket to `to`. */
+static int
+send_plain(int sfd, const struct sockaddr_storage *to, size_t n)
+{
+	unsigned char d[1200];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		fill(d, sizeof(d), (unsigned)i);
+		if (sendto(sfd, d, sizeof(d), 0, (const struct sockaddr *)to,
+		    sizeof(struct sockaddr_in)) != (ssize_t)sizeof(d))
+			return 0;
+	}
+	return 1;
+}
+
+/* One read of up to `num` as OpenSSL's demux reads: how many came (0 on
+ * EAGAIN). */
+static size_t
+read_batch(BIO *b, size_t num)
+{
+	static unsigned char bufs[32][1500];
+	BIO_MSG msg[32];
+	size_t i, done = 0;
+
+	memset(msg, 0, sizeof(msg));
+	for (i = 0; i < num && i < 32; i++) {
+		msg[i].data = bufs[i];
+		msg[i].data_len = sizeof(bufs[i]);
+	}
+	if (!BIO_recvmmsg(b, msg, sizeof(BIO_MSG), num, 0, &done)) {
+		ERR_clear_error();
+		return 0;
+	}
+	return done;
+}
+
+/* Reads until nothing is left: how many. */
+static size_t
+drain(BIO *b)
+{
+	size_t n, total = 0;
+
+	while ((n = read_batch(b, 32)) > 0)
+		total += n;
+	return total;
+}
+
+/*
+ * The cap, on the GRO path (off: "") or the plain one (off: "test"):
+ * two per read while slow, all once a window saw 64 or more per 10 ms,
+ * two again after a quiet window and after a pause, judged by rate.
+ */
+static void
+test_pace(const char *off, const char *tag)
+{
+	struct sockaddr_storage a, s;
+	struct qget__udpio_stats st;
+	struct pollfd pfd;
+	size_t total;
+	int fd, sfd, reads;
+	char name[160];
+	BIO *b = new_bio(AF_INET, off, &a, &fd);
+
+	sfd = udp_socket(AF_INET, &s);
+	fake_us = 1000000;
+	snprintf(name, sizeof(name), "%s pacing: turned on", tag);
+	CHECK(name, b != NULL && sfd >= 0 &&
+	    qget__udpio_set_rx_pace(b, fake_now) == 1);
+	if (b == NULL || sfd < 0)
+		goto out;
+	snprintf(name, sizeof(name), "%s pacing: a new connection reads two "
+	    "at a time", tag);
+	CHECK(name, send_plain(sfd, &a, 10) && read_batch(b, 32) == 2 &&
+	    read_batch(b, 32) == 2);
+	/* What the cap leaves stays in the socket, where poll() sees it. */
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	snprintf(name, sizeof(name), "%s pacing: the rest waits in the socket "
+	    "(poll() sees it)", tag);
+	CHECK(name, poll(&pfd, 1, 0) == 1 && BIO_pending(b) == 0);
+	snprintf(name, sizeof(name), "%s pacing: a read of one or two is not "
+	    "cut (two reads cut so far)", tag);
+	CHECK(name, read_batch(b, 1) == 1 && read_batch(b, 2) == 2 &&
+	    qget__udpio_get_stats(b, &st) && st.paced == 2);
+	/* 64 or more within one window of 10 ms: still two per read in it,
+	 * whole batches from the next window on. */
+	total = 7 + drain(b);
+	for (reads = 0; total < 70 && reads < 100; reads++) {
+		if (!send_plain(sfd, &a, 2))
+			break;
+		total += read_batch(b, 32);
+	}
+	snprintf(name, sizeof(name), "%s pacing: still two per read within "
+	    "the window (70 read)", tag);
+	CHECK(name, total >= 70 && send_plain(sfd, &a, 3) &&
+	    read_batch(b, 32) == 2 && drain(b) == 1);
+	fake_us += 10000;
+	snprintf(name, sizeof(name), "%s pacing: a fast window earns whole "
+	    "batches", tag);
+	CHECK(name, send_plain(sfd, &a, 20) && read_batch(b, 32) == 20);
+	/* 20 in the last window: slow. */
+	fake_us += 10000;
+	snprintf(name, sizeof(name), "%s pacing: a slow window caps again",
+	    tag);
+	CHECK(name, send_plain(sfd, &a, 5) && read_batch(b, 32) == 2 &&
+	    drain(b) == 3);
+	/* 70 in a window that then lasts 100 ms: 7 per 10 ms, slow, though
+	 * the count alone would pass. */
+	fake_us += 10000;
+	for (total = 0, reads = 0; total < 70 && reads < 100; reads++) {
+		if (!send_plain(sfd, &a, 2))
+			break;
+		total += read_batch(b, 32);
+	}
+	fake_us += 100000;
+	snprintf(name, sizeof(name), "%s pacing: a window over a pause is "
+	    "judged by its rate", tag);
+	CHECK(name, total >= 70 && send_plain(sfd, &a, 5) &&
+	    read_batch(b, 32) == 2 && drain(b) == 3);
+	logged[0] = '\0';
+	qget__udpio_log_stats(b);
+	qget__udpio_get_stats(b, &st);
+	snprintf(name, sizeof(name), "%s pacing: cut reads counted and logged "
+	    "on a line of their own", tag);
+	{
+		char want[100];
+
+		snprintf(want, sizeof(want), "\nudp: read pacing cut %llu reads "
+		    "to 2 datagrams\n", (unsigned long long)st.paced);
+		CHECK(name, st.paced > 40 && strstr(logged, want) != NULL);
+	}
+out:
+	if (sfd >= 0)
+		close(sfd);
+	BIO_free(b);
+}
+
+/*
+ * Datagrams held after a coalesced receive (GRO) are handed out two at a
+ * time while slow.  They must keep a waiter awake (BIO_pending) and be
+ * taken turn after turn: wait.c and qget-serve drop what is held only
+ * when a turn takes none of it, and every capped turn takes some.
+ */
+static void
+test_pace_held(void)
+{
+	struct sockaddr_storage a, s;
+	struct qget__udpio_stats st;
+	struct pollfd pfd;
+	size_t sizes[10], i, total = 0, n;
+	BIO_ADDR *to, *pp[10];
+	int fd, sfd, turns = 0, took_each = 1, before;
+	BIO *b = new_bio(AF_INET, NULL, &a, &fd), *sb;
+
+	sb = new_bio(AF_INET, NULL, &s, &sfd);
+	to = bio_addr(&a);
+	for (i = 0; i < 10; i++) {
+		sizes[i] = 1200;
+		pp[i] = to;
+	}
+	fake_us = 1000000;
+	CHECK("held pacing: on", b != NULL &&
+	    qget__udpio_set_rx_pace(b, fake_now) == 1);
+	CHECK("held pacing: the GSO sender sends 10", sb != NULL &&
+	    send_all(sb, sizes, pp, 10));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	CHECK("held pacing: a read of 32 gets two", poll(&pfd, 1, 1000) == 1 &&
+	    read_batch(b, 32) == 2);
+	qget__udpio_get_stats(b, &st);
+	if (st.gro_recvs == 0) {
+		printf("SKIP held pacing: the 10 did not arrive coalesced\n");
+		goto out;
+	}
+	CHECK("held pacing: the other 8 held, and pending",
+	    BIO_pending(b) == 8 * 1200);
+	/* As qget__handle_events() runs its turns: each one must take. */
+	(void)qget__udpio_unseen(b);
+	while ((before = BIO_pending(b)) > 0 && turns++ < 20) {
+		n = read_batch(b, 32);
+		total += n;
+		if (!(qget__udpio_unseen(b) || BIO_pending(b) < before) ||
+		    n != 2)
+			took_each = 0;
+	}
+	qget__udpio_get_stats(b, &st);
+	CHECK("held pacing: four turns of two took them, none dropped",
+	    took_each && total == 8 && turns == 4 && st.dropped == 0 &&
+	    BIO_pending(b) == 0);
+out:
+	BIO_ADDR_free(to);
+	BIO_free(sb);
+	BIO_free(b);
+}
+
+/* QGET_NO_RXPACE keeps it off (and says so); no BIO of ours, no pacing. */
+static void
+test_pace_off(void)
+{
+	struct sockaddr_storage a, s;
+	int fd, sfd;
+	BIO *b;
+
+	logged[0] = '\0';
+	b = new_bio(AF_INET, NULL, &a, &fd);
+	sfd = udp_socket(AF_INET, &s);
+	setenv("QGET_NO_RXPACE", "1", 1);
+	CHECK("pacing off: QGET_NO_RXPACE=1 keeps it off",
+	    qget__udpio_set_rx_pace(b, fake_now) == 0 && strstr(logged,
+	    "udp: read pacing off (QGET_NO_RXPACE is set)\n") != NULL);
+	CHECK("pacing off: a read takes all ten", send_plain(sfd, &a, 10) &&
+	    read_batch(b, 32) == 10);
+	logged[0] = '\0';
+	qget__udpio_log_stats(b);
+	CHECK("pacing off: no pacing line in the log",
+	    strstr(logged, "read pacing") == NULL);
+	BIO_free(b);
+	setenv("QGET_NO_RXPACE", "0", 1);
+	logged[0] = '\0';
+	b = new_bio(AF_INET, NULL, &a, &fd);
+	CHECK("pacing: QGET_NO_RXPACE=0 leaves it on",
+	    qget__udpio_set_rx_pace(b, NULL) == 1 && strstr(logged,
+	    "udp: read pacing on (2 datagrams per read below 64 per 10 ms)\n")
+	    != NULL);
+	unsetenv("QGET_NO_RXPACE");
+	CHECK("pacing: nothing for another BIO",
+	    qget__udpio_set_rx_pace(NULL, NULL) == 0);
+	close(sfd);
+	BIO_free(b);
+}
+
 static void
 test_log(void)
 {
@@ -849,5 +1093,10 @@ main(void)
 	test_refused();
 	test_unseen_drop();
 	test_rx_error();
+	unsetenv("QGET_NO_RXPACE");
+	test_pace(NULL, "GRO");
+	test_pace("test", "plain");
+	test_pace_held();
+	test_pace_off();
 	return CHECK_DONE();
 }
