@@ -22,6 +22,17 @@ if ! /usr/bin/python3 -c 'import cryptography' 2>/dev/null; then
 	for c in $CASES; do skip "interop $c" "/usr/bin/python3 has no cryptography module (apt-get install python3-cryptography)"; done
 	exit 0
 fi
+# The dissector the checks rest on: RFC 9001's test vectors, captures it
+# writes itself (corrupted, truncated, coalesced, key updates), and qget
+# fetching from qget-serve through a capturing relay of its own.  Its own
+# summary line is left out: tests/run counts the PASS and FAIL lines.
+QGET_BUILD=$top/$BUILD /usr/bin/python3 tests/interop/test_quicdissect.py 2>&1 |
+	sed -e 's/^PASS /PASS quicdissect: /' -e 's/^FAIL /FAIL quicdissect: /' \
+	    -e 's/^SKIP \([^:]*\)/SKIP quicdissect: \1/' |
+	grep -E '^(PASS|FAIL|SKIP) '
+st=${PIPESTATUS[0]}
+[ "$st" -eq 0 ] || fail "quicdissect: its tests exit 0" "exit $st"
+
 servers=qget,openssl
 if have_nginx; then
 	servers=$servers,nginx
@@ -66,3 +77,14 @@ while IFS= read -r f; do
 	fi
 done < <(find "$logs" -name output.txt)
 [ "$bad" -eq 0 ] && pass "interop: no sanitizer report in any endpoint's or the relay's log"
+# nginx says what went wrong on its side in its error log.
+if have_nginx; then
+	bad=0
+	while IFS= read -r f; do
+		if grep -qE '\[(alert|crit|emerg)\]' "$f"; then
+			fail "interop: nginx's log ${f#"$logs"/} has no [alert], [crit] or [emerg]" "$(grep -m 2 -E '\[(alert|crit|emerg)\]' "$f")"
+			bad=1
+		fi
+	done < <(find "$logs" -path '*/nginx_*/server/output.txt')
+	[ "$bad" -eq 0 ] && pass "interop: nginx's logs hold no [alert], [crit] or [emerg]"
+fi

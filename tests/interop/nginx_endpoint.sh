@@ -4,14 +4,14 @@
 # one serves $WWW on UDP $PORT with the ALPN the test case needs
 # (scripts/nginx-conf.sh: h3 on one port, hq-interop on another), sends a
 # Retry only for the retry test and offers only ChaCha20 for chacha20.
-#   NGINX          the nginx binary (make nginx)
+#   NGINX_BIN      the nginx binary (make nginx)
 #   NGINX_PREFIX   a writable folder for its pid file and logs
 # 127: zerortt (OpenSSL's QUIC API, which nginx's compatibility layer
 # sits on, has no 0-RTT), v2 (nginx 1.26 speaks QUIC v1 only), ecn and
 # connectionmigration (nginx does not mark ECN nor offer a preferred
 # address).
 set -u
-: "${WWW:?}" "${CERTS:?}" "${PORT:?}" "${NGINX:?}" "${NGINX_PREFIX:?}"
+: "${WWW:?}" "${CERTS:?}" "${PORT:?}" "${NGINX_BIN:?}" "${NGINX_PREFIX:?}"
 
 if [ "${ROLE:-}" != server ]; then
 	echo "nginx is a server only: UNSUPPORTED ROLE ${ROLE:-}"
@@ -37,7 +37,9 @@ if [ "$TESTCASE" = http3 ]; then
 else
 	h3=$other hq=$PORT
 fi
+# nginx reads NGINX as the sockets a binary upgrade hands over.
+unset NGINX
 mkdir -p "$NGINX_PREFIX"
 "$(dirname "$0")/../../scripts/nginx-conf.sh" "${opts[@]}" "$WWW" "$h3" \
 	"$CERTS/cert.pem" "$CERTS/priv.key" "$hq" >"$NGINX_PREFIX/nginx.conf" || exit 1
-exec "$NGINX" -p "$NGINX_PREFIX/" -c "$NGINX_PREFIX/nginx.conf" -e stderr
+exec "$NGINX_BIN" -p "$NGINX_PREFIX/" -c "$NGINX_PREFIX/nginx.conf" -e stderr
