@@ -23,6 +23,8 @@
 # What each test case asks of an endpoint, and why some are 127, is in
 # docs/interop.md ("The QUIC interop runner").
 set -u
+# REQUESTS and the *_PARAMS are word lists: split, never globbed.
+set -f
 
 WWW=${WWW:-/www}
 DOWNLOADS=${DOWNLOADS:-/downloads}
@@ -79,7 +81,16 @@ if [ -n "${QLOGDIR:-}" ]; then
 	mkdir -p "$QLOGDIR"
 fi
 
+# A program that is not there is a broken image, not a test case we do
+# not support (exec would exit 127 and say "unsupported").
+have() {
+	[ -x "$1" ] || { [ "${1#*/}" = "$1" ] && command -v "$1" >/dev/null; } && return 0
+	echo "$1: not found"
+	exit 1
+}
+
 if [ "$ROLE" = server ]; then
+	have "$SERVE"
 	args=(-c "$CERTS/cert.pem" -k "$CERTS/priv.key" -r "$WWW" -a ::
 		-p "$PORT" -v)
 	[ -n "${SSLKEYLOGFILE:-}" ] && args+=(--keylog "$SSLKEYLOGFILE")
@@ -93,6 +104,7 @@ if [ "$ROLE" = server ]; then
 fi
 
 # The client.
+have "$QGET"
 if [ -z "${INTEROP_LOCAL:-}" ] && [ -x /wait-for-it.sh ]; then
 	/wait-for-it.sh sim:57832 -s -t 30 || exit 1
 fi

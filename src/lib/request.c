@@ -46,8 +46,12 @@
  * 1.75 MiB 9.3-11.4 MiB. */
 #define HELD_MAX (1792 * 1024)
 /* Network reads per qget_conn_poll(c, ..., 0) while the socket has
- * more: each is one batch of at most 32 datagrams (OpenSSL's demux). */
-#define SERVICE_PULLS 8
+ * more: each is one batch of at most 32 datagrams (OpenSSL's demux), or
+ * of two while udpio paces reads (below about 7 MB/s): 64 of those still
+ * empty what a program that services every 10 ms lets pile up at the
+ * rate where pacing stops (64 datagrams per 10 ms), and HELD_MAX bounds
+ * the fast case. */
+#define SERVICE_PULLS 64
 
 /* ---- the connection's request layer ----------------------------------- */
 

@@ -18,6 +18,10 @@ if [ -n "${QGET_VALGRIND:-}" ]; then
 	for c in $CASES; do skip "interop $c" "not under valgrind (the runner's time limits)"; done
 	exit 0
 fi
+if [ "$(id -u)" -ne 0 ]; then
+	for c in $CASES; do skip "interop $c" "not root (the runner needs namespaces of its own)"; done
+	exit 0
+fi
 if ! /usr/bin/python3 -c 'import cryptography' 2>/dev/null; then
 	for c in $CASES; do skip "interop $c" "/usr/bin/python3 has no cryptography module (apt-get install python3-cryptography)"; done
 	exit 0
@@ -48,12 +52,17 @@ if [ ! -s "$out/results.json" ]; then
 	fail "interop: the run wrote results.json" "exit $rc: $(tail -n 5 "$T/run.err")"
 	exit 0
 fi
-/usr/bin/python3 - "$out/results.json" <<'PY'
+/usr/bin/python3 - "$out/results.json" "$CASES" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
+want = sys.argv[2].split()
 i = 0
 for c in doc["clients"]:
     for s in doc["servers"]:
+        got = [cell["name"] for cell in doc["results"][i]]
+        if sorted(got) != sorted(want):
+            print("FAIL interop: the cells of %s -> %s: %s, want %s"
+                  % (c, s, got, want))
         for cell in doc["results"][i]:
             name = "interop %s: %s -> %s" % (cell["name"], c, s)
             if cell["result"] == "succeeded":
@@ -62,6 +71,8 @@ for c in doc["clients"]:
                 print("FAIL %s: %s: %s" % (name, cell["result"], cell["reason"]))
         i += 1
 PY
+st=$?
+[ "$st" -eq 0 ] || fail "interop: results.json read" "exit $st"
 # The run's own exit status agrees with its cells.
 fails=$(grep -c '^  .* failed ' "$out/results.txt")
 if { [ "$rc" -eq 0 ] && [ "$fails" -eq 0 ]; } || { [ "$rc" -ne 0 ] && [ "$fails" -gt 0 ]; }; then
