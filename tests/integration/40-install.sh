@@ -66,8 +66,9 @@ fi
 so=$prefix/lib/libqget.so.1
 
 # The shared library: its soname, and a dynamic symbol table with the API
-# (qget_*, versioned LIBQGET_1, plus the version node itself) and nothing
-# of OpenSSL's, nghttp3's or the library's internals (qget__*).
+# (qget_*, versioned LIBQGET_1 or a later node such as LIBQGET_1.4, plus
+# the version nodes themselves) and nothing of OpenSSL's, nghttp3's or the
+# library's internals (qget__*).
 soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 if [ "$soname" = libqget.so.1 ]; then
 	pass "install: libqget.so's soname is libqget.so.1"
@@ -75,7 +76,7 @@ else
 	fail "install: libqget.so's soname is libqget.so.1" "'$soname'"
 fi
 nm -D --defined-only "$so" | awk '{ print $NF }' >"$T/syms"
-others=$(grep -Ev '^(qget_[a-z0-9][a-z0-9_]*@@LIBQGET_1|LIBQGET_1)$' "$T/syms")
+others=$(grep -Ev '^(qget_[a-z0-9][a-z0-9_]*@@LIBQGET_1(\.[0-9]+)?|LIBQGET_1(\.[0-9]+)?)$' "$T/syms")
 n=$(grep -c '^qget_' "$T/syms")
 if [ -z "$others" ] && [ "$n" -gt 0 ]; then
 	pass "install: libqget.so exports only qget_* ($n symbols)"
