@@ -653,6 +653,7 @@ start_attempt(qget_conn *c, const char *host, const BIO_ADDRINFO *ai,
 	/* An ACK per two packets while they come slowly, so that an
 	 * OpenSSL sender's window grows under loss (udpio.c, docs/loss.md). */
 	(void)qget__udpio_set_rx_pace(bio, NULL);
+	(void)qget__udpio_set_first_flight(bio);
 	use_attempt(c, a);
 	rv = setup_ssl(c, host, bio, bio, addr, err);
 	bio = NULL;

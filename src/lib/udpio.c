@@ -111,6 +111,14 @@ struct rx_slot {
 	int has_local;
 };
 
+/* First-flight datagrams kept (a ClientHello with a post-quantum key
+ * share takes two), and how often they go again. */
+#define FF_MAX 4
+#define FF_RESENDS 4
+/* The first flight is what goes out this soon after the first datagram:
+ * a probe comes a probe timeout later (1 s at first). */
+#define FF_WINDOW_US 100000u
+
 struct udpio {
 	BIO_METHOD *meth;       /* this BIO's own: freed with it */
 	BIO *inner;
@@ -138,6 +146,15 @@ struct udpio {
 	uint64_t (*now_us)(void);
 	uint64_t win_start;     /* when the current window began */
 	uint64_t win_mark;      /* `delivered` then */
+	/* The client's first flight, kept to send again with each probe
+	 * while the peer has sent nothing (qget__udpio_set_first_flight). */
+	int ff_on;              /* recording or resending */
+	uint64_t ff_t0;         /* the first datagram went then (0: not yet) */
+	size_t ff_n;
+	unsigned ff_resends;
+	unsigned char *ff_buf[FF_MAX];
+	size_t ff_len[FF_MAX];
+	BIO_ADDR *ff_peer;
 	struct qget__udpio_stats st;
 };
 
@@ -343,10 +360,9 @@ gso_send(struct udpio *u, BIO_MSG *msg, size_t stride, size_t num,
 }
 
 static int
-udpio_sendmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
+udpio_send_batch(struct udpio *u, BIO_MSG *msg, size_t stride, size_t num,
     uint64_t flags, size_t *done)
 {
-	struct udpio *u = BIO_get_data(b);
 	int e, segmented = 0;
 
 	*done = 0;
@@ -364,6 +380,113 @@ udpio_sendmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
 	}
 	ERR_raise(ERR_LIB_SYS, e);
 	return 0;
+}
+
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void
+ff_drop(struct udpio *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->ff_n; i++)
+		free(u->ff_buf[i]);
+	u->ff_n = 0;
+	BIO_ADDR_free(u->ff_peer);
+	u->ff_peer = NULL;
+	u->ff_on = 0;
+}
+
+/* A long-header Initial packet (RFC 9000 17.2.2) starts the datagram. */
+static int
+is_initial(const BIO_MSG *m)
+{
+	const unsigned char *p = m->data;
+
+	return m->data_len >= 7 && (p[0] & 0xf0) == 0xc0 &&
+	    (p[1] | p[2] | p[3] | p[4]) != 0;
+}
+
+/*
+ * OpenSSL 3.5's probe on a probe timeout carries no data that is still
+ * in flight: when a client's ClientHello is lost, it sends PINGs, each
+ * twice as late as the last, and the server, which has nothing to
+ * answer, never gets the ClientHello (the interop runner's longrtt and
+ * handshakeloss tests see exactly this).  Until the peer sends anything,
+ * each Initial that follows the first flight (a probe) is followed by
+ * that flight again, byte for byte: a duplicate, which a server that has
+ * it drops (RFC 9000 12.3), and which one that lost it takes.
+ */
+static void
+ff_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
+    size_t done)
+{
+	size_t i, sent;
+	uint64_t now;
+	int probe = 0;
+
+	if (!u->ff_on || done == 0)
+		return;
+	now = mono_us();
+	if (u->ff_t0 == 0)
+		u->ff_t0 = now;
+	if (now - u->ff_t0 < FF_WINDOW_US) {
+		for (i = 0; i < done && u->ff_n < FF_MAX; i++) {
+			const BIO_MSG *m = &MSG_N(msg, stride, i);
+
+			if (!is_initial(m))
+				continue;
+			if ((u->ff_buf[u->ff_n] = malloc(m->data_len)) == NULL) {
+				ff_drop(u);
+				return;
+			}
+			memcpy(u->ff_buf[u->ff_n], m->data, m->data_len);
+			u->ff_len[u->ff_n++] = m->data_len;
+			if (u->ff_peer == NULL && m->peer != NULL &&
+			    (u->ff_peer = BIO_ADDR_dup(m->peer)) == NULL) {
+				ff_drop(u);
+				return;
+			}
+		}
+		return;
+	}
+	if (u->ff_n == 0) {
+		ff_drop(u);
+		return;
+	}
+	for (i = 0; i < done; i++)
+		if (is_initial(&MSG_N(msg, stride, i)))
+			probe = 1;
+	if (!probe)
+		return;
+	for (i = 0; i < u->ff_n; i++) {
+		BIO_MSG m = { u->ff_buf[i], u->ff_len[i], u->ff_peer, NULL, 0 };
+
+		(void)plain_send(u, &m, sizeof(m), 1, 0, &sent);
+	}
+	u->st.ff_resent += u->ff_n;
+	if (++u->ff_resends >= FF_RESENDS)
+		ff_drop(u);
+}
+
+static int
+udpio_sendmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
+    uint64_t flags, size_t *done)
+{
+	struct udpio *u = BIO_get_data(b);
+	int r;
+
+	r = udpio_send_batch(u, msg, stride, num, flags, done);
+	if (r == 1)
+		ff_after_send(u, msg, stride, *done);
+	return r;
 }
 
 /* ---- receiving --------------------------------------------------------- */
@@ -600,6 +723,8 @@ udpio_recvmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
 	if (!u->gro && u->rx_cur >= u->rx_n && u->rx_err == 0) {
 		r = plain_recv(u, msg, stride, num, flags, done);
 		u->delivered += *done;
+		if (u->ff_on && *done > 0)
+			ff_drop(u);
 		/* Counted when the cap may have left some: it was reached. */
 		if (num < asked && *done == num)
 			u->st.paced++;
@@ -646,6 +771,8 @@ udpio_recvmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
 	}
 	*done = i;
 	u->delivered += i;
+	if (u->ff_on && i > 0)
+		ff_drop(u);
 	if (num < asked && i == num)
 		u->st.paced++;
 	return 1;
@@ -688,6 +815,7 @@ udpio_destroy(BIO *b)
 		return 1;
 	BIO_set_data(b, NULL);
 	BIO_set_init(b, 0);
+	ff_drop(u);
 	BIO_free_all(u->inner);
 	free(u->rxbuf);
 	/* BIO_free() no longer looks at the method once this returns. */
@@ -829,6 +957,19 @@ qget__udpio_set_rx_pace(BIO *b, uint64_t (*now_us)(void))
 }
 
 int
+qget__udpio_set_first_flight(BIO *b)
+{
+	struct udpio *u = udpio_of(b);
+
+	if (u == NULL)
+		return 0;
+	u->ff_on = 1;
+	say(u, "the first flight goes again with each probe until the "
+	    "server answers");
+	return 1;
+}
+
+int
 qget__udpio_get_stats(BIO *b, struct qget__udpio_stats *out)
 {
 	struct udpio *u = udpio_of(b);
@@ -920,5 +1061,10 @@ qget__udpio_log_stats(BIO *b)
 		return;
 	snprintf(line, sizeof(line), "udp: read pacing cut %llu reads to %d "
 	    "datagrams", (unsigned long long)u->st.paced, PACE_CAP);
+	u->log(u->log_arg, line);
+	if (u->st.ff_resent == 0)
+		return;
+	snprintf(line, sizeof(line), "udp: %llu first-flight datagrams sent "
+	    "again with probes", (unsigned long long)u->st.ff_resent);
 	u->log(u->log_arg, line);
 }

@@ -26,6 +26,7 @@ struct qget__udpio_stats {
 	uint64_t truncated;    /* GRO buffers cut short (MSG_TRUNC) */
 	uint64_t dropped;      /* held datagrams dropped (drop_held) */
 	uint64_t paced;        /* OpenSSL's reads that the pacing cap cut */
+	uint64_t ff_resent;    /* first-flight datagrams sent again */
 };
 
 /* Where the BIO says which path it takes: one line, no newline. */
@@ -62,6 +63,14 @@ BIO *qget__udpio_new(BIO *inner, const char *off, qget__udpio_log_fn log,
  * BIO).
  */
 int qget__udpio_set_rx_pace(BIO *b, uint64_t (*now_us)(void));
+
+/*
+ * A client's: keep the first flight (the Initial datagrams sent in its
+ * first FF_WINDOW_US) and, until the peer sends anything, send it again
+ * after each later Initial (a probe), at most FF_RESENDS times (why:
+ * udpio.c).  1 when on, 0 when b is not such a BIO.
+ */
+int qget__udpio_set_first_flight(BIO *b);
 
 /* b's counters; 0 when b is not such a BIO (then *out is zeroed). */
 int qget__udpio_get_stats(BIO *b, struct qget__udpio_stats *out);

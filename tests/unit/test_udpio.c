@@ -1068,6 +1068,125 @@ test_log(void)
 	    &(struct qget__udpio_stats){ 0 }) == 0);
 }
 
+/* One datagram of len bytes starting with first (0xc0-0xcf: an Initial,
+ * version 1), the rest tag. */
+static int
+send_one(BIO *b, BIO_ADDR *peer, unsigned char first, unsigned char tag,
+    size_t len)
+{
+	unsigned char d[1200];
+	BIO_MSG m;
+	size_t done = 0;
+
+	memset(d, tag, sizeof(d));
+	d[0] = first;
+	d[1] = d[2] = d[3] = 0;
+	d[4] = 1;
+	memset(&m, 0, sizeof(m));
+	m.data = d;
+	m.data_len = len;
+	m.peer = peer;
+	return BIO_sendmmsg(b, &m, sizeof(m), 1, 0, &done) && done == 1;
+}
+
+/* Reads what arrived within 300 ms: the tag (last byte) of each. */
+static size_t
+recv_tags(int fd, unsigned char *tags, size_t cap)
+{
+	unsigned char buf[2048];
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < cap && poll(&pfd, 1, 300) > 0 &&
+	    (r = recv(fd, buf, sizeof(buf), 0)) > 0)
+		tags[n++] = buf[r - 1];
+	return n;
+}
+
+/* The first flight (Initials in the first 100 ms) goes again after each
+ * later Initial, until a datagram arrives or four times over. */
+static void
+test_first_flight(void)
+{
+	struct sockaddr_storage a, r;
+	struct qget__udpio_stats st;
+	unsigned char tags[16], d[64];
+	BIO_MSG m;
+	BIO_ADDR *peer;
+	size_t n, done;
+	int fd, rfd, i, ok;
+	BIO *b = new_bio(AF_INET, "test", &a, &fd);
+
+	if (b == NULL || (rfd = udp_socket(AF_INET, &r)) < 0) {
+		printf("SKIP first flight: no IPv4 loopback\n");
+		BIO_free(b);
+		return;
+	}
+	peer = bio_addr(&r);
+	CHECK("first flight: on", qget__udpio_set_first_flight(b) == 1);
+	CHECK("first flight: two Initials sent",
+	    send_one(b, peer, 0xc3, 'A', 1200) &&
+	    send_one(b, peer, 0xc1, 'B', 1200));
+	n = recv_tags(rfd, tags, 16);
+	CHECK("first flight: they arrive once", n == 2 && tags[0] == 'A' &&
+	    tags[1] == 'B');
+	usleep(150000);
+	CHECK("first flight: a probe (Initial) sent", send_one(b, peer, 0xc0,
+	    'P', 1200));
+	n = recv_tags(rfd, tags, 16);
+	CHECK("first flight: the probe, then the flight again byte for byte",
+	    n == 3 && tags[0] == 'P' && tags[1] == 'A' && tags[2] == 'B');
+	CHECK("first flight: a short-header packet sent", send_one(b, peer,
+	    0x40, 'S', 100));
+	n = recv_tags(rfd, tags, 16);
+	CHECK("first flight: not followed by the flight", n == 1 &&
+	    tags[0] == 'S');
+	ok = 1;
+	for (i = 0; i < 4; i++) {
+		ok &= send_one(b, peer, 0xc0, 'P', 1200);
+		n = recv_tags(rfd, tags, 16);
+		/* One resend above, three more here; then none. */
+		ok &= i < 3 ? n == 3 : n == 1;
+	}
+	CHECK("first flight: at most four times", ok);
+	qget__udpio_get_stats(b, &st);
+	CHECK("first flight: counted", st.ff_resent == 8);
+	BIO_ADDR_free(peer);
+	BIO_free(b);
+	close(rfd);
+
+	/* A datagram from the peer ends it. */
+	b = new_bio(AF_INET, "test", &a, &fd);
+	if (b == NULL || (rfd = udp_socket(AF_INET, &r)) < 0) {
+		BIO_free(b);
+		return;
+	}
+	peer = bio_addr(&r);
+	qget__udpio_set_first_flight(b);
+	send_one(b, peer, 0xc3, 'A', 1200);
+	(void)recv_tags(rfd, tags, 16);
+	(void)sendto(rfd, "x", 1, 0, (struct sockaddr *)&a,
+	    sizeof(struct sockaddr_in));
+	memset(&m, 0, sizeof(m));
+	m.data = d;
+	m.data_len = sizeof(d);
+	for (i = 0, done = 0; i < 100 && done == 0; i++) {
+		if (!BIO_recvmmsg(b, &m, sizeof(m), 1, 0, &done))
+			ERR_clear_error();
+		if (done == 0)
+			usleep(10000);
+	}
+	usleep(150000);
+	send_one(b, peer, 0xc0, 'P', 1200);
+	n = recv_tags(rfd, tags, 16);
+	CHECK("first flight: after the peer's first datagram, a probe goes "
+	    "alone", done == 1 && n == 1 && tags[0] == 'P');
+	BIO_ADDR_free(peer);
+	BIO_free(b);
+	close(rfd);
+}
+
 int
 main(void)
 {
@@ -1098,5 +1217,6 @@ main(void)
 	test_pace("test", "plain");
 	test_pace_held();
 	test_pace_off();
+	test_first_flight();
 	return CHECK_DONE();
 }
