@@ -223,6 +223,19 @@ expect() {
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
+# log_wait FILE REGEX [SECONDS]: a server logs what happened after the
+# client is gone (a close it received): wait until FILE has a line
+# matching REGEX (grep -E), at most SECONDS (10), instead of a fixed
+# sleep that a loaded machine outruns.  0 once it has.
+log_wait() {
+	local i n=$((${3:-10} * 10))
+	for ((i = 0; i < n; i++)); do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	grep -qE -- "$2" "$1" 2>/dev/null
+}
+
 # same NAME FILE_A FILE_B: byte-exact comparison by SHA-256.
 same() {
 	if [ ! -f "$3" ]; then

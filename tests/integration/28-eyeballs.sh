@@ -239,8 +239,7 @@ grep -q 'matches no pinned key' "$T/err" && pass "the [::1] pin failure is logge
 stop "$DUAL_PID"
 in_ns -v "${CA[@]}" --alpn http/1.0 "$URL"
 expect "[::1] wrong certificate, 127.0.0.1 refused: E_VERIFY wins (exit 5)" 5 'certificate verification failed'
-sleep 0.2
-if grep -qE 'closed by peer, application error 0x1, reason "server public key matches no pin"' "$T/other6.log"; then
+if log_wait "$T/other6.log" 'closed by peer, application error 0x1, reason "server public key matches no pin"'; then
 	pass "the unpinned [::1] server was told why it was refused"
 else
 	fail "the unpinned [::1] server was told why it was refused" "$(grep -E 'closed' "$T/other6.log" | head -n 3)"

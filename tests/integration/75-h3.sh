@@ -261,8 +261,7 @@ part2() {
 	expect "h3: a DATA frame before HEADERS: exit 1, named" 1 \
 		'HTTP/3 error in the server.s data: .*H3_FRAME_UNEXPECTED \(0x105\)'
 	no_leftovers "h3: broken frame: no file left" "$T/dl"
-	sleep 0.2
-	if grep -q 'closed by peer, application error 0x105' "$T/h3bf.log"; then
+	if log_wait "$T/h3bf.log" 'closed by peer, application error 0x105'; then
 		pass "h3: broken frame: qget closed with H3_FRAME_UNEXPECTED"
 	else
 		fail "h3: broken frame: qget closed with H3_FRAME_UNEXPECTED" "$(grep closed "$T/h3bf.log")"

@@ -499,8 +499,7 @@ else
 			fi
 			i=$((i + 1))
 		done
-		sleep 0.2
-		if grep -q 'closed by peer, application error 0x105' "$T/badh3.log"; then
+		if log_wait "$T/badh3.log" 'closed by peer, application error 0x105'; then
 			pass "request h3 frame error: the connection closed with H3_FRAME_UNEXPECTED"
 		else
 			fail "request h3 frame error: the connection closed with H3_FRAME_UNEXPECTED" \
