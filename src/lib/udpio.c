@@ -382,8 +382,9 @@ udpio_send_batch(struct udpio *u, BIO_MSG *msg, size_t stride, size_t num,
 	return 0;
 }
 
+/* qget__now_us() is libqget's; qget-serve links this file alone. */
 static uint64_t
-mono_us(void)
+monotonic_us(void)
 {
 	struct timespec ts;
 
@@ -434,7 +435,7 @@ ff_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
 
 	if (!u->ff_on || done == 0)
 		return;
-	now = mono_us();
+	now = monotonic_us();
 	if (u->ff_t0 == 0)
 		u->ff_t0 = now;
 	if (now - u->ff_t0 < FF_WINDOW_US) {
@@ -921,16 +922,6 @@ udpio_of(BIO *b)
 	return b != NULL && BIO_method_type(b) == UDPIO_TYPE &&
 	    strcmp(BIO_method_name(b), UDPIO_NAME) == 0 ? BIO_get_data(b) :
 	    NULL;
-}
-
-/* qget__now_us() is libqget's; qget-serve links this file alone. */
-static uint64_t
-monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 int
