@@ -337,8 +337,8 @@ icmp_errors(int fd, int family, int on)
 
 /* Did the server answer?  Once a handshake's ServerHello is in, the TLS
  * client has left the state in which it sent its ClientHello. */
-static int
-answered(const SSL *ssl)
+int
+qget__answered(const SSL *ssl)
 {
 	OSSL_HANDSHAKE_STATE st = SSL_get_state(ssl);
 
@@ -356,9 +356,10 @@ waited_s(uint64_t since_us)
 static uint64_t
 handshake_budget_ms(const qget_conn *c)
 {
-	/* OpenSSL applies no idle timeout before the handshake is done, so
-	 * the address gets its own budget: running out of it means nobody
-	 * answered there. */
+	/* OpenSSL's idle timer runs during the handshake too, but at its
+	 * default of 30 s whatever we request (the request takes effect
+	 * with the server's transport parameters), so the address gets its
+	 * own budget as well. */
 	return c->cfg.idle_timeout_ms ? c->cfg.idle_timeout_ms :
 	    DEFAULT_HANDSHAKE_MS;
 }
@@ -695,7 +696,7 @@ step_attempt(qget_conn *c, struct qget__attempt *a, qget_error *err)
 		return ATTEMPT_FAILED;
 	}
 	if (qget__now_us() >= a->budget_us) {
-		if (answered(a->ssl))
+		if (qget__answered(a->ssl))
 			qget__fail(err, QGET_E_CONNECT, "handshake: the QUIC "
 			    "server at %s answered, but the handshake was not "
 			    "done after %.1f s", a->peer_addr,
@@ -725,7 +726,7 @@ note_waiting(qget_conn *c, struct qget__attempt *at, size_t n)
 			continue;
 		if (now >= at[i].note_us) {
 			qget__log(&c->cfg, "%s: %s (%" PRIu64 " s)",
-			    at[i].peer_addr, answered(at[i].ssl) ?
+			    at[i].peer_addr, qget__answered(at[i].ssl) ?
 			    "answered, handshake not done yet" :
 			    "no answer yet", (now - at[i].start_us) / 1000000);
 			while (at[i].note_us <= now)
@@ -751,7 +752,7 @@ note_pending(const struct qget__attempt *at, size_t n, qget_error *err)
 		if (at[i].ssl == NULL)
 			continue;
 		w = snprintf(err->detail + used, sizeof(err->detail) - used,
-		    "%s%s %s after %.1f s", sep, answered(at[i].ssl) ?
+		    "%s%s %s after %.1f s", sep, qget__answered(at[i].ssl) ?
 		    "handshake not done with" : "no answer from",
 		    at[i].peer_addr, waited_s(at[i].start_us));
 		if (w < 0)

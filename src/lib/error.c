@@ -263,7 +263,12 @@ qget__ssl_fail(qget_conn *c, SSL *s, const char *op, qget_error *err)
 		if (local && ci.error_code == OSSL_QUIC_LOCAL_ERR_IDLE_TIMEOUT) {
 			if (err != NULL)
 				err->has_code = 0;
-			if (c->in_handshake)
+			if (c->in_handshake && qget__answered(s))
+				rv = qget__fail(err, QGET_E_CONNECT,
+				    "%s: the QUIC server at %s answered, then "
+				    "fell silent until the idle timeout, before "
+				    "the handshake was done", op, c->peer_addr);
+			else if (c->in_handshake)
 				rv = qget__fail(err, QGET_E_CONNECT,
 				    "%s: no QUIC server answered at %s", op,
 				    c->peer_addr);

@@ -138,6 +138,10 @@ void qget__error_clear(qget_error *err);
 qget_status qget__ssl_fail(qget_conn *c, SSL *s, const char *op,
     qget_error *err);
 
+/* Whether the server's first handshake bytes reached the TLS client of
+ * this connection (its state has moved past the ClientHello). */
+int qget__answered(const SSL *ssl);
+
 /* Blocks until OpenSSL may make progress on c (socket readable/writable as
  * it wants, or its timer fires), then lets it process events.  Returns
  * QGET_OK, QGET_E_TIMEOUT when `deadline_us` (0: none) passed,

@@ -112,12 +112,33 @@ struct rx_slot {
 };
 
 /* First-flight datagrams kept (a ClientHello with a post-quantum key
- * share takes two), and how often they go again. */
+ * share takes two), and how often they go again: each resend follows one
+ * of OpenSSL's probes, whose timeouts double, so the count bounds the
+ * time too (eight cover about four minutes from a 1 s start). */
 #define FF_MAX 4
-#define FF_RESENDS 4
+#define FF_RESENDS 8
 /* The first flight is what goes out this soon after the first datagram:
  * a probe comes a probe timeout later (1 s at first). */
 #define FF_WINDOW_US 100000u
+
+/* A server's first flight to one client (qget__udpio_set_server_flights):
+ * the client's address, the bytes each way since its first Initial came
+ * (RFC 9000 8.1's limit: no more than three times what it sent, until
+ * it proves its address), and the datagrams of the flight. */
+#define SF_SLOTS 64
+#define SF_MAX 8
+
+struct sflight {
+	int used;
+	union sa peer;
+	uint64_t born;          /* the client's first Initial came then */
+	uint64_t t0;            /* the first datagram to it went then */
+	uint64_t in, out;       /* bytes from and to it since */
+	size_t n, bytes;        /* the flight: datagrams, their bytes */
+	unsigned resends;
+	unsigned char *buf[SF_MAX];
+	size_t len[SF_MAX];
+};
 
 struct udpio {
 	BIO_METHOD *meth;       /* this BIO's own: freed with it */
@@ -155,6 +176,9 @@ struct udpio {
 	unsigned char *ff_buf[FF_MAX];
 	size_t ff_len[FF_MAX];
 	BIO_ADDR *ff_peer;
+	/* A server's flights, one per client still handshaking
+	 * (qget__udpio_set_server_flights); NULL when off. */
+	struct sflight *sf;
 	struct qget__udpio_stats st;
 };
 
@@ -205,16 +229,8 @@ addr_sa(BIO_ADDR *a)
 }
 
 static int
-same_peer(BIO_ADDR *a, BIO_ADDR *b)
+same_sa(const struct sockaddr *x, const struct sockaddr *y)
 {
-	const struct sockaddr *x, *y;
-
-	if (a == b)
-		return 1;
-	if (a == NULL || b == NULL)
-		return 0;
-	x = addr_sa(a);
-	y = addr_sa(b);
 	if (x->sa_family != y->sa_family)
 		return 0;
 	if (x->sa_family == AF_INET) {
@@ -232,6 +248,16 @@ same_peer(BIO_ADDR *a, BIO_ADDR *b)
 		    sizeof(p->sin6_addr)) == 0;
 	}
 	return 0;
+}
+
+static int
+same_peer(BIO_ADDR *a, BIO_ADDR *b)
+{
+	if (a == b)
+		return 1;
+	if (a == NULL || b == NULL)
+		return 0;
+	return same_sa(addr_sa(a), addr_sa(b));
 }
 
 /* ---- sending ----------------------------------------------------------- */
@@ -420,11 +446,92 @@ is_initial(const BIO_MSG *m)
  * in flight: when a client's ClientHello is lost, it sends PINGs, each
  * twice as late as the last, and the server, which has nothing to
  * answer, never gets the ClientHello (the interop runner's longrtt and
- * handshakeloss tests see exactly this).  Until the peer sends anything,
- * each Initial that follows the first flight (a probe) is followed by
- * that flight again, byte for byte: a duplicate, which a server that has
- * it drops (RFC 9000 12.3), and which one that lost it takes.
+ * handshakeloss tests see exactly this).  The same when only part of it
+ * is lost: a ClientHello with a post-quantum key share takes two
+ * datagrams, the server acknowledges the one it got and waits.  So until
+ * the server shows it has the whole ClientHello, each Initial that
+ * follows the first flight (a probe) is followed by that flight again,
+ * byte for byte: a duplicate, which a server that has it drops (RFC 9000
+ * 12.3), and which one that lost it takes.
  */
+
+/* A QUIC variable-length integer (RFC 9000 16) at *p, within end. */
+static int
+get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	size_t n, i;
+
+	if (*p >= end)
+		return 0;
+	n = (size_t)1 << (**p >> 6);
+	if ((size_t)(end - *p) < n)
+		return 0;
+	*v = **p & 0x3f;
+	for (i = 1; i < n; i++)
+		*v = (*v << 8) | (*p)[i];
+	*p += n;
+	return 1;
+}
+
+/*
+ * Whether a datagram from the server shows that it has our whole
+ * ClientHello: any packet in it other than an Initial (a Handshake
+ * packet, which follows the ServerHello; a 1-RTT one), or a Retry or a
+ * Version Negotiation packet, after which the flight is stale.  Only the
+ * header's unprotected parts are read: the long header's type bits and
+ * the Length field of each coalesced Initial (RFC 9000 17.2).  A
+ * datagram that does not parse says no: a corrupted one proves nothing.
+ */
+static int
+server_moved_on(const unsigned char *p, size_t len)
+{
+	const unsigned char *end = p + len;
+	uint64_t n;
+
+	while (p < end) {
+		if ((p[0] & 0x80) == 0)
+			return 1;
+		if (end - p < 5)
+			return 0;
+		if ((p[1] | p[2] | p[3] | p[4]) == 0 || (p[0] & 0x30) != 0)
+			return 1;
+		p += 5;
+		if (end - p < 2)
+			return 0;
+		/* Destination and source connection IDs. */
+		if (p[0] > 20 || end - p < 1 + p[0])
+			return 0;
+		p += 1 + p[0];
+		if (p >= end || p[0] > 20 || end - p < 1 + p[0])
+			return 0;
+		p += 1 + p[0];
+		/* The token, then the rest of this packet. */
+		if (!get_varint(&p, end, &n) || n > (uint64_t)(end - p))
+			return 0;
+		p += n;
+		if (!get_varint(&p, end, &n) || n > (uint64_t)(end - p))
+			return 0;
+		p += n;
+	}
+	return 0;
+}
+
+/* Datagrams handed to OpenSSL: the flight is dropped once one shows the
+ * server has moved on. */
+static void
+ff_after_recv(struct udpio *u, const BIO_MSG *msg, size_t stride,
+    size_t done)
+{
+	size_t i;
+
+	for (i = 0; u->ff_on && i < done; i++) {
+		const BIO_MSG *m = &MSG_N(msg, stride, i);
+
+		if (server_moved_on(m->data, m->data_len))
+			ff_drop(u);
+	}
+}
+
 static void
 ff_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
     size_t done)
@@ -477,6 +584,140 @@ ff_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
 		ff_drop(u);
 }
 
+/*
+ * The server's side of the same fault: OpenSSL 3.5's server, whose
+ * ServerHello (two datagrams with a post-quantum key share) or Handshake
+ * flight is lost, probes with Initial PINGs only.  While its Initial
+ * space has a PING in flight, its probe timer never turns to the
+ * Handshake space, so a lost Handshake flight is never sent again; and
+ * a client without the whole ServerHello has no Handshake keys to
+ * acknowledge anything.  So, per client (its address), the datagrams the
+ * server sends it in the first FF_WINDOW_US are kept, and each later
+ * Initial to it (a probe) is followed by them again, until the client
+ * sends a Handshake or 1-RTT packet (it has the ServerHello then, and
+ * OpenSSL's own loss detection runs in the Handshake space), at most
+ * FF_RESENDS times, and only within RFC 9000 8.1's limit of three times
+ * the bytes the client sent.
+ */
+static void
+sf_free(struct sflight *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		free(f->buf[i]);
+	memset(f, 0, sizeof(*f));
+}
+
+static struct sflight *
+sf_find(struct udpio *u, BIO_ADDR *peer)
+{
+	int i;
+
+	if (peer == NULL)
+		return NULL;
+	for (i = 0; i < SF_SLOTS; i++)
+		if (u->sf[i].used && same_sa(&u->sf[i].peer.sa, addr_sa(peer)))
+			return &u->sf[i];
+	return NULL;
+}
+
+/* A slot for a new client: a free one, or the oldest. */
+static struct sflight *
+sf_new(struct udpio *u, BIO_ADDR *peer, uint64_t now)
+{
+	struct sflight *f = NULL;
+	int i;
+	socklen_t len = name_len(addr_sa(peer)->sa_family);
+
+	if (len == 0)
+		return NULL;
+	for (i = 0; i < SF_SLOTS; i++) {
+		if (!u->sf[i].used) {
+			f = &u->sf[i];
+			break;
+		}
+		if (f == NULL || u->sf[i].born < f->born)
+			f = &u->sf[i];
+	}
+	sf_free(f);
+	f->used = 1;
+	memcpy(&f->peer, addr_sa(peer), len);
+	f->born = now;
+	return f;
+}
+
+static void
+sf_after_recv(struct udpio *u, const BIO_MSG *msg, size_t stride,
+    size_t done)
+{
+	size_t i;
+
+	for (i = 0; u->sf != NULL && i < done; i++) {
+		const BIO_MSG *m = &MSG_N(msg, stride, i);
+		struct sflight *f = sf_find(u, m->peer);
+
+		if (f == NULL && is_initial(m) &&
+		    !server_moved_on(m->data, m->data_len))
+			f = sf_new(u, m->peer, monotonic_us());
+		if (f == NULL)
+			continue;
+		f->in += m->data_len;
+		if (server_moved_on(m->data, m->data_len))
+			sf_free(f);
+	}
+}
+
+static void
+sf_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
+    size_t done)
+{
+	size_t i, j, sent;
+	uint64_t now;
+
+	if (u->sf == NULL || done == 0)
+		return;
+	now = monotonic_us();
+	for (i = 0; i < done; i++) {
+		const BIO_MSG *m = &MSG_N(msg, stride, i);
+		struct sflight *f = sf_find(u, m->peer);
+		const unsigned char *p = m->data;
+
+		if (f == NULL)
+			continue;
+		f->out += m->data_len;
+		/* A Retry or a Version Negotiation packet: the client starts
+		 * again, and a flight would be stale. */
+		if (m->data_len >= 5 && (p[0] & 0x80) != 0 &&
+		    ((p[1] | p[2] | p[3] | p[4]) == 0 || (p[0] & 0x30) == 0x30)) {
+			sf_free(f);
+			continue;
+		}
+		if (f->t0 == 0)
+			f->t0 = now;
+		if (now - f->t0 < FF_WINDOW_US) {
+			if (f->n < SF_MAX &&
+			    (f->buf[f->n] = malloc(m->data_len)) != NULL) {
+				memcpy(f->buf[f->n], m->data, m->data_len);
+				f->len[f->n++] = m->data_len;
+				f->bytes += m->data_len;
+			}
+			continue;
+		}
+		if (!is_initial(m) || f->n == 0 || f->resends >= FF_RESENDS ||
+		    f->out + f->bytes > 3 * f->in)
+			continue;
+		for (j = 0; j < f->n; j++) {
+			BIO_MSG r = { f->buf[j], f->len[j], m->peer, NULL, 0 };
+
+			(void)plain_send(u, &r, sizeof(r), 1, 0, &sent);
+		}
+		f->out += f->bytes;
+		u->st.ff_resent += f->n;
+		f->resends++;
+	}
+}
+
 static int
 udpio_sendmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
     uint64_t flags, size_t *done)
@@ -485,8 +726,10 @@ udpio_sendmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
 	int r;
 
 	r = udpio_send_batch(u, msg, stride, num, flags, done);
-	if (r == 1)
+	if (r == 1) {
 		ff_after_send(u, msg, stride, *done);
+		sf_after_send(u, msg, stride, *done);
+	}
 	return r;
 }
 
@@ -724,8 +967,8 @@ udpio_recvmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
 	if (!u->gro && u->rx_cur >= u->rx_n && u->rx_err == 0) {
 		r = plain_recv(u, msg, stride, num, flags, done);
 		u->delivered += *done;
-		if (u->ff_on && *done > 0)
-			ff_drop(u);
+		ff_after_recv(u, msg, stride, *done);
+		sf_after_recv(u, msg, stride, *done);
 		/* Counted when the cap may have left some: it was reached. */
 		if (num < asked && *done == num)
 			u->st.paced++;
@@ -772,8 +1015,8 @@ udpio_recvmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
 	}
 	*done = i;
 	u->delivered += i;
-	if (u->ff_on && i > 0)
-		ff_drop(u);
+	ff_after_recv(u, msg, stride, i);
+	sf_after_recv(u, msg, stride, i);
 	if (num < asked && i == num)
 		u->st.paced++;
 	return 1;
@@ -817,6 +1060,13 @@ udpio_destroy(BIO *b)
 	BIO_set_data(b, NULL);
 	BIO_set_init(b, 0);
 	ff_drop(u);
+	if (u->sf != NULL) {
+		int i;
+
+		for (i = 0; i < SF_SLOTS; i++)
+			sf_free(&u->sf[i]);
+		free(u->sf);
+	}
 	BIO_free_all(u->inner);
 	free(u->rxbuf);
 	/* BIO_free() no longer looks at the method once this returns. */
@@ -956,7 +1206,21 @@ qget__udpio_set_first_flight(BIO *b)
 		return 0;
 	u->ff_on = 1;
 	say(u, "the first flight goes again with each probe until the "
-	    "server answers");
+	    "server has it");
+	return 1;
+}
+
+int
+qget__udpio_set_server_flights(BIO *b)
+{
+	struct udpio *u = udpio_of(b);
+
+	if (u == NULL)
+		return 0;
+	if (u->sf == NULL && (u->sf = calloc(SF_SLOTS, sizeof(*u->sf))) == NULL)
+		return 0;
+	say(u, "each client's first flight goes again with each probe until "
+	    "the client has it");
 	return 1;
 }
 

@@ -66,11 +66,21 @@ int qget__udpio_set_rx_pace(BIO *b, uint64_t (*now_us)(void));
 
 /*
  * A client's: keep the first flight (the Initial datagrams sent in its
- * first FF_WINDOW_US) and, until the peer sends anything, send it again
+ * first FF_WINDOW_US) and, until the peer sends a packet other than an
+ * Initial (it has the whole ClientHello then) or a Retry, send it again
  * after each later Initial (a probe), at most FF_RESENDS times (why:
  * udpio.c).  1 when on, 0 when b is not such a BIO.
  */
 int qget__udpio_set_first_flight(BIO *b);
+
+/*
+ * A server's: the same per client (by address, up to 64 at once): the
+ * datagrams sent to it in its first FF_WINDOW_US go again after each
+ * later Initial to it, until it sends a packet other than an Initial,
+ * and never past three times the bytes it sent (RFC 9000 8.1).  1 when
+ * on, 0 when b is not such a BIO or memory ran out.
+ */
+int qget__udpio_set_server_flights(BIO *b);
 
 /* b's counters; 0 when b is not such a BIO (then *out is zeroed). */
 int qget__udpio_get_stats(BIO *b, struct qget__udpio_stats *out);

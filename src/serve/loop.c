@@ -1334,6 +1334,13 @@ int serve_run(SSL_CTX *ctx, int fd, const char *root_real)
      * quarter less time, downloads 4-13% less (the ACKs read two at a
      * time), docs/loss.md. */
     (void)qget__udpio_set_rx_pace(sv.net, NULL);
+    /* OpenSSL's server probes a lost ServerHello or Handshake flight with
+     * PINGs only, and its probe timer never leaves the Initial space:
+     * the interop runner's handshakeloss test stalled (udpio.c). */
+    if (!qget__udpio_set_server_flights(sv.net)) {
+        serve_log("out of memory");
+        goto out;
+    }
     /* The listener takes its reference; ours lasts for the counters. */
     if (!BIO_up_ref(sv.net)) {
         BIO_free(sv.net);

@@ -264,7 +264,10 @@ part2() {
 	if log_wait "$T/h3bf.log" 'closed by peer, application error 0x105'; then
 		pass "h3: broken frame: qget closed with H3_FRAME_UNEXPECTED"
 	else
-		fail "h3: broken frame: qget closed with H3_FRAME_UNEXPECTED" "$(grep closed "$T/h3bf.log")"
+		# The server's last words say whether the close arrived late
+		# or not at all (once, under valgrind in CI, nothing in 10 s).
+		fail "h3: broken frame: qget closed with H3_FRAME_UNEXPECTED" \
+			"no close logged; the server's log ends: $(tail -n 6 "$T/h3bf.log")"
 	fi
 	stop "$SERVER_PID"
 	serve h3bq --bad-h3 qpack || return

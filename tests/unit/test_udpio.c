@@ -1104,17 +1104,74 @@ recv_tags(int fd, unsigned char *tags, size_t cap)
 	return n;
 }
 
+/*
+ * A new BIO sends a one-datagram flight; the peer answers with an
+ * Initial packet (ACK-sized, PADDING) followed by the len bytes of more
+ * (none when more is NULL); then, past the flight's window, a probe.  1
+ * when the flight went again after the probe as want_again says.
+ */
+static int
+ff_after_peer(const char *more, size_t len, int want_again)
+{
+	struct sockaddr_storage a, r;
+	unsigned char tags[16], d[1500], pkt[1500];
+	size_t n, done = 0, off = 0;
+	BIO_ADDR *peer;
+	BIO_MSG m;
+	int fd, rfd, i;
+	BIO *b = new_bio(AF_INET, "test", &a, &fd);
+
+	if (b == NULL || (rfd = udp_socket(AF_INET, &r)) < 0) {
+		BIO_free(b);
+		return 0;
+	}
+	peer = bio_addr(&r);
+	qget__udpio_set_first_flight(b);
+	send_one(b, peer, 0xc3, 'A', 1200);
+	(void)recv_tags(rfd, tags, 16);
+	/* Initial, v1, DCID 8 bytes, SCID 8 bytes, no token, Length 40. */
+	memset(pkt, 0, sizeof(pkt));
+	pkt[off++] = 0xc1;
+	pkt[off++] = 0; pkt[off++] = 0; pkt[off++] = 0; pkt[off++] = 1;
+	pkt[off++] = 8; off += 8;
+	pkt[off++] = 8; off += 8;
+	pkt[off++] = 0;
+	pkt[off++] = 40; off += 40;
+	if (more != NULL) {
+		memcpy(pkt + off, more, len);
+		off += len;
+	}
+	(void)sendto(rfd, pkt, off, 0, (struct sockaddr *)&a,
+	    sizeof(struct sockaddr_in));
+	memset(&m, 0, sizeof(m));
+	m.data = d;
+	m.data_len = sizeof(d);
+	for (i = 0; i < 100 && done == 0; i++) {
+		if (!BIO_recvmmsg(b, &m, sizeof(m), 1, 0, &done))
+			ERR_clear_error();
+		if (done == 0)
+			usleep(10000);
+	}
+	usleep(150000);
+	send_one(b, peer, 0xc0, 'P', 1200);
+	n = recv_tags(rfd, tags, 16);
+	BIO_ADDR_free(peer);
+	BIO_free(b);
+	close(rfd);
+	return done == 1 && m.data_len == off && tags[0] == 'P' &&
+	    n == (want_again ? 2u : 1u) && (!want_again || tags[1] == 'A');
+}
+
 /* The first flight (Initials in the first 100 ms) goes again after each
- * later Initial, until a datagram arrives or four times over. */
+ * later Initial, until the server moves on or eight times over. */
 static void
 test_first_flight(void)
 {
 	struct sockaddr_storage a, r;
 	struct qget__udpio_stats st;
-	unsigned char tags[16], d[64];
-	BIO_MSG m;
+	unsigned char tags[16];
 	BIO_ADDR *peer;
-	size_t n, done;
+	size_t n;
 	int fd, rfd, i, ok;
 	BIO *b = new_bio(AF_INET, "test", &a, &fd);
 
@@ -1143,46 +1200,134 @@ test_first_flight(void)
 	CHECK("first flight: not followed by the flight", n == 1 &&
 	    tags[0] == 'S');
 	ok = 1;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 8; i++) {
 		ok &= send_one(b, peer, 0xc0, 'P', 1200);
 		n = recv_tags(rfd, tags, 16);
-		/* One resend above, three more here; then none. */
-		ok &= i < 3 ? n == 3 : n == 1;
+		/* One resend above, seven more here; then none. */
+		ok &= i < 7 ? n == 3 : n == 1;
 	}
-	CHECK("first flight: at most four times", ok);
+	CHECK("first flight: at most eight times", ok);
 	qget__udpio_get_stats(b, &st);
-	CHECK("first flight: counted", st.ff_resent == 8);
+	CHECK("first flight: counted", st.ff_resent == 16);
 	BIO_ADDR_free(peer);
 	BIO_free(b);
 	close(rfd);
 
-	/* A datagram from the peer ends it. */
-	b = new_bio(AF_INET, "test", &a, &fd);
-	if (b == NULL || (rfd = udp_socket(AF_INET, &r)) < 0) {
-		BIO_free(b);
-		return;
-	}
-	peer = bio_addr(&r);
-	qget__udpio_set_first_flight(b);
-	send_one(b, peer, 0xc3, 'A', 1200);
-	(void)recv_tags(rfd, tags, 16);
-	(void)sendto(rfd, "x", 1, 0, (struct sockaddr *)&a,
-	    sizeof(struct sockaddr_in));
+	/* What the server sends decides: Initials alone (an ACK of part of
+	 * the flight) leave it on; a Handshake packet coalesced after an
+	 * Initial, a short header, a Retry or a Version Negotiation packet
+	 * end it. */
+	ok = ff_after_peer(NULL, 0, 1);
+	CHECK("first flight: an Initial from the server leaves it on", ok);
+	CHECK("first flight: a truncated datagram leaves it on",
+	    ff_after_peer("\xc0\x00\x00\x00\x01\x08", 6, 1));
+	CHECK("first flight: Initial + Handshake end it",
+	    ff_after_peer("\xe0\x00\x00\x00\x01\x08xxxxxxxx\x08yyyyyyyy\x05zzzzz",
+	    30, 0));
+	CHECK("first flight: a short header ends it",
+	    ff_after_peer("\x40xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 32, 0));
+	CHECK("first flight: a Retry ends it",
+	    ff_after_peer("\xf0\x00\x00\x00\x01\x00\x00token...tag-tag-tag-tag",
+	    26, 0));
+	CHECK("first flight: a Version Negotiation packet ends it",
+	    ff_after_peer("\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01",
+	    11, 0));
+}
+
+/* The BIO reads one datagram, noting its sender in from. */
+static int
+recv_from(BIO *b, BIO_ADDR *from)
+{
+	unsigned char d[1500];
+	BIO_MSG m;
+	size_t done = 0;
+	int i;
+
 	memset(&m, 0, sizeof(m));
 	m.data = d;
 	m.data_len = sizeof(d);
-	for (i = 0, done = 0; i < 100 && done == 0; i++) {
+	m.peer = from;
+	for (i = 0; i < 100 && done == 0; i++) {
 		if (!BIO_recvmmsg(b, &m, sizeof(m), 1, 0, &done))
 			ERR_clear_error();
 		if (done == 0)
 			usleep(10000);
 	}
-	usleep(150000);
-	send_one(b, peer, 0xc0, 'P', 1200);
+	return done == 1;
+}
+
+/* A server's flight per client: kept, sent again after a probe to that
+ * client, within three times what the client sent, until the client
+ * sends a Handshake packet. */
+static void
+test_server_flights(void)
+{
+	struct sockaddr_storage a, r;
+	struct qget__udpio_stats st;
+	unsigned char tags[16], d[1200];
+	BIO_ADDR *from = BIO_ADDR_new();
+	size_t n;
+	int fd, rfd;
+	BIO *b = new_bio(AF_INET, "test", &a, &fd);
+
+	if (b == NULL || from == NULL || (rfd = udp_socket(AF_INET, &r)) < 0) {
+		printf("SKIP server flights: no IPv4 loopback\n");
+		BIO_free(b);
+		BIO_ADDR_free(from);
+		return;
+	}
+	CHECK("server flights: on", qget__udpio_set_server_flights(b) == 1);
+	/* A ClientHello in two Initials: 2400 bytes, so 7200 may go back. */
+	memset(d, 'c', sizeof(d));
+	d[0] = 0xc0;
+	d[1] = d[2] = d[3] = 0;
+	d[4] = 1;
+	(void)sendto(rfd, d, sizeof(d), 0, (struct sockaddr *)&a,
+	    sizeof(struct sockaddr_in));
+	(void)sendto(rfd, d, sizeof(d), 0, (struct sockaddr *)&a,
+	    sizeof(struct sockaddr_in));
+	CHECK("server flights: the ClientHello read",
+	    recv_from(b, from) && recv_from(b, from));
+	/* The flight: an Initial and a Handshake packet (type 2). */
+	CHECK("server flights: the flight sent",
+	    send_one(b, from, 0xc0, 'A', 1200) &&
+	    send_one(b, from, 0xe0, 'B', 1200));
 	n = recv_tags(rfd, tags, 16);
-	CHECK("first flight: after the peer's first datagram, a probe goes "
-	    "alone", done == 1 && n == 1 && tags[0] == 'P');
-	BIO_ADDR_free(peer);
+	CHECK("server flights: it arrives once", n == 2 && tags[0] == 'A' &&
+	    tags[1] == 'B');
+	usleep(150000);
+	send_one(b, from, 0xc0, 'P', 1200);
+	n = recv_tags(rfd, tags, 16);
+	CHECK("server flights: a probe, then the flight again",
+	    n == 3 && tags[0] == 'P' && tags[1] == 'A' && tags[2] == 'B');
+	/* 6000 bytes out; one more probe and the flight would make 8400. */
+	send_one(b, from, 0xc0, 'P', 1200);
+	n = recv_tags(rfd, tags, 16);
+	CHECK("server flights: not past three times what the client sent",
+	    n == 1 && tags[0] == 'P');
+	/* The client's probe: 1200 more bytes, room for 3600. */
+	(void)sendto(rfd, d, sizeof(d), 0, (struct sockaddr *)&a,
+	    sizeof(struct sockaddr_in));
+	CHECK("server flights: the client's probe read", recv_from(b, from));
+	send_one(b, from, 0xc0, 'P', 1200);
+	n = recv_tags(rfd, tags, 16);
+	CHECK("server flights: with room again, the flight again",
+	    n == 3 && tags[0] == 'P' && tags[1] == 'A' && tags[2] == 'B');
+	/* A Handshake packet from the client: it has the ServerHello. */
+	d[0] = 0xe0;
+	(void)sendto(rfd, d, sizeof(d), 0, (struct sockaddr *)&a,
+	    sizeof(struct sockaddr_in));
+	(void)sendto(rfd, d, sizeof(d), 0, (struct sockaddr *)&a,
+	    sizeof(struct sockaddr_in));
+	CHECK("server flights: the client's Handshake packets read",
+	    recv_from(b, from) && recv_from(b, from));
+	send_one(b, from, 0xc0, 'P', 1200);
+	n = recv_tags(rfd, tags, 16);
+	CHECK("server flights: after the client's Handshake packet, a probe "
+	    "goes alone", n == 1 && tags[0] == 'P');
+	qget__udpio_get_stats(b, &st);
+	CHECK("server flights: counted", st.ff_resent == 4);
+	BIO_ADDR_free(from);
 	BIO_free(b);
 	close(rfd);
 }
@@ -1218,5 +1363,6 @@ main(void)
 	test_pace_held();
 	test_pace_off();
 	test_first_flight();
+	test_server_flights();
 	return CHECK_DONE();
 }
