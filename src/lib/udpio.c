@@ -176,6 +176,12 @@ struct udpio {
 	unsigned char *ff_buf[FF_MAX];
 	size_t ff_len[FF_MAX];
 	BIO_ADDR *ff_peer;
+	/* A client's connection IDs, from its first Initial: a Version
+	 * Negotiation packet must echo them (vn_check). */
+	int client;
+	int ids_known;
+	unsigned char odcid[20], oscid[20];
+	size_t odcid_len, oscid_len;
 	/* A server's flights, one per client still handshaking
 	 * (qget__udpio_set_server_flights); NULL when off. */
 	struct sflight *sf;
@@ -532,6 +538,70 @@ ff_after_recv(struct udpio *u, const BIO_MSG *msg, size_t stride,
 	}
 }
 
+/* The connection IDs of a long header (RFC 9000 17.2): 1 when they parse. */
+static int
+long_ids(const unsigned char *p, size_t len, const unsigned char **dcid,
+    size_t *dlen, const unsigned char **scid, size_t *slen)
+{
+	if (len < 7 || (p[0] & 0x80) == 0 || p[5] > 20 ||
+	    len < 7u + p[5] || p[6 + p[5]] > 20 ||
+	    len < 7u + p[5] + p[6 + p[5]])
+		return 0;
+	*dcid = p + 6;
+	*dlen = p[5];
+	*scid = p + 7 + p[5];
+	*slen = p[6 + p[5]];
+	return 1;
+}
+
+static void
+note_ids(struct udpio *u, const BIO_MSG *m)
+{
+	const unsigned char *d, *sc;
+	size_t dl, sl;
+
+	if (!long_ids(m->data, m->data_len, &d, &dl, &sc, &sl))
+		return;
+	memcpy(u->odcid, d, dl);
+	u->odcid_len = dl;
+	memcpy(u->oscid, sc, sl);
+	u->oscid_len = sl;
+	u->ids_known = 1;
+}
+
+/*
+ * RFC 9000 17.2.1: a client discards a Version Negotiation packet whose
+ * connection IDs are not those of a packet it sent, swapped.  OpenSSL
+ * 3.5 does not check, and ends the connection ("unsupported protocol
+ * version") on any packet whose version field reads 0: in the interop
+ * runner's handshakecorruption test, a server Initial whose version
+ * bytes the network had zeroed.  Such a datagram is handed to OpenSSL
+ * empty, which it drops as it drops any it cannot parse.
+ */
+static void
+vn_filter(struct udpio *u, BIO_MSG *msg, size_t stride, size_t done)
+{
+	size_t i, dl, sl;
+	const unsigned char *d, *sc;
+
+	if (!u->client || !u->ids_known)
+		return;
+	for (i = 0; i < done; i++) {
+		BIO_MSG *m = &MSG_N(msg, stride, i);
+		const unsigned char *p = m->data;
+
+		if (m->data_len < 7 || (p[0] & 0x80) == 0 ||
+		    (p[1] | p[2] | p[3] | p[4]) != 0)
+			continue;
+		if (long_ids(p, m->data_len, &d, &dl, &sc, &sl) &&
+		    dl == u->oscid_len && memcmp(d, u->oscid, dl) == 0 &&
+		    sl == u->odcid_len && memcmp(sc, u->odcid, sl) == 0)
+			continue;
+		m->data_len = 0;
+		u->st.bogus_vn++;
+	}
+}
+
 static void
 ff_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
     size_t done)
@@ -540,6 +610,9 @@ ff_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
 	uint64_t now;
 	int probe = 0;
 
+	if (u->client && !u->ids_known && done > 0 &&
+	    is_initial(&MSG_N(msg, stride, 0)))
+		note_ids(u, &MSG_N(msg, stride, 0));
 	if (!u->ff_on || done == 0)
 		return;
 	now = monotonic_us();
@@ -967,6 +1040,7 @@ udpio_recvmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
 	if (!u->gro && u->rx_cur >= u->rx_n && u->rx_err == 0) {
 		r = plain_recv(u, msg, stride, num, flags, done);
 		u->delivered += *done;
+		vn_filter(u, msg, stride, *done);
 		ff_after_recv(u, msg, stride, *done);
 		sf_after_recv(u, msg, stride, *done);
 		/* Counted when the cap may have left some: it was reached. */
@@ -1015,6 +1089,7 @@ udpio_recvmmsg(BIO *b, BIO_MSG *msg, size_t stride, size_t num,
 	}
 	*done = i;
 	u->delivered += i;
+	vn_filter(u, msg, stride, i);
 	ff_after_recv(u, msg, stride, i);
 	sf_after_recv(u, msg, stride, i);
 	if (num < asked && i == num)
@@ -1205,6 +1280,7 @@ qget__udpio_set_first_flight(BIO *b)
 	if (u == NULL)
 		return 0;
 	u->ff_on = 1;
+	u->client = 1;
 	say(u, "the first flight goes again with each probe until the "
 	    "server has it");
 	return 1;
@@ -1317,6 +1393,12 @@ qget__udpio_log_stats(BIO *b)
 	snprintf(line, sizeof(line), "udp: read pacing cut %llu reads to %d "
 	    "datagrams", (unsigned long long)u->st.paced, PACE_CAP);
 	u->log(u->log_arg, line);
+	if (u->st.bogus_vn != 0) {
+		snprintf(line, sizeof(line), "udp: %llu Version Negotiation "
+		    "packets with the wrong connection IDs dropped",
+		    (unsigned long long)u->st.bogus_vn);
+		u->log(u->log_arg, line);
+	}
 	if (u->st.ff_resent == 0)
 		return;
 	snprintf(line, sizeof(line), "udp: %llu first-flight datagrams sent "

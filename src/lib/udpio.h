@@ -27,6 +27,7 @@ struct qget__udpio_stats {
 	uint64_t dropped;      /* held datagrams dropped (drop_held) */
 	uint64_t paced;        /* OpenSSL's reads that the pacing cap cut */
 	uint64_t ff_resent;    /* first-flight datagrams sent again */
+	uint64_t bogus_vn;     /* Version Negotiation packets dropped */
 };
 
 /* Where the BIO says which path it takes: one line, no newline. */
@@ -69,7 +70,9 @@ int qget__udpio_set_rx_pace(BIO *b, uint64_t (*now_us)(void));
  * first FF_WINDOW_US) and, until the peer sends a packet other than an
  * Initial (it has the whole ClientHello then) or a Retry, send it again
  * after each later Initial (a probe), at most FF_RESENDS times (why:
- * udpio.c).  1 when on, 0 when b is not such a BIO.
+ * udpio.c).  It also makes b check a Version Negotiation packet's
+ * connection IDs against the first Initial's (RFC 9000 17.2.1) and hand
+ * OpenSSL one that fails empty.  1 when on, 0 when b is not such a BIO.
  */
 int qget__udpio_set_first_flight(BIO *b);
 
