@@ -132,7 +132,8 @@ struct sflight {
 	int used;
 	union sa peer;
 	uint64_t born;          /* the client's first Initial came then */
-	uint64_t t0;            /* the first datagram to it went then */
+	uint64_t t0;            /* its first Handshake packet went then */
+	uint64_t batch;         /* the send call of what is kept, until t0 */
 	uint64_t in, out;       /* bytes from and to it since */
 	size_t n, bytes;        /* the flight: datagrams, their bytes */
 	unsigned resends;
@@ -185,6 +186,7 @@ struct udpio {
 	/* A server's flights, one per client still handshaking
 	 * (qget__udpio_set_server_flights); NULL when off. */
 	struct sflight *sf;
+	uint64_t sf_batch;      /* send calls, numbered */
 	struct qget__udpio_stats st;
 };
 
@@ -665,20 +667,31 @@ ff_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
  * Handshake space, so a lost Handshake flight is never sent again; and
  * a client without the whole ServerHello has no Handshake keys to
  * acknowledge anything.  So, per client (its address), the datagrams the
- * server sends it in the first FF_WINDOW_US are kept, and each later
- * Initial to it (a probe) is followed by them again, until the client
- * sends a Handshake or 1-RTT packet (it has the ServerHello then, and
- * OpenSSL's own loss detection runs in the Handshake space), at most
- * FF_RESENDS times, and only within RFC 9000 8.1's limit of three times
- * the bytes the client sent.
+ * server sends it with its first Handshake packet are kept (that send
+ * call's, and FF_WINDOW_US's after it: the ServerHello may come long
+ * after the client's first Initial, when half of the ClientHello was
+ * lost), and each later Initial to it (a probe) is followed by them
+ * again, until the client sends a Handshake or 1-RTT packet (it has the
+ * ServerHello then, and OpenSSL's own loss detection runs in the
+ * Handshake space), at most FF_RESENDS times, and only within RFC 9000
+ * 8.1's limit of three times the bytes the client sent.
  */
+/* Forgets the datagrams kept, not the client. */
 static void
-sf_free(struct sflight *f)
+sf_clear(struct sflight *f)
 {
 	size_t i;
 
 	for (i = 0; i < f->n; i++)
 		free(f->buf[i]);
+	f->n = 0;
+	f->bytes = 0;
+}
+
+static void
+sf_free(struct sflight *f)
+{
+	sf_clear(f);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -751,6 +764,7 @@ sf_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
 	if (u->sf == NULL || done == 0)
 		return;
 	now = monotonic_us();
+	u->sf_batch++;
 	for (i = 0; i < done; i++) {
 		const BIO_MSG *m = &MSG_N(msg, stride, i);
 		struct sflight *f = sf_find(u, m->peer);
@@ -766,15 +780,23 @@ sf_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
 			sf_free(f);
 			continue;
 		}
-		if (f->t0 == 0)
-			f->t0 = now;
-		if (now - f->t0 < FF_WINDOW_US) {
+		/* Until the ServerHello goes, only this batch counts: what
+		 * went before it (ACKs of half a ClientHello, probes) is no
+		 * flight.  The batch that carries the first Handshake packet
+		 * (with the ServerHello's Initials before it) starts one. */
+		if (f->t0 == 0 && f->batch != u->sf_batch) {
+			sf_clear(f);
+			f->batch = u->sf_batch;
+		}
+		if (f->t0 == 0 || now - f->t0 < FF_WINDOW_US) {
 			if (f->n < SF_MAX &&
 			    (f->buf[f->n] = malloc(m->data_len)) != NULL) {
 				memcpy(f->buf[f->n], m->data, m->data_len);
 				f->len[f->n++] = m->data_len;
 				f->bytes += m->data_len;
 			}
+			if (f->t0 == 0 && server_moved_on(m->data, m->data_len))
+				f->t0 = now;
 			continue;
 		}
 		if (!is_initial(m) || f->n == 0 || f->resends >= FF_RESENDS ||

@@ -1256,6 +1256,30 @@ recv_from(BIO *b, BIO_ADDR *from)
 	return done == 1;
 }
 
+/* Datagrams of 1200 bytes in one send call: firsts[i] starts the i-th
+ * (an Initial or Handshake packet's first byte, version 1), tags[i]
+ * fills the rest. */
+static int
+send_batch(BIO *b, BIO_ADDR *peer, const unsigned char *firsts,
+    const char *tags, size_t n)
+{
+	static unsigned char d[4][1200];
+	BIO_MSG m[4];
+	size_t i, done = 0;
+
+	for (i = 0; i < n && i < 4; i++) {
+		memset(d[i], tags[i], sizeof(d[i]));
+		d[i][0] = firsts[i];
+		d[i][1] = d[i][2] = d[i][3] = 0;
+		d[i][4] = 1;
+		memset(&m[i], 0, sizeof(m[i]));
+		m[i].data = d[i];
+		m[i].data_len = sizeof(d[i]);
+		m[i].peer = peer;
+	}
+	return BIO_sendmmsg(b, m, sizeof(m[0]), n, 0, &done) && done == n;
+}
+
 /* A server's flight per client: kept, sent again after a probe to that
  * client, within three times what the client sent, until the client
  * sends a Handshake packet. */
@@ -1288,27 +1312,34 @@ test_server_flights(void)
 	    sizeof(struct sockaddr_in));
 	CHECK("server flights: the ClientHello read",
 	    recv_from(b, from) && recv_from(b, from));
-	/* The flight: an Initial and a Handshake packet (type 2). */
-	CHECK("server flights: the flight sent",
-	    send_one(b, from, 0xc0, 'A', 1200) &&
-	    send_one(b, from, 0xe0, 'B', 1200));
+	/* An ACK of half a ClientHello, then (another send call) the
+	 * flight: an Initial and a Handshake packet (type 2). */
+	CHECK("server flights: an ACK sent", send_one(b, from, 0xc0, 'K',
+	    1200));
+	usleep(150000);
+	CHECK("server flights: the flight sent", send_batch(b, from,
+	    (const unsigned char *)"\xc0\xe0", "AB", 2));
 	n = recv_tags(rfd, tags, 16);
-	CHECK("server flights: it arrives once", n == 2 && tags[0] == 'A' &&
-	    tags[1] == 'B');
+	CHECK("server flights: it arrives once", n == 3 && tags[0] == 'K' &&
+	    tags[1] == 'A' && tags[2] == 'B');
 	usleep(150000);
 	send_one(b, from, 0xc0, 'P', 1200);
 	n = recv_tags(rfd, tags, 16);
 	CHECK("server flights: a probe, then the flight again",
 	    n == 3 && tags[0] == 'P' && tags[1] == 'A' && tags[2] == 'B');
-	/* 6000 bytes out; one more probe and the flight would make 8400. */
+	/* 7200 bytes out (the ACK too): full. */
 	send_one(b, from, 0xc0, 'P', 1200);
 	n = recv_tags(rfd, tags, 16);
 	CHECK("server flights: not past three times what the client sent",
 	    n == 1 && tags[0] == 'P');
-	/* The client's probe: 1200 more bytes, room for 3600. */
+	/* The client's probes: 2400 more bytes, room for 7200: 8400 sent,
+	 * the probe and the flight make 12000 (the ACK is no part of it). */
 	(void)sendto(rfd, d, sizeof(d), 0, (struct sockaddr *)&a,
 	    sizeof(struct sockaddr_in));
-	CHECK("server flights: the client's probe read", recv_from(b, from));
+	(void)sendto(rfd, d, sizeof(d), 0, (struct sockaddr *)&a,
+	    sizeof(struct sockaddr_in));
+	CHECK("server flights: the client's probes read",
+	    recv_from(b, from) && recv_from(b, from));
 	send_one(b, from, 0xc0, 'P', 1200);
 	n = recv_tags(rfd, tags, 16);
 	CHECK("server flights: with room again, the flight again",
