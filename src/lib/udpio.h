@@ -70,7 +70,10 @@ int qget__udpio_set_rx_pace(BIO *b, uint64_t (*now_us)(void));
  * first FF_WINDOW_US) and, until the peer sends a packet other than an
  * Initial (it has the whole ClientHello then) or a Retry, send it again
  * after each later Initial (a probe), at most FF_RESENDS times (why:
- * udpio.c).  It also makes b check a Version Negotiation packet's
+ * udpio.c).  The second flight too: the datagrams from the first with a
+ * Handshake packet (the Finished) to FF_WINDOW_US later go again after
+ * each later one that starts with a Handshake packet.  It also makes b
+ * check a Version Negotiation packet's
  * connection IDs against the first Initial's (RFC 9000 17.2.1) and hand
  * OpenSSL one that fails empty.  1 when on, 0 when b is not such a BIO.
  */

@@ -1442,6 +1442,56 @@ test_vn_check(void)
 	close(rfd);
 }
 
+/* The client's second flight (from its first Handshake packet) goes
+ * again after each later datagram that starts with a Handshake packet. */
+static void
+test_second_flight(void)
+{
+	struct sockaddr_storage a, r;
+	unsigned char tags[16];
+	BIO_ADDR *peer;
+	size_t n;
+	int fd, rfd, i, ok;
+	BIO *b = new_bio(AF_INET, "test", &a, &fd);
+
+	if (b == NULL || (rfd = udp_socket(AF_INET, &r)) < 0) {
+		printf("SKIP second flight: no IPv4 loopback\n");
+		BIO_free(b);
+		return;
+	}
+	peer = bio_addr(&r);
+	qget__udpio_set_first_flight(b);
+	send_one(b, peer, 0xc0, 'A', 1200);
+	(void)recv_tags(rfd, tags, 16);
+	usleep(150000);
+	/* The Finished (Handshake) and the request (1-RTT) in one call. */
+	CHECK("second flight: sent", send_batch(b, peer,
+	    (const unsigned char *)"\xe0\x40", "FR", 2));
+	n = recv_tags(rfd, tags, 16);
+	CHECK("second flight: arrives once", n == 2 && tags[0] == 'F' &&
+	    tags[1] == 'R');
+	usleep(150000);
+	CHECK("second flight: a 1-RTT packet sent", send_one(b, peer, 0x40,
+	    'S', 100));
+	n = recv_tags(rfd, tags, 16);
+	CHECK("second flight: not followed by it", n == 1 && tags[0] == 'S');
+	CHECK("second flight: a Handshake probe sent", send_one(b, peer, 0xe0,
+	    'P', 60));
+	n = recv_tags(rfd, tags, 16);
+	CHECK("second flight: the probe, then the flight again byte for byte",
+	    n == 3 && tags[0] == 'P' && tags[1] == 'F' && tags[2] == 'R');
+	ok = 1;
+	for (i = 0; i < 8; i++) {
+		ok &= send_one(b, peer, 0xe0, 'P', 60);
+		n = recv_tags(rfd, tags, 16);
+		ok &= i < 7 ? n == 3 : n == 1;
+	}
+	CHECK("second flight: at most eight times", ok);
+	BIO_ADDR_free(peer);
+	BIO_free(b);
+	close(rfd);
+}
+
 int
 main(void)
 {
@@ -1474,6 +1524,7 @@ main(void)
 	test_pace_off();
 	test_first_flight();
 	test_server_flights();
+	test_second_flight();
 	test_vn_check();
 	return CHECK_DONE();
 }
