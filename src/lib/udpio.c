@@ -128,17 +128,22 @@ struct rx_slot {
 #define SF_SLOTS 64
 #define SF_MAX 8
 
+/* Datagrams kept to send again, byte for byte (why: at ff_after_send). */
+struct flight {
+	uint64_t t0;            /* it began then (0: not yet) */
+	size_t n, bytes;        /* datagrams kept, their bytes */
+	unsigned resends;
+	unsigned char *buf[SF_MAX];
+	size_t len[SF_MAX];
+};
+
 struct sflight {
 	int used;
 	union sa peer;
 	uint64_t born;          /* the client's first Initial came then */
-	uint64_t t0;            /* its first Handshake packet went then */
 	uint64_t batch;         /* the send call of what is kept, until t0 */
 	uint64_t in, out;       /* bytes from and to it since */
-	size_t n, bytes;        /* the flight: datagrams, their bytes */
-	unsigned resends;
-	unsigned char *buf[SF_MAX];
-	size_t len[SF_MAX];
+	struct flight fl;       /* t0: its first Handshake packet went */
 };
 
 struct udpio {
@@ -171,20 +176,12 @@ struct udpio {
 	/* The client's first flight, kept to send again with each probe
 	 * while the peer has sent nothing (qget__udpio_set_first_flight). */
 	int ff_on;              /* recording or resending */
-	uint64_t ff_t0;         /* the first datagram went then (0: not yet) */
-	size_t ff_n;
-	unsigned ff_resends;
-	unsigned char *ff_buf[FF_MAX];
-	size_t ff_len[FF_MAX];
+	struct flight ff;       /* t0: the first datagram went */
 	BIO_ADDR *ff_peer;
 	/* The client's second flight (its Finished, with the request that
 	 * follows it), kept to send again with each Handshake probe. */
 	int hf_on;
-	uint64_t hf_t0;         /* it went then (0: not yet) */
-	size_t hf_n;
-	unsigned hf_resends;
-	unsigned char *hf_buf[FF_MAX];
-	size_t hf_len[FF_MAX];
+	struct flight hf;       /* t0: its first datagram went */
 	/* A client's connection IDs, from its first Initial: a Version
 	 * Negotiation packet must echo them (vn_check). */
 	int client;
@@ -434,14 +431,51 @@ monotonic_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* Forgets the datagrams kept, not when the flight began. */
 static void
-ff_drop(struct udpio *u)
+flight_clear(struct flight *f)
 {
 	size_t i;
 
-	for (i = 0; i < u->ff_n; i++)
-		free(u->ff_buf[i]);
-	u->ff_n = 0;
+	for (i = 0; i < f->n; i++)
+		free(f->buf[i]);
+	f->n = 0;
+	f->bytes = 0;
+}
+
+/* Keeps a copy of m, if fewer than max are kept; 0 when out of memory. */
+static int
+flight_keep(struct flight *f, size_t max, const BIO_MSG *m)
+{
+	if (f->n >= max)
+		return 1;
+	if ((f->buf[f->n] = malloc(m->data_len)) == NULL)
+		return 0;
+	memcpy(f->buf[f->n], m->data, m->data_len);
+	f->len[f->n++] = m->data_len;
+	f->bytes += m->data_len;
+	return 1;
+}
+
+/* Sends the flight again, to peer (NULL on a connected socket). */
+static void
+flight_send(struct udpio *u, struct flight *f, BIO_ADDR *peer)
+{
+	size_t i, sent;
+
+	for (i = 0; i < f->n; i++) {
+		BIO_MSG m = { f->buf[i], f->len[i], peer, NULL, 0 };
+
+		(void)plain_send(u, &m, sizeof(m), 1, 0, &sent);
+	}
+	u->st.ff_resent += f->n;
+	f->resends++;
+}
+
+static void
+ff_drop(struct udpio *u)
+{
+	flight_clear(&u->ff);
 	BIO_ADDR_free(u->ff_peer);
 	u->ff_peer = NULL;
 	u->ff_on = 0;
@@ -616,7 +650,7 @@ static void
 ff_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
     size_t done)
 {
-	size_t i, sent;
+	size_t i;
 	uint64_t now;
 	int probe = 0;
 
@@ -626,20 +660,18 @@ ff_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
 	if (!u->ff_on || done == 0)
 		return;
 	now = monotonic_us();
-	if (u->ff_t0 == 0)
-		u->ff_t0 = now;
-	if (now - u->ff_t0 < FF_WINDOW_US) {
-		for (i = 0; i < done && u->ff_n < FF_MAX; i++) {
+	if (u->ff.t0 == 0)
+		u->ff.t0 = now;
+	if (now - u->ff.t0 < FF_WINDOW_US) {
+		for (i = 0; i < done; i++) {
 			const BIO_MSG *m = &MSG_N(msg, stride, i);
 
 			if (!is_initial(m))
 				continue;
-			if ((u->ff_buf[u->ff_n] = malloc(m->data_len)) == NULL) {
+			if (!flight_keep(&u->ff, FF_MAX, m)) {
 				ff_drop(u);
 				return;
 			}
-			memcpy(u->ff_buf[u->ff_n], m->data, m->data_len);
-			u->ff_len[u->ff_n++] = m->data_len;
 			if (u->ff_peer == NULL && m->peer != NULL &&
 			    (u->ff_peer = BIO_ADDR_dup(m->peer)) == NULL) {
 				ff_drop(u);
@@ -648,7 +680,7 @@ ff_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
 		}
 		return;
 	}
-	if (u->ff_n == 0) {
+	if (u->ff.n == 0) {
 		ff_drop(u);
 		return;
 	}
@@ -657,13 +689,8 @@ ff_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
 			probe = 1;
 	if (!probe)
 		return;
-	for (i = 0; i < u->ff_n; i++) {
-		BIO_MSG m = { u->ff_buf[i], u->ff_len[i], u->ff_peer, NULL, 0 };
-
-		(void)plain_send(u, &m, sizeof(m), 1, 0, &sent);
-	}
-	u->st.ff_resent += u->ff_n;
-	if (++u->ff_resends >= FF_RESENDS)
+	flight_send(u, &u->ff, u->ff_peer);
+	if (u->ff.resends >= FF_RESENDS)
 		ff_drop(u);
 }
 
@@ -684,11 +711,7 @@ ff_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
 static void
 hf_drop(struct udpio *u)
 {
-	size_t i;
-
-	for (i = 0; i < u->hf_n; i++)
-		free(u->hf_buf[i]);
-	u->hf_n = 0;
+	flight_clear(&u->hf);
 	u->hf_on = 0;
 }
 
@@ -705,7 +728,7 @@ static void
 hf_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
     size_t done)
 {
-	size_t i, sent;
+	size_t i;
 	uint64_t now;
 	BIO_ADDR *peer = NULL;
 	int probe = 0;
@@ -713,20 +736,18 @@ hf_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
 	if (!u->hf_on || done == 0)
 		return;
 	now = monotonic_us();
-	if (u->hf_t0 == 0 || now - u->hf_t0 < FF_WINDOW_US) {
-		for (i = 0; i < done && u->hf_n < FF_MAX; i++) {
+	if (u->hf.t0 == 0 || now - u->hf.t0 < FF_WINDOW_US) {
+		for (i = 0; i < done; i++) {
 			const BIO_MSG *m = &MSG_N(msg, stride, i);
 
 			if (!server_moved_on(m->data, m->data_len))
 				continue;
-			if (u->hf_t0 == 0)
-				u->hf_t0 = now;
-			if ((u->hf_buf[u->hf_n] = malloc(m->data_len)) == NULL) {
+			if (u->hf.t0 == 0)
+				u->hf.t0 = now;
+			if (!flight_keep(&u->hf, FF_MAX, m)) {
 				hf_drop(u);
 				return;
 			}
-			memcpy(u->hf_buf[u->hf_n], m->data, m->data_len);
-			u->hf_len[u->hf_n++] = m->data_len;
 		}
 		return;
 	}
@@ -735,13 +756,8 @@ hf_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
 			peer = MSG_N(msg, stride, i).peer;
 	if (!probe)
 		return;
-	for (i = 0; i < u->hf_n; i++) {
-		BIO_MSG m = { u->hf_buf[i], u->hf_len[i], peer, NULL, 0 };
-
-		(void)plain_send(u, &m, sizeof(m), 1, 0, &sent);
-	}
-	u->st.ff_resent += u->hf_n;
-	if (++u->hf_resends >= FF_RESENDS)
+	flight_send(u, &u->hf, peer);
+	if (u->hf.resends >= FF_RESENDS)
 		hf_drop(u);
 }
 
@@ -762,22 +778,10 @@ hf_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
  * Handshake space), at most FF_RESENDS times, and only within RFC 9000
  * 8.1's limit of three times the bytes the client sent.
  */
-/* Forgets the datagrams kept, not the client. */
-static void
-sf_clear(struct sflight *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		free(f->buf[i]);
-	f->n = 0;
-	f->bytes = 0;
-}
-
 static void
 sf_free(struct sflight *f)
 {
-	sf_clear(f);
+	flight_clear(&f->fl);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -844,7 +848,7 @@ static void
 sf_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
     size_t done)
 {
-	size_t i, j, sent;
+	size_t i;
 	uint64_t now;
 
 	if (u->sf == NULL || done == 0)
@@ -870,32 +874,23 @@ sf_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
 		 * went before it (ACKs of half a ClientHello, probes) is no
 		 * flight.  The batch that carries the first Handshake packet
 		 * (with the ServerHello's Initials before it) starts one. */
-		if (f->t0 == 0 && f->batch != u->sf_batch) {
-			sf_clear(f);
+		if (f->fl.t0 == 0 && f->batch != u->sf_batch) {
+			flight_clear(&f->fl);
 			f->batch = u->sf_batch;
 		}
-		if (f->t0 == 0 || now - f->t0 < FF_WINDOW_US) {
-			if (f->n < SF_MAX &&
-			    (f->buf[f->n] = malloc(m->data_len)) != NULL) {
-				memcpy(f->buf[f->n], m->data, m->data_len);
-				f->len[f->n++] = m->data_len;
-				f->bytes += m->data_len;
-			}
-			if (f->t0 == 0 && server_moved_on(m->data, m->data_len))
-				f->t0 = now;
+		if (f->fl.t0 == 0 || now - f->fl.t0 < FF_WINDOW_US) {
+			/* Out of memory: a flight the shorter. */
+			(void)flight_keep(&f->fl, SF_MAX, m);
+			if (f->fl.t0 == 0 && server_moved_on(m->data, m->data_len))
+				f->fl.t0 = now;
 			continue;
 		}
-		if (!is_initial(m) || f->n == 0 || f->resends >= FF_RESENDS ||
-		    f->out + f->bytes > 3 * f->in)
+		if (!is_initial(m) || f->fl.n == 0 ||
+		    f->fl.resends >= FF_RESENDS ||
+		    f->out + f->fl.bytes > 3 * f->in)
 			continue;
-		for (j = 0; j < f->n; j++) {
-			BIO_MSG r = { f->buf[j], f->len[j], m->peer, NULL, 0 };
-
-			(void)plain_send(u, &r, sizeof(r), 1, 0, &sent);
-		}
-		f->out += f->bytes;
-		u->st.ff_resent += f->n;
-		f->resends++;
+		flight_send(u, &f->fl, m->peer);
+		f->out += f->fl.bytes;
 	}
 }
 

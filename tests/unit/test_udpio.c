@@ -1104,6 +1104,29 @@ recv_tags(int fd, unsigned char *tags, size_t cap)
 	return n;
 }
 
+/* One datagram through the BIO within a second, its sender in from
+ * (NULL: not asked): its length as handed to OpenSSL, or -1. */
+static long
+read_one(BIO *b, BIO_ADDR *from)
+{
+	unsigned char d[1500];
+	BIO_MSG m;
+	size_t done = 0;
+	int i;
+
+	memset(&m, 0, sizeof(m));
+	m.data = d;
+	m.data_len = sizeof(d);
+	m.peer = from;
+	for (i = 0; i < 100 && done == 0; i++) {
+		if (!BIO_recvmmsg(b, &m, sizeof(m), 1, 0, &done))
+			ERR_clear_error();
+		if (done == 0)
+			usleep(10000);
+	}
+	return done == 1 ? (long)m.data_len : -1;
+}
+
 /*
  * A new BIO sends a one-datagram flight; the peer answers with an
  * Initial packet (ACK-sized, PADDING) followed by the len bytes of more
@@ -1114,11 +1137,11 @@ static int
 ff_after_peer(const char *more, size_t len, int want_again)
 {
 	struct sockaddr_storage a, r;
-	unsigned char tags[16], d[1500], pkt[1500];
-	size_t n, done = 0, off = 0;
+	unsigned char tags[16], pkt[1500];
+	size_t n, off = 0;
 	BIO_ADDR *peer;
-	BIO_MSG m;
-	int fd, rfd, i;
+	long got;
+	int fd, rfd;
 	BIO *b = new_bio(AF_INET, "test", &a, &fd);
 
 	if (b == NULL || (rfd = udp_socket(AF_INET, &r)) < 0) {
@@ -1143,22 +1166,14 @@ ff_after_peer(const char *more, size_t len, int want_again)
 	}
 	(void)sendto(rfd, pkt, off, 0, (struct sockaddr *)&a,
 	    sizeof(struct sockaddr_in));
-	memset(&m, 0, sizeof(m));
-	m.data = d;
-	m.data_len = sizeof(d);
-	for (i = 0; i < 100 && done == 0; i++) {
-		if (!BIO_recvmmsg(b, &m, sizeof(m), 1, 0, &done))
-			ERR_clear_error();
-		if (done == 0)
-			usleep(10000);
-	}
+	got = read_one(b, NULL);
 	usleep(150000);
 	send_one(b, peer, 0xc0, 'P', 1200);
 	n = recv_tags(rfd, tags, 16);
 	BIO_ADDR_free(peer);
 	BIO_free(b);
 	close(rfd);
-	return done == 1 && m.data_len == off && tags[0] == 'P' &&
+	return got == (long)off && tags[0] == 'P' &&
 	    n == (want_again ? 2u : 1u) && (!want_again || tags[1] == 'A');
 }
 
@@ -1238,22 +1253,7 @@ test_first_flight(void)
 static int
 recv_from(BIO *b, BIO_ADDR *from)
 {
-	unsigned char d[1500];
-	BIO_MSG m;
-	size_t done = 0;
-	int i;
-
-	memset(&m, 0, sizeof(m));
-	m.data = d;
-	m.data_len = sizeof(d);
-	m.peer = from;
-	for (i = 0; i < 100 && done == 0; i++) {
-		if (!BIO_recvmmsg(b, &m, sizeof(m), 1, 0, &done))
-			ERR_clear_error();
-		if (done == 0)
-			usleep(10000);
-	}
-	return done == 1;
+	return read_one(b, from) >= 0;
 }
 
 /* Datagrams of 1200 bytes in one send call: firsts[i] starts the i-th
@@ -1369,23 +1369,9 @@ static long
 vn_read(BIO *b, int rfd, const struct sockaddr_storage *a,
     const unsigned char *vn, size_t len)
 {
-	unsigned char d[1500];
-	BIO_MSG m;
-	size_t done = 0;
-	int i;
-
 	(void)sendto(rfd, vn, len, 0, (const struct sockaddr *)a,
 	    sizeof(struct sockaddr_in));
-	memset(&m, 0, sizeof(m));
-	m.data = d;
-	m.data_len = sizeof(d);
-	for (i = 0; i < 100 && done == 0; i++) {
-		if (!BIO_recvmmsg(b, &m, sizeof(m), 1, 0, &done))
-			ERR_clear_error();
-		if (done == 0)
-			usleep(10000);
-	}
-	return done == 1 ? (long)m.data_len : -1;
+	return read_one(b, NULL);
 }
 
 /* A Version Negotiation packet must echo the client's connection IDs
