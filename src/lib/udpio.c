@@ -833,7 +833,7 @@ sf_after_recv(struct udpio *u, const BIO_MSG *msg, size_t stride,
 		const BIO_MSG *m = &MSG_N(msg, stride, i);
 		struct sflight *f = sf_find(u, m->peer);
 
-		if (f == NULL && is_initial(m) &&
+		if (f == NULL && m->peer != NULL && is_initial(m) &&
 		    !server_moved_on(m->data, m->data_len))
 			f = sf_new(u, m->peer, monotonic_us());
 		if (f == NULL)
@@ -1401,8 +1401,8 @@ qget__udpio_set_server_flights(BIO *b)
 		return 0;
 	if (u->sf == NULL && (u->sf = calloc(SF_SLOTS, sizeof(*u->sf))) == NULL)
 		return 0;
-	say(u, "each client's first flight goes again with each probe until "
-	    "the client has it");
+	say(u, "the first flight to each client goes again with each probe "
+	    "until the client has it");
 	return 1;
 }
 
