@@ -191,6 +191,7 @@ struct udpio {
 	/* A server's flights, one per client still handshaking
 	 * (qget__udpio_set_server_flights); NULL when off. */
 	struct sflight *sf;
+	int sf_used;            /* slots in use: none, nothing to look up */
 	uint64_t sf_batch;      /* send calls, numbered */
 	struct qget__udpio_stats st;
 };
@@ -779,8 +780,10 @@ hf_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
  * 8.1's limit of three times the bytes the client sent.
  */
 static void
-sf_free(struct sflight *f)
+sf_free(struct udpio *u, struct sflight *f)
 {
+	if (f->used)
+		u->sf_used--;
 	flight_clear(&f->fl);
 	memset(f, 0, sizeof(*f));
 }
@@ -790,7 +793,7 @@ sf_find(struct udpio *u, BIO_ADDR *peer)
 {
 	int i;
 
-	if (peer == NULL)
+	if (peer == NULL || u->sf_used == 0)
 		return NULL;
 	for (i = 0; i < SF_SLOTS; i++)
 		if (u->sf[i].used && same_sa(&u->sf[i].peer.sa, addr_sa(peer)))
@@ -816,8 +819,9 @@ sf_new(struct udpio *u, BIO_ADDR *peer, uint64_t now)
 		if (f == NULL || u->sf[i].born < f->born)
 			f = &u->sf[i];
 	}
-	sf_free(f);
+	sf_free(u, f);
 	f->used = 1;
+	u->sf_used++;
 	memcpy(&f->peer, addr_sa(peer), len);
 	f->born = now;
 	return f;
@@ -840,7 +844,7 @@ sf_after_recv(struct udpio *u, const BIO_MSG *msg, size_t stride,
 			continue;
 		f->in += m->data_len;
 		if (server_moved_on(m->data, m->data_len))
-			sf_free(f);
+			sf_free(u, f);
 	}
 }
 
@@ -867,7 +871,7 @@ sf_after_send(struct udpio *u, const BIO_MSG *msg, size_t stride,
 		 * again, and a flight would be stale. */
 		if (m->data_len >= 5 && (p[0] & 0x80) != 0 &&
 		    ((p[1] | p[2] | p[3] | p[4]) == 0 || (p[0] & 0x30) == 0x30)) {
-			sf_free(f);
+			sf_free(u, f);
 			continue;
 		}
 		/* Until the ServerHello goes, only this batch counts: what
@@ -1244,7 +1248,7 @@ udpio_destroy(BIO *b)
 		int i;
 
 		for (i = 0; i < SF_SLOTS; i++)
-			sf_free(&u->sf[i]);
+			sf_free(u, &u->sf[i]);
 		free(u->sf);
 	}
 	BIO_free_all(u->inner);
